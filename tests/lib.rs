@@ -1,0 +1,1 @@
+//! Test support: a TestApp on a fresh SQLite file or PostgreSQL database.
