@@ -1,1 +1,3 @@
 pub mod clock;
+pub mod matching;
+pub mod person;

@@ -1,0 +1,46 @@
+//! Validated identifiers and small vocabularies describing a child and the adults around them.
+//!
+//! Everything here is parsed once at the edge (a form field, an API body, a database row) and
+//! trusted afterwards: a value of type [`NhsNumber`] has a correct check digit, a [`Postcode`] is
+//! in the normalised "SW1A 1AA" form, and so on. Error messages are written for the
+//! practitioner who typed the value, in the GOV.UK error-message style.
+
+mod kinds;
+mod nhs_number;
+mod postcode;
+mod upn;
+
+pub use kinds::{Gender, OtherNameKind, Relationship};
+pub use nhs_number::NhsNumber;
+pub use postcode::Postcode;
+pub use upn::Upn;
+
+/// Why a value about a person could not be accepted. The `Display` text is safe to show to the
+/// practitioner as the error message next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PersonError {
+    /// The NHS number is not 10 digits (after removing spaces and hyphens).
+    #[error("Enter an NHS number in the correct format, like 485 777 3456")]
+    NhsNumberFormat,
+    /// The NHS number has 10 digits but its modulus-11 check digit is wrong.
+    #[error("NHS number is not valid: check digit does not match")]
+    NhsNumberCheckDigit,
+    /// The Unique Pupil Number is not a letter followed by 11 digits and a digit or letter.
+    #[error("Enter a unique pupil number in the correct format, like A123456789012")]
+    UpnFormat,
+    /// The Unique Pupil Number's check letter does not match the rest of it.
+    #[error("Unique pupil number is not valid: check letter does not match")]
+    UpnCheckLetter,
+    /// The postcode is not a UK postcode.
+    #[error("Enter a full UK postcode, like SW1A 1AA")]
+    PostcodeFormat,
+    /// The gender is not one of the known values.
+    #[error("Select the child's gender")]
+    UnknownGender,
+    /// The kind of other name is not one of the known values.
+    #[error("Select what kind of name this is")]
+    UnknownOtherNameKind,
+    /// The relationship is not one of the known values.
+    #[error("Select the relationship to the child")]
+    UnknownRelationship,
+}
