@@ -1,1 +1,203 @@
-//! placeholder
+//! Finding a child who may already be known: fuzzy, explained person matching.
+//!
+//! A practitioner types what they know — a name as heard (misspelt, a nickname, surnames
+//! swapped or hyphenated, diacritics), a date of birth that may be slightly wrong, a postcode,
+//! an NHS number or UPN — and gets ranked [`Candidate`]s with plain reasons.
+//!
+//! How it works (see `DESIGN.md`, "The matching index"):
+//! * **Names** are normalised ([`normalise_name`]: diacritics removed, lower case, punctuation
+//!   dropped, hyphenated and double-barrelled names split into parts) and interned into a
+//!   dictionary of distinct tokens. Fuzzy work happens on that small dictionary, not on people:
+//!   a query name is expanded to the known tokens that are equal, a nickname (shipped table
+//!   `data/nicknames.txt`), sound the same (Double Metaphone) or are one edit away (symmetric
+//!   deletion lookup, confirmed with Damerau–Levenshtein / Jaro–Winkler).
+//! * **Blocking keys** then find candidate people without a scan: (name token, date of birth)
+//!   for every date one digit or a day/month swap away from the typed one, (name token, name
+//!   token) pairs for when the date is missing or badly wrong, postcode, NHS number and UPN.
+//!   Keys live in a compact static hash table built by sorting, with a small mutable layer for
+//!   later changes.
+//! * **Scoring** is Fellegi–Sunter: each field contributes a log₂ likelihood-ratio weight for
+//!   agreement, partial agreement or disagreement (name agreement weighted by how rare the name
+//!   is), and the sum ranks candidates. An exact NHS number or UPN always ranks first.
+
+mod dictionary;
+mod index;
+mod keys;
+mod nicknames;
+mod normalise;
+mod score;
+mod table;
+
+#[cfg(test)]
+mod tests;
+
+pub use index::MatchIndex;
+pub use nicknames::are_nicknames;
+pub use normalise::normalise_name;
+
+use chrono::NaiveDate;
+use std::fmt;
+
+/// The fields of a person that the matcher indexes and scores. Built by the store from the
+/// database row; values are expected in their normalised forms (postcode as "SW1A 1AA", NHS
+/// number as 10 digits, UPN upper case) but the index tolerates other spellings.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonRecord {
+    /// The store's person id.
+    pub id: i64,
+    /// Given name(s), e.g. "Mary-Jane" or "Mary Jane".
+    pub given_name: String,
+    /// Family name, e.g. "Smith-Jones".
+    pub family_name: String,
+    /// Other known names: aliases, previous names, alternative spellings, known-as names.
+    /// Each entry is a full name ("Katie Smith") or a single name ("Katie", "Jones").
+    pub other_names: Vec<String>,
+    /// Date of birth, or expected date of birth for an unborn child.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Main address postcode.
+    pub postcode: Option<String>,
+    /// NHS number, 10 digits.
+    pub nhs_number: Option<String>,
+    /// Unique Pupil Number.
+    pub upn: Option<String>,
+}
+
+/// What a practitioner knows about the child they are looking for. Every field is optional;
+/// a useful search has at least a name and a date of birth, or a postcode or an identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MatchQuery {
+    /// Given name as heard.
+    pub given_name: Option<String>,
+    /// Family name as heard.
+    pub family_name: Option<String>,
+    /// Date of birth as given.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Postcode (any spacing or case).
+    pub postcode: Option<String>,
+    /// NHS number (spaces allowed).
+    pub nhs_number: Option<String>,
+    /// Unique Pupil Number.
+    pub upn: Option<String>,
+}
+
+/// One possible match, with why it was suggested.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The store's person id.
+    pub id: i64,
+    /// The Fellegi–Sunter match weight: the sum over fields of log₂(m/u) for agreement or
+    /// log₂((1−m)/(1−u)) for disagreement. Higher is more likely the same child; above about
+    /// 15 the evidence is strong (e.g. name and date of birth agree), below 0 the record
+    /// probably is someone else. It is not bounded; compare candidates, not searches.
+    pub score: f64,
+    /// True when the NHS number or UPN is the same; such candidates always rank first.
+    pub same_identifier: bool,
+    /// The agreements that made this a candidate, strongest fields first.
+    pub reasons: Vec<MatchReason>,
+}
+
+impl Candidate {
+    /// The reasons as one plain-English sentence fragment, e.g.
+    /// "surname sounds the same; day and month of birth swapped; same postcode".
+    pub fn explanation(&self) -> String {
+        let parts: Vec<String> = self.reasons.iter().map(ToString::to_string).collect();
+        parts.join("; ")
+    }
+}
+
+/// Why a candidate was suggested: one agreement between the search and the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MatchReason {
+    /// The NHS numbers are the same.
+    SameNhsNumber,
+    /// The Unique Pupil Numbers are the same.
+    SameUpn,
+    /// The surname is the same.
+    ExactFamilyName,
+    /// The surname sounds the same (same Double Metaphone code).
+    FamilyNameSoundsSame,
+    /// The surname is spelled similarly (a typing slip away).
+    FamilyNameSpelledSimilarly,
+    /// The surname given matches one part of a double-barrelled surname (or the reverse).
+    HyphenatedFamilyNamePart,
+    /// The first name and surname were given the other way round.
+    NamesSwapped,
+    /// The first name is the same.
+    ExactGivenName,
+    /// One first name is a known short form or variant of the other.
+    GivenNameNickname {
+        /// The name searched for, as normalised.
+        searched: String,
+        /// The name on the record, as normalised.
+        recorded: String,
+    },
+    /// The first name sounds the same.
+    GivenNameSoundsSame,
+    /// The first name is spelled similarly.
+    GivenNameSpelledSimilarly,
+    /// A name searched for matches one of the child's other known names.
+    OtherKnownName {
+        /// The matching other known name, as normalised.
+        name: String,
+    },
+    /// The date of birth is the same.
+    SameDateOfBirth,
+    /// The date of birth has day and month the other way round.
+    DayAndMonthSwapped,
+    /// The date of birth differs in one digit.
+    DateOfBirthOneDigitDifferent,
+    /// Only the year of birth is the same.
+    SameYearOfBirth,
+    /// The postcode is the same.
+    SamePostcode,
+    /// The postcode is in the same sector (e.g. "SW1A 1").
+    SamePostcodeSector,
+    /// The postcode is in the same district (e.g. "SW1A").
+    SamePostcodeDistrict,
+}
+
+impl fmt::Display for MatchReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatchReason::SameNhsNumber => f.write_str("same NHS number"),
+            MatchReason::SameUpn => f.write_str("same unique pupil number"),
+            MatchReason::ExactFamilyName => f.write_str("same surname"),
+            MatchReason::FamilyNameSoundsSame => f.write_str("surname sounds the same"),
+            MatchReason::FamilyNameSpelledSimilarly => f.write_str("surname spelled similarly"),
+            MatchReason::HyphenatedFamilyNamePart => {
+                f.write_str("surname matches part of a double-barrelled surname")
+            }
+            MatchReason::NamesSwapped => f.write_str("first name and surname swapped"),
+            MatchReason::ExactGivenName => f.write_str("same first name"),
+            MatchReason::GivenNameNickname { searched, recorded } => write!(
+                f,
+                "first name {} is a short form or variant of {}",
+                title_case(searched),
+                title_case(recorded)
+            ),
+            MatchReason::GivenNameSoundsSame => f.write_str("first name sounds the same"),
+            MatchReason::GivenNameSpelledSimilarly => f.write_str("first name spelled similarly"),
+            MatchReason::OtherKnownName { name } => {
+                write!(f, "matches other known name {}", title_case(name))
+            }
+            MatchReason::SameDateOfBirth => f.write_str("same date of birth"),
+            MatchReason::DayAndMonthSwapped => f.write_str("day and month of birth swapped"),
+            MatchReason::DateOfBirthOneDigitDifferent => {
+                f.write_str("date of birth differs by one digit")
+            }
+            MatchReason::SameYearOfBirth => f.write_str("same year of birth"),
+            MatchReason::SamePostcode => f.write_str("same postcode"),
+            MatchReason::SamePostcodeSector => f.write_str("postcode in the same sector"),
+            MatchReason::SamePostcodeDistrict => f.write_str("postcode in the same district"),
+        }
+    }
+}
+
+/// "katie" → "Katie", for explanations.
+fn title_case(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

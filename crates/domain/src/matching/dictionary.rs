@@ -1,0 +1,242 @@
+//! The dictionary of distinct name tokens, and fuzzy lookup in it.
+//!
+//! There are far fewer distinct names than people, so all the fuzzy work (nicknames,
+//! phonetic codes, typing slips) is done once per query against this dictionary; the people
+//! index then only sees exact token ids.
+
+use super::nicknames::Nicknames;
+use super::table::IntBuild;
+use rphonetic::DoubleMetaphone;
+use std::collections::HashMap;
+
+/// How a dictionary token relates to a searched name, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Relation {
+    /// Spelled similarly (one typing slip, or a close Jaro–Winkler similarity).
+    Spelled,
+    /// Same Double Metaphone code.
+    Sounds,
+    /// A short form or variant in the nickname table.
+    Nickname,
+    /// The same name.
+    Exact,
+}
+
+/// One expansion of a searched name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Expansion {
+    pub(crate) token: u32,
+    pub(crate) relation: Relation,
+    pub(crate) similarity: f32,
+}
+
+struct Token {
+    text: Box<str>,
+    /// How many live records use this token, for value-specific (frequency) weights.
+    count: u32,
+}
+
+/// Distinct normalised name tokens with phonetic and deletion indexes.
+pub(crate) struct Dictionary {
+    ids: HashMap<Box<str>, u32, IntBuild>,
+    tokens: Vec<Token>,
+    by_code: HashMap<u32, Vec<u32>, IntBuild>,
+    by_deletion: HashMap<u64, Vec<u32>, IntBuild>,
+    metaphone: DoubleMetaphone,
+}
+
+/// Packs a Double Metaphone code (at most 4 ASCII characters) into a u32; 0 means no code.
+fn pack_code(code: &str) -> u32 {
+    code.bytes()
+        .take(4)
+        .fold(0u32, |acc, b| acc << 8 | u32::from(b))
+}
+
+/// FNV-1a over `bytes` with the byte at `skip` left out (`usize::MAX`: none left out), so the
+/// deletion neighbourhood of a word is hashed without building strings.
+fn hash_without(bytes: &[u8], skip: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, b) in bytes.iter().enumerate() {
+        if i != skip {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h ^ (bytes.len() as u64).wrapping_sub(u64::from(skip != usize::MAX))
+}
+
+fn deletion_hashes(word: &str) -> impl Iterator<Item = u64> + '_ {
+    let bytes = word.as_bytes();
+    std::iter::once(usize::MAX)
+        .chain(0..bytes.len())
+        .map(move |skip| hash_without(bytes, skip))
+}
+
+impl Dictionary {
+    pub(crate) fn new() -> Self {
+        Self {
+            ids: HashMap::default(),
+            tokens: Vec::new(),
+            by_code: HashMap::default(),
+            by_deletion: HashMap::default(),
+            metaphone: DoubleMetaphone::default(),
+        }
+    }
+
+    fn codes(&self, word: &str) -> [u32; 2] {
+        let result = self.metaphone.double_metaphone(word);
+        [pack_code(&result.primary()), pack_code(&result.alternate())]
+    }
+
+    /// The id of `word`, adding it if new.
+    pub(crate) fn intern(&mut self, word: &str) -> u32 {
+        if let Some(id) = self.ids.get(word) {
+            return *id;
+        }
+        let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
+        let [primary, alternate] = self.codes(word);
+        for code in [primary, alternate] {
+            let list = self.by_code.entry(code).or_default();
+            if code != 0 && list.last() != Some(&id) {
+                list.push(id);
+            }
+        }
+        for h in deletion_hashes(word) {
+            let list = self.by_deletion.entry(h).or_default();
+            if list.last() != Some(&id) {
+                list.push(id);
+            }
+        }
+        self.ids.insert(word.into(), id);
+        self.tokens.push(Token {
+            text: word.into(),
+            count: 0,
+        });
+        id
+    }
+
+    /// The id of `word` if known.
+    pub(crate) fn id(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
+
+    /// The text of a token.
+    pub(crate) fn text(&self, id: u32) -> &str {
+        self.tokens.get(id as usize).map_or("", |t| &t.text)
+    }
+
+    /// How many live records use a token.
+    pub(crate) fn count(&self, id: u32) -> u32 {
+        self.tokens.get(id as usize).map_or(0, |t| t.count)
+    }
+
+    /// Records that one more (`up`) or one fewer record uses a token.
+    pub(crate) fn adjust_count(&mut self, id: u32, up: bool) {
+        if let Some(t) = self.tokens.get_mut(id as usize) {
+            t.count = if up {
+                t.count.saturating_add(1)
+            } else {
+                t.count.saturating_sub(1)
+            };
+        }
+    }
+
+    /// The known tokens a searched (normalised) word could stand for, strongest first, at most
+    /// `cap` of them. Tokens no live record uses any more are left out.
+    pub(crate) fn expand(&self, word: &str, cap: usize) -> Vec<Expansion> {
+        let mut found: HashMap<u32, Expansion, IntBuild> = HashMap::default();
+        let mut offer = |token: u32, relation: Relation, similarity: f32| {
+            let e = found.entry(token).or_insert(Expansion {
+                token,
+                relation,
+                similarity,
+            });
+            if relation > e.relation {
+                e.relation = relation;
+            }
+        };
+        let sim = |id: u32| strsim::jaro_winkler(word, self.text(id)) as f32;
+        if let Some(id) = self.id(word) {
+            offer(id, Relation::Exact, 1.0);
+        }
+        let nicknames = Nicknames::get();
+        for variant in nicknames.variants(word) {
+            if let Some(id) = self.id(variant) {
+                offer(id, Relation::Nickname, sim(id));
+            }
+        }
+        let [primary, alternate] = self.codes(word);
+        for code in [primary, alternate] {
+            if code == 0 {
+                continue;
+            }
+            for id in self.by_code.get(&code).into_iter().flatten() {
+                offer(*id, Relation::Sounds, sim(*id));
+            }
+        }
+        // Symmetric deletion: words one deletion apart on either side are at most one
+        // substitution, insertion, deletion or adjacent transposition apart — confirm with
+        // Damerau–Levenshtein because hashes can collide.
+        let max_edits = if word.len() >= 7 { 2 } else { 1 };
+        for h in deletion_hashes(word) {
+            for id in self.by_deletion.get(&h).into_iter().flatten() {
+                let text = self.text(*id);
+                if strsim::damerau_levenshtein(word, text) <= max_edits {
+                    offer(*id, Relation::Spelled, sim(*id));
+                }
+            }
+        }
+        let mut out: Vec<Expansion> = found
+            .into_values()
+            .filter(|e| self.count(e.token) > 0)
+            .collect();
+        out.sort_by(|a, b| {
+            b.relation
+                .cmp(&a.relation)
+                .then(b.similarity.total_cmp(&a.similarity))
+                .then(a.token.cmp(&b.token))
+        });
+        out.truncate(cap);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dictionary(words: &[&str]) -> Dictionary {
+        let mut d = Dictionary::new();
+        for w in words {
+            let id = d.intern(w);
+            d.adjust_count(id, true);
+        }
+        d
+    }
+
+    fn relation(d: &Dictionary, searched: &str, known: &str) -> Option<Relation> {
+        let id = d.id(known)?;
+        d.expand(searched, 100)
+            .into_iter()
+            .find(|e| e.token == id)
+            .map(|e| e.relation)
+    }
+
+    #[test]
+    fn searched_names_find_their_relatives() {
+        let d = dictionary(&["smith", "william", "catherine", "stephens", "jones"]);
+        assert_eq!(relation(&d, "smith", "smith"), Some(Relation::Exact));
+        assert_eq!(relation(&d, "smyth", "smith"), Some(Relation::Sounds));
+        // Typing slips are found, sometimes also as sounding the same (the stronger relation).
+        for slip in ["smiht", "smth", "smitj", "smitth", "snith", "amith"] {
+            assert!(
+                relation(&d, slip, "smith") >= Some(Relation::Spelled),
+                "{slip}"
+            );
+        }
+        assert_eq!(relation(&d, "wilkiam", "william"), Some(Relation::Spelled));
+        assert_eq!(relation(&d, "bill", "william"), Some(Relation::Nickname));
+        assert_eq!(relation(&d, "kate", "catherine"), Some(Relation::Nickname));
+        assert_eq!(relation(&d, "stevens", "stephens"), Some(Relation::Sounds));
+        assert_eq!(relation(&d, "jones", "smith"), None);
+    }
+}

@@ -1,0 +1,527 @@
+//! The in-memory matching index: compact records, blocking keys, search.
+
+use super::dictionary::Dictionary;
+use super::keys;
+use super::normalise::name_tokens;
+use super::score::{
+    LooseCache, PreparedQuery, RecordView, RoleQuery, Scorer, CONVINCING, SEPARATOR,
+};
+use super::table::{IntBuild, PostingTable};
+use super::{Candidate, MatchQuery, PersonRecord};
+use std::collections::HashMap;
+
+/// How many dictionary expansions of a searched name are tried with the typed date of birth,
+/// with the dates one slip away, and in name pairs. Beyond these the expansions are weak
+/// (distant spellings) and only add work.
+const EXPANSIONS_EXACT_DOB: usize = 40;
+const EXPANSIONS_DOB_SLIP: usize = 12;
+const EXPANSIONS_PAIR: usize = 12;
+/// Blocks larger than this are not read: they say too little (a very common name pair, a
+/// postcode shared by a whole estate) and a more specific key covers the same child.
+const MAX_BLOCK: usize = 4_000;
+/// Most tokens one name (given, family or other) contributes.
+const MAX_NAME_TOKENS: usize = 5;
+/// Most other known names indexed per person.
+const MAX_OTHER_NAMES: usize = 8;
+
+/// One person, compactly: 48 bytes plus their name tokens in the shared arena.
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    id: i64,
+    nhs: u64,
+    upn: u64,
+    postcode: u64,
+    /// Day number of the date of birth, 0 when unknown.
+    dob: u32,
+    /// Start of this person's tokens in `MatchIndex::arena`: given, then family, then other
+    /// names separated by [`SEPARATOR`].
+    names_at: u32,
+    given_len: u8,
+    family_len: u8,
+    other_len: u8,
+    live: bool,
+}
+
+/// An in-memory index of people for fuzzy, explained search.
+///
+/// Build it once from the database with [`MatchIndex::build`], keep it current with
+/// [`MatchIndex::upsert`] and [`MatchIndex::remove`] from the change feed, and query it with
+/// [`MatchIndex::search`]. Holds up to about 4 billion postings and 268 million distinct name
+/// tokens.
+pub struct MatchIndex {
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    slot_of: HashMap<i64, u32, IntBuild>,
+    arena: Vec<u32>,
+    arena_garbage: usize,
+    dict: Dictionary,
+    table: PostingTable,
+    live: usize,
+}
+
+impl Default for MatchIndex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for MatchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatchIndex")
+            .field("len", &self.live)
+            .finish()
+    }
+}
+
+/// A record's tokens grouped by role, before they are placed in the arena.
+struct Tokens {
+    given: Vec<u32>,
+    family: Vec<u32>,
+    /// Other names, each a group.
+    other: Vec<Vec<u32>>,
+}
+
+fn intern_name(dict: &mut Dictionary, name: &str) -> Vec<u32> {
+    let mut out: Vec<u32> = name_tokens(name).iter().map(|t| dict.intern(t)).collect();
+    out.truncate(MAX_NAME_TOKENS);
+    out
+}
+
+impl MatchIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            free: Vec::new(),
+            slot_of: HashMap::default(),
+            arena: Vec::new(),
+            arena_garbage: 0,
+            dict: Dictionary::new(),
+            table: PostingTable::new(),
+            live: 0,
+        }
+    }
+
+    /// Builds an index from many records at once, much faster than upserting them one by one:
+    /// the postings are collected, sorted and laid out in one pass. If an id appears more than
+    /// once, the last record wins.
+    pub fn build(records: impl IntoIterator<Item = PersonRecord>) -> Self {
+        let mut index = Self::new();
+        let mut pairs: Vec<(u64, u32)> = Vec::new();
+        let mut later: Vec<PersonRecord> = Vec::new();
+        let mut keys = Vec::new();
+        for record in records {
+            if index.slot_of.contains_key(&record.id) {
+                later.push(record);
+                continue;
+            }
+            let slot = index.place(&record);
+            keys.clear();
+            index.keys_of(slot, &mut keys);
+            pairs.extend(keys.iter().map(|k| (*k, slot)));
+        }
+        index.table = PostingTable::build(pairs);
+        for record in later {
+            index.upsert(record);
+        }
+        index.entries.shrink_to_fit();
+        index.arena.shrink_to_fit();
+        index
+    }
+
+    /// The number of people in the index.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// Whether the index holds nobody.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// The number of live postings, for tests that check nothing stale is left behind.
+    #[cfg(test)]
+    pub(crate) fn table_postings(&self) -> usize {
+        self.table.live_postings()
+    }
+
+    /// Whether a person id is in the index.
+    pub fn contains(&self, id: i64) -> bool {
+        self.slot_of.contains_key(&id)
+    }
+
+    /// Adds a person, or replaces every trace of the previous version of the same id.
+    pub fn upsert(&mut self, record: PersonRecord) {
+        if let Some(&slot) = self.slot_of.get(&record.id) {
+            self.unindex(slot);
+        }
+        let slot = self.place(&record);
+        let mut keys = Vec::new();
+        self.keys_of(slot, &mut keys);
+        for key in keys {
+            self.table.insert(key, slot);
+        }
+        self.maybe_rebuild();
+    }
+
+    /// Removes a person; returns whether they were there.
+    pub fn remove(&mut self, id: i64) -> bool {
+        let Some(slot) = self.slot_of.remove(&id) else {
+            return false;
+        };
+        self.unindex(slot);
+        if let Some(entry) = self.entries.get_mut(slot as usize) {
+            *entry = Entry::default();
+        }
+        self.free.push(slot);
+        self.live -= 1;
+        self.maybe_rebuild();
+        true
+    }
+
+    /// Removes a slot's postings and token counts, leaving the slot assigned to its id.
+    fn unindex(&mut self, slot: u32) {
+        let mut keys = Vec::new();
+        self.keys_of(slot, &mut keys);
+        for key in keys {
+            self.table.remove(key, slot);
+        }
+        let mut tokens: Vec<u32> = self.tokens_of(slot).to_vec();
+        tokens.retain(|t| *t != SEPARATOR);
+        tokens.sort_unstable();
+        tokens.dedup();
+        for t in tokens {
+            self.dict.adjust_count(t, false);
+        }
+        if let Some(entry) = self.entries.get_mut(slot as usize) {
+            entry.live = false;
+        }
+    }
+
+    /// Interns a record's tokens and writes its entry (reusing its slot, or a free one), but
+    /// does not touch the posting table.
+    fn place(&mut self, record: &PersonRecord) -> u32 {
+        let given = intern_name(&mut self.dict, &record.given_name);
+        let family = intern_name(&mut self.dict, &record.family_name);
+        let other: Vec<Vec<u32>> = record
+            .other_names
+            .iter()
+            .take(MAX_OTHER_NAMES)
+            .map(|n| intern_name(&mut self.dict, n))
+            .filter(|g| !g.is_empty())
+            .collect();
+        let tokens = Tokens {
+            given,
+            family,
+            other,
+        };
+        let mut flat: Vec<u32> = Vec::new();
+        flat.extend(&tokens.given);
+        flat.extend(&tokens.family);
+        for (i, group) in tokens.other.iter().enumerate() {
+            if i > 0 {
+                flat.push(SEPARATOR);
+            }
+            flat.extend(group);
+        }
+        let mut distinct: Vec<u32> = flat.iter().copied().filter(|t| *t != SEPARATOR).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for t in distinct {
+            self.dict.adjust_count(t, true);
+        }
+
+        let existing = self.slot_of.get(&record.id).copied();
+        let slot = match existing.or_else(|| self.free.pop()) {
+            Some(slot) => slot,
+            None => {
+                self.entries.push(Entry::default());
+                u32::try_from(self.entries.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        if existing.is_none() {
+            self.slot_of.insert(record.id, slot);
+            self.live += 1;
+        }
+        let old = self.entries.get(slot as usize).copied().unwrap_or_default();
+        let old_len =
+            usize::from(old.given_len) + usize::from(old.family_len) + usize::from(old.other_len);
+        let names_at = if old_len >= flat.len() && old_len > 0 {
+            // Overwrite in place; the tail, if any, becomes garbage.
+            self.arena_garbage += old_len - flat.len();
+            let at = old.names_at as usize;
+            self.arena[at..at + flat.len()].copy_from_slice(&flat);
+            old.names_at
+        } else {
+            self.arena_garbage += old_len;
+            let at = u32::try_from(self.arena.len()).unwrap_or(u32::MAX);
+            self.arena.extend(&flat);
+            at
+        };
+        let other_len = flat.len() - tokens.given.len() - tokens.family.len();
+        self.entries[slot as usize] = Entry {
+            id: record.id,
+            nhs: record
+                .nhs_number
+                .as_deref()
+                .and_then(keys::pack_nhs)
+                .unwrap_or(0),
+            upn: record.upn.as_deref().and_then(keys::pack_upn).unwrap_or(0),
+            postcode: record
+                .postcode
+                .as_deref()
+                .and_then(keys::pack_postcode)
+                .unwrap_or(0),
+            dob: keys::pack_date(record.date_of_birth),
+            names_at,
+            given_len: u8::try_from(tokens.given.len()).unwrap_or(u8::MAX),
+            family_len: u8::try_from(tokens.family.len()).unwrap_or(u8::MAX),
+            other_len: u8::try_from(other_len).unwrap_or(u8::MAX),
+            live: true,
+        };
+        slot
+    }
+
+    fn tokens_of(&self, slot: u32) -> &[u32] {
+        let Some(e) = self.entries.get(slot as usize) else {
+            return &[];
+        };
+        let len = usize::from(e.given_len) + usize::from(e.family_len) + usize::from(e.other_len);
+        let at = e.names_at as usize;
+        self.arena.get(at..at + len).unwrap_or(&[])
+    }
+
+    fn view(&self, slot: u32) -> Option<RecordView<'_>> {
+        let e = self.entries.get(slot as usize).filter(|e| e.live)?;
+        let tokens = self.tokens_of(slot);
+        let (given, rest) = tokens.split_at(usize::from(e.given_len).min(tokens.len()));
+        let (family, other) = rest.split_at(usize::from(e.family_len).min(rest.len()));
+        Some(RecordView {
+            given,
+            family,
+            other,
+            dob: keys::unpack_date(e.dob),
+            postcode: e.postcode,
+            nhs: e.nhs,
+            upn: e.upn,
+        })
+    }
+
+    /// Every blocking key of a slot's current entry, deduplicated. Derived only from the
+    /// stored entry, so removing a person recomputes exactly the keys that were added.
+    fn keys_of(&self, slot: u32, out: &mut Vec<u64>) {
+        let Some(e) = self.entries.get(slot as usize).filter(|e| e.live) else {
+            return;
+        };
+        let tokens = self.tokens_of(slot);
+        let given_end = usize::from(e.given_len).min(tokens.len());
+        let family_end = (given_end + usize::from(e.family_len)).min(tokens.len());
+        let (given, family, other) = (
+            &tokens[..given_end],
+            &tokens[given_end..family_end],
+            &tokens[family_end..],
+        );
+        if e.dob != 0 {
+            for &t in tokens.iter().filter(|t| **t != SEPARATOR) {
+                out.push(keys::name_dob(t, e.dob));
+            }
+        }
+        for &g in given {
+            for &f in family {
+                out.push(keys::pair(g, f));
+            }
+        }
+        for group in other.split(|t| *t == SEPARATOR) {
+            if group.len() > 1 {
+                // A full other name, e.g. a previous name "Katie Jones".
+                for (i, &a) in group.iter().enumerate() {
+                    for &b in &group[i + 1..] {
+                        out.push(keys::pair(a, b));
+                    }
+                }
+            } else {
+                // A single name could stand for either the given or the family name.
+                for &a in group {
+                    for &b in given.iter().chain(family) {
+                        out.push(keys::pair(a, b));
+                    }
+                }
+            }
+        }
+        if e.postcode != 0 {
+            out.push(keys::postcode(e.postcode));
+        }
+        if e.nhs != 0 {
+            out.push(keys::nhs(e.nhs));
+        }
+        if e.upn != 0 {
+            out.push(keys::upn(e.upn));
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    fn maybe_rebuild(&mut self) {
+        if !self.table.wants_rebuild() && self.arena_garbage < 1_000_000 + self.arena.len() / 2 {
+            return;
+        }
+        // Compact the arena and lay the postings out afresh.
+        let mut arena = Vec::with_capacity(self.arena.len() - self.arena_garbage);
+        for slot in 0..self.entries.len() {
+            let slot32 = u32::try_from(slot).unwrap_or(u32::MAX);
+            let tokens = self.tokens_of(slot32).to_vec();
+            let e = &mut self.entries[slot];
+            if !e.live {
+                continue;
+            }
+            e.names_at = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+            arena.extend(tokens);
+        }
+        self.arena = arena;
+        self.arena_garbage = 0;
+        let mut pairs = Vec::new();
+        let mut keys = Vec::new();
+        for slot in 0..self.entries.len() {
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            keys.clear();
+            self.keys_of(slot, &mut keys);
+            pairs.extend(keys.iter().map(|k| (*k, slot)));
+        }
+        self.table = PostingTable::build(pairs);
+    }
+
+    fn prepare(&self, query: &MatchQuery) -> PreparedQuery {
+        let role = |name: &Option<String>| {
+            name.as_deref()
+                .and_then(|n| RoleQuery::new(&self.dict, n, EXPANSIONS_EXACT_DOB))
+        };
+        PreparedQuery {
+            given: role(&query.given_name),
+            family: role(&query.family_name),
+            dob: query.date_of_birth,
+            postcode: query
+                .postcode
+                .as_deref()
+                .and_then(keys::pack_postcode)
+                .unwrap_or(0),
+            nhs: query
+                .nhs_number
+                .as_deref()
+                .and_then(keys::pack_nhs)
+                .unwrap_or(0),
+            upn: query.upn.as_deref().and_then(keys::pack_upn).unwrap_or(0),
+        }
+    }
+
+    fn read_block(&self, key: u64, cap: usize, out: &mut Vec<u32>) {
+        if self.table.block_len(key) <= cap {
+            self.table.for_each(key, |slot| out.push(slot));
+        }
+    }
+
+    /// The narrow pass: identifiers, postcode, and (name, date of birth) for the typed date and
+    /// every date one slip away.
+    fn narrow_candidates(&self, q: &PreparedQuery, out: &mut Vec<u32>) {
+        if q.nhs != 0 {
+            self.read_block(keys::nhs(q.nhs), usize::MAX, out);
+        }
+        if q.upn != 0 {
+            self.read_block(keys::upn(q.upn), usize::MAX, out);
+        }
+        if q.postcode != 0 {
+            self.read_block(keys::postcode(q.postcode), MAX_BLOCK, out);
+        }
+        let Some(dob) = q.dob else {
+            return;
+        };
+        let roles = [q.given.as_ref(), q.family.as_ref()];
+        let exact_day = keys::pack_date(Some(dob));
+        for variant in keys::dob_variants(dob) {
+            let day = keys::pack_date(Some(variant));
+            let cap = if day == exact_day {
+                EXPANSIONS_EXACT_DOB
+            } else {
+                EXPANSIONS_DOB_SLIP
+            };
+            for role in roles.iter().flatten() {
+                for e in role.expansions.iter().take(cap) {
+                    self.read_block(keys::name_dob(e.token, day), MAX_BLOCK, out);
+                }
+            }
+        }
+    }
+
+    /// The wide pass: pairs of names, for a date of birth that is missing or wrong.
+    fn wide_candidates(&self, q: &PreparedQuery, out: &mut Vec<u32>) {
+        let (Some(g), Some(f)) = (&q.given, &q.family) else {
+            return;
+        };
+        for a in g.expansions.iter().take(EXPANSIONS_PAIR) {
+            for b in f.expansions.iter().take(EXPANSIONS_PAIR) {
+                self.read_block(keys::pair(a.token, b.token), MAX_BLOCK, out);
+            }
+        }
+    }
+
+    fn score_all(
+        &self,
+        q: &PreparedQuery,
+        slots: &[u32],
+        caches: &mut [LooseCache; 2],
+        out: &mut Vec<Candidate>,
+    ) {
+        let scorer = Scorer {
+            dict: &self.dict,
+            population: self.live.max(1) as f64,
+        };
+        for &slot in slots {
+            let (Some(view), Some(entry)) = (self.view(slot), self.entries.get(slot as usize))
+            else {
+                continue;
+            };
+            let (score, same_identifier, reasons) = scorer.score(q, &view, caches);
+            out.push(Candidate {
+                id: entry.id,
+                score,
+                same_identifier,
+                reasons,
+            });
+        }
+    }
+
+    /// Finds the people most likely to be the one searched for, best first, at most `limit`.
+    ///
+    /// A candidate with the same NHS number or UPN always ranks above one without; otherwise
+    /// candidates are ordered by [`Candidate::score`]. A search needs something to block on:
+    /// an identifier, a postcode, a name with a date of birth, or a given and a family name.
+    pub fn search(&self, query: &MatchQuery, limit: usize) -> Vec<Candidate> {
+        if limit == 0 || self.live == 0 {
+            return Vec::new();
+        }
+        let q = self.prepare(query);
+        let mut caches: [LooseCache; 2] = Default::default();
+        let mut slots = Vec::new();
+        self.narrow_candidates(&q, &mut slots);
+        slots.sort_unstable();
+        slots.dedup();
+        let mut candidates = Vec::with_capacity(slots.len());
+        self.score_all(&q, &slots, &mut caches, &mut candidates);
+        let convinced = candidates.iter().any(|c| c.score >= CONVINCING);
+        if !convinced {
+            let mut wide = Vec::new();
+            self.wide_candidates(&q, &mut wide);
+            wide.sort_unstable();
+            wide.dedup();
+            wide.retain(|s| slots.binary_search(s).is_err());
+            self.score_all(&q, &wide, &mut caches, &mut candidates);
+        }
+        candidates.sort_by(|a, b| {
+            b.same_identifier
+                .cmp(&a.same_identifier)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.id.cmp(&b.id))
+        });
+        candidates.truncate(limit);
+        candidates
+    }
+}

@@ -1,0 +1,244 @@
+//! A compact multimap from blocking keys to person slots.
+//!
+//! Most postings are written once, when the index is built from the database, so the bulk is
+//! a static hash table made by sorting: the keys are scrambled with a bijective mixer, sorted,
+//! and found through a directory on their top bits (about two probes, no per-key allocation).
+//! That costs 12 bytes per distinct key and 4 per posting, which is what lets a million people
+//! fit in a few hundred megabytes. Later changes go to a small ordinary hash map; removals
+//! overwrite the posting in the static part with a tombstone so nothing stale is ever
+//! returned, and a freed posting place is reused when the same key is added again. When the
+//! mutable part grows large the owner rebuilds the table.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Marks a removed posting in the static part.
+const TOMBSTONE: u32 = u32::MAX;
+
+/// The splitmix64 finaliser: a bijection on u64, so scrambled keys can be stored instead of the
+/// keys themselves without any risk of two keys colliding.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// A fast hasher for integer keys (the default SipHash is built to resist hash flooding by
+/// strangers, which an in-process index of our own keys does not need).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct IntHasher(u64);
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(17) ^ n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// Builder for [`IntHasher`].
+pub(crate) type IntBuild = BuildHasherDefault<IntHasher>;
+
+/// Keys → person slots.
+pub(crate) struct PostingTable {
+    dir_bits: u32,
+    /// `dir[b]..dir[b + 1]` is the range of `keys` whose top `dir_bits` bits are `b`.
+    dir: Vec<u32>,
+    /// Mixed keys, sorted.
+    keys: Vec<u64>,
+    /// `offsets[i]..offsets[i + 1]` is the postings range of `keys[i]`.
+    offsets: Vec<u32>,
+    postings: Vec<u32>,
+    /// Postings added since the build, by unmixed key.
+    delta: HashMap<u64, Vec<u32>, IntBuild>,
+    delta_postings: usize,
+    tombstones: usize,
+}
+
+impl PostingTable {
+    /// An empty table.
+    pub(crate) fn new() -> Self {
+        Self::build(Vec::new())
+    }
+
+    /// Builds the static part from (key, slot) pairs in any order.
+    pub(crate) fn build(mut pairs: Vec<(u64, u32)>) -> Self {
+        for pair in &mut pairs {
+            pair.0 = mix(pair.0);
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut keys = Vec::new();
+        let mut offsets = Vec::new();
+        let mut postings = Vec::with_capacity(pairs.len());
+        for (key, slot) in &pairs {
+            if keys.last() != Some(key) {
+                keys.push(*key);
+                offsets.push(to_u32(postings.len()));
+            }
+            postings.push(*slot);
+        }
+        offsets.push(to_u32(postings.len()));
+        drop(pairs);
+        keys.shrink_to_fit();
+        offsets.shrink_to_fit();
+        // About one key per directory entry: two probes per lookup, 4 bytes per key.
+        let dir_bits = (usize::BITS - keys.len().leading_zeros()).clamp(1, 31);
+        let buckets = 1usize << dir_bits;
+        let mut dir = Vec::with_capacity(buckets + 1);
+        let mut at = 0usize;
+        for b in 0..buckets as u64 {
+            while at < keys.len() && (keys[at] >> (64 - dir_bits)) < b {
+                at += 1;
+            }
+            dir.push(to_u32(at));
+        }
+        dir.push(to_u32(keys.len()));
+        Self {
+            dir_bits,
+            dir,
+            keys,
+            offsets,
+            postings,
+            delta: HashMap::default(),
+            delta_postings: 0,
+            tombstones: 0,
+        }
+    }
+
+    fn static_range(&self, key: u64) -> Option<std::ops::Range<usize>> {
+        let mixed = mix(key);
+        let b = (mixed >> (64 - self.dir_bits)) as usize;
+        let lo = *self.dir.get(b)? as usize;
+        let hi = *self.dir.get(b + 1)? as usize;
+        let i = lo + self.keys.get(lo..hi)?.iter().position(|k| *k == mixed)?;
+        Some(self.offsets[i] as usize..self.offsets[i + 1] as usize)
+    }
+
+    /// An upper bound on the number of slots under `key` (tombstones included), so callers can
+    /// skip a block too big to be useful before reading it.
+    pub(crate) fn block_len(&self, key: u64) -> usize {
+        self.static_range(key).map_or(0, |r| r.len()) + self.delta.get(&key).map_or(0, Vec::len)
+    }
+
+    /// Calls `f` with every slot under `key`.
+    pub(crate) fn for_each(&self, key: u64, mut f: impl FnMut(u32)) {
+        if let Some(range) = self.static_range(key) {
+            for slot in &self.postings[range] {
+                if *slot != TOMBSTONE {
+                    f(*slot);
+                }
+            }
+        }
+        if let Some(slots) = self.delta.get(&key) {
+            slots.iter().copied().for_each(f);
+        }
+    }
+
+    /// Adds a posting (idempotent).
+    pub(crate) fn insert(&mut self, key: u64, slot: u32) {
+        if let Some(range) = self.static_range(key) {
+            let place = &mut self.postings[range];
+            if place.contains(&slot) {
+                return;
+            }
+            if let Some(free) = place.iter_mut().find(|s| **s == TOMBSTONE) {
+                *free = slot;
+                self.tombstones -= 1;
+                return;
+            }
+        }
+        let slots = self.delta.entry(key).or_default();
+        if !slots.contains(&slot) {
+            slots.push(slot);
+            self.delta_postings += 1;
+        }
+    }
+
+    /// Removes a posting if present.
+    pub(crate) fn remove(&mut self, key: u64, slot: u32) {
+        if let Some(range) = self.static_range(key) {
+            if let Some(found) = self.postings[range].iter_mut().find(|s| **s == slot) {
+                *found = TOMBSTONE;
+                self.tombstones += 1;
+                return;
+            }
+        }
+        if let Some(slots) = self.delta.get_mut(&key) {
+            if let Some(i) = slots.iter().position(|s| *s == slot) {
+                slots.swap_remove(i);
+                self.delta_postings -= 1;
+                if slots.is_empty() {
+                    self.delta.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Whether enough has changed since the build that rebuilding would pay for itself.
+    pub(crate) fn wants_rebuild(&self) -> bool {
+        self.delta_postings + self.tombstones > 50_000 + self.postings.len() / 2
+    }
+
+    /// The number of live postings.
+    #[cfg(test)]
+    pub(crate) fn live_postings(&self) -> usize {
+        self.postings.len() - self.tombstones + self.delta_postings
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    // The index is documented as holding fewer than 2³² postings; saturate rather than wrap.
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slots(t: &PostingTable, key: u64) -> Vec<u32> {
+        let mut v = Vec::new();
+        t.for_each(key, |s| v.push(s));
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn built_postings_are_found_and_removals_hide_them() {
+        let pairs: Vec<(u64, u32)> = (0..10_000u32).map(|i| (u64::from(i % 997), i)).collect();
+        let mut t = PostingTable::build(pairs);
+        assert_eq!(slots(&t, 5).len(), 11);
+        assert_eq!(slots(&t, 2_000), Vec::<u32>::new());
+        t.remove(5, 5);
+        assert!(!slots(&t, 5).contains(&5));
+        t.insert(5, 123_456);
+        assert!(slots(&t, 5).contains(&123_456));
+        t.insert(2_000, 7);
+        assert_eq!(slots(&t, 2_000), vec![7]);
+        t.remove(2_000, 7);
+        assert_eq!(slots(&t, 2_000), Vec::<u32>::new());
+        assert_eq!(t.live_postings(), 10_000);
+    }
+
+    #[test]
+    fn mix_is_a_bijection_on_a_sample() {
+        let mut seen: Vec<u64> = (0..100_000u64).map(mix).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 100_000);
+    }
+}

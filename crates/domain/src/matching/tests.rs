@@ -1,0 +1,306 @@
+//! Behaviour of the whole matcher: examples and properties.
+
+use super::*;
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn person(
+    id: i64,
+    given: &str,
+    family: &str,
+    dob: Option<NaiveDate>,
+    postcode: &str,
+) -> PersonRecord {
+    PersonRecord {
+        id,
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: dob,
+        postcode: Some(postcode.into()),
+        ..PersonRecord::default()
+    }
+}
+
+fn sample() -> MatchIndex {
+    let mut william = person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB");
+    william.nhs_number = Some("9434765919".into());
+    MatchIndex::build(vec![
+        william,
+        person(2, "Thomas", "Smith", date(2015, 3, 7), "BB1 1AB"),
+        person(3, "Katherine", "Smith-Jones", date(2012, 11, 30), "BL1 1RU"),
+        PersonRecord {
+            other_names: vec!["Katie Brown".into()],
+            ..person(4, "Zoë", "O'Brien", date(2019, 1, 15), "N1 9GU")
+        },
+        person(5, "Siobhan", "Kowalczyk", date(2010, 6, 2), "E8 1EA"),
+        person(6, "William", "Smith", date(2009, 8, 21), "M60 2LA"),
+    ])
+}
+
+fn top(index: &MatchIndex, q: MatchQuery) -> Option<Candidate> {
+    index.search(&q, 5).into_iter().next()
+}
+
+#[test]
+fn a_nickname_with_a_swapped_date_finds_the_child_and_says_why() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("Bill".into()),
+        family_name: Some("Smyth".into()),
+        date_of_birth: date(2015, 7, 3),
+        postcode: Some("bb11ab".into()),
+        ..MatchQuery::default()
+    };
+    let c = top(&index, q);
+    assert_eq!(c.as_ref().map(|c| c.id), Some(1));
+    let explanation = c.map(|c| c.explanation()).unwrap_or_default();
+    assert_eq!(
+        explanation,
+        "surname sounds the same; first name Bill is a short form or variant of William; \
+         day and month of birth swapped; same postcode"
+    );
+}
+
+#[test]
+fn the_twin_is_not_confused_with_a_misspelt_name() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("Tomas".into()),
+        family_name: Some("Smith".into()),
+        date_of_birth: date(2015, 3, 7),
+        ..MatchQuery::default()
+    };
+    assert_eq!(top(&index, q).map(|c| c.id), Some(2));
+}
+
+#[test]
+fn one_part_of_a_double_barrelled_surname_and_a_nickname_find_the_child() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("Kate".into()),
+        family_name: Some("Jones".into()),
+        date_of_birth: date(2012, 11, 30),
+        ..MatchQuery::default()
+    };
+    let c = top(&index, q);
+    assert_eq!(c.as_ref().map(|c| c.id), Some(3));
+    assert!(c.is_some_and(|c| c.reasons.contains(&MatchReason::HyphenatedFamilyNamePart)));
+}
+
+#[test]
+fn swapped_names_and_diacritics_are_understood() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("OBrien".into()),
+        family_name: Some("Zoe".into()),
+        date_of_birth: date(2019, 1, 15),
+        ..MatchQuery::default()
+    };
+    let c = top(&index, q);
+    assert_eq!(c.as_ref().map(|c| c.id), Some(4));
+    assert!(c.is_some_and(|c| c.reasons.contains(&MatchReason::NamesSwapped)));
+}
+
+#[test]
+fn other_known_names_are_searched() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("Katie".into()),
+        family_name: Some("Brown".into()),
+        ..MatchQuery::default()
+    };
+    let c = top(&index, q);
+    assert_eq!(c.as_ref().map(|c| c.id), Some(4));
+    assert!(c.is_some_and(|c| c
+        .reasons
+        .iter()
+        .any(|r| matches!(r, MatchReason::OtherKnownName { .. }))));
+}
+
+#[test]
+fn a_name_without_a_date_of_birth_is_found_by_name_pair() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("Siobhan".into()),
+        family_name: Some("Kowalczyk".into()),
+        ..MatchQuery::default()
+    };
+    assert_eq!(top(&index, q).map(|c| c.id), Some(5));
+}
+
+#[test]
+fn an_exact_nhs_number_ranks_first_even_with_other_fields_wrong() {
+    let index = sample();
+    let q = MatchQuery {
+        given_name: Some("William".into()),
+        family_name: Some("Smith".into()),
+        date_of_birth: date(2009, 8, 21),
+        postcode: Some("M60 2LA".into()),
+        nhs_number: Some("943 476 5919".into()),
+        ..MatchQuery::default()
+    };
+    let results = index.search(&q, 5);
+    assert_eq!(results.first().map(|c| c.id), Some(1));
+    assert!(results.first().is_some_and(|c| c.same_identifier));
+    assert_eq!(results.get(1).map(|c| c.id), Some(6));
+}
+
+#[test]
+fn every_reason_reads_as_plain_english() {
+    assert_eq!(
+        MatchReason::FamilyNameSoundsSame.to_string(),
+        "surname sounds the same"
+    );
+    assert_eq!(
+        MatchReason::DayAndMonthSwapped.to_string(),
+        "day and month of birth swapped"
+    );
+    assert_eq!(MatchReason::SamePostcode.to_string(), "same postcode");
+}
+
+#[test]
+fn an_empty_search_or_index_returns_nothing() {
+    assert!(MatchIndex::new()
+        .search(&MatchQuery::default(), 5)
+        .is_empty());
+    assert!(sample().search(&MatchQuery::default(), 5).is_empty());
+    assert!(sample()
+        .search(
+            &MatchQuery {
+                given_name: Some("William".into()),
+                ..MatchQuery::default()
+            },
+            0
+        )
+        .is_empty());
+}
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("William".to_string()),
+        Just("Smith".to_string()),
+        Just("Mary-Jane".to_string()),
+        Just("Nguyễn".to_string()),
+        "[A-Z][a-z]{2,9}",
+    ]
+}
+
+fn record() -> impl Strategy<Value = PersonRecord> {
+    (
+        0i64..40,
+        name(),
+        name(),
+        proptest::option::of((1995i32..2030, 1u32..13, 1u32..29)),
+        proptest::option::of(prop_oneof![
+            Just("BB1 1AB"),
+            Just("SW1A 1AA"),
+            Just("N1 9GU")
+        ]),
+        proptest::collection::vec(name(), 0..2),
+    )
+        .prop_map(
+            |(id, given, family, dob, postcode, other_names)| PersonRecord {
+                id,
+                given_name: given,
+                family_name: family,
+                other_names,
+                date_of_birth: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+                postcode: postcode.map(str::to_string),
+                nhs_number: None,
+                upn: None,
+            },
+        )
+}
+
+fn exact_query(r: &PersonRecord) -> MatchQuery {
+    MatchQuery {
+        given_name: Some(r.given_name.clone()),
+        family_name: Some(r.family_name.clone()),
+        date_of_birth: r.date_of_birth,
+        postcode: r.postcode.clone(),
+        nhs_number: r.nhs_number.clone(),
+        upn: r.upn.clone(),
+    }
+}
+
+/// Whether another record is indistinguishable from `r` on the searched fields.
+fn has_double(records: &[PersonRecord], r: &PersonRecord) -> bool {
+    records.iter().any(|o| {
+        o.id != r.id
+            && normalise_name(&o.given_name) == normalise_name(&r.given_name)
+            && normalise_name(&o.family_name) == normalise_name(&r.family_name)
+            && (r.date_of_birth.is_none() || o.date_of_birth == r.date_of_birth)
+            && (r.postcode.is_none() || o.postcode == r.postcode)
+    })
+}
+
+proptest! {
+    #[test]
+    fn an_exact_search_for_any_indexed_record_returns_it_first(
+        records in proptest::collection::vec(record(), 1..30),
+        pick in any::<prop::sample::Index>(),
+        bulk in any::<bool>(),
+    ) {
+        let mut latest: std::collections::BTreeMap<i64, PersonRecord> = Default::default();
+        for r in &records {
+            latest.insert(r.id, r.clone());
+        }
+        let index = if bulk {
+            MatchIndex::build(records.clone())
+        } else {
+            let mut index = MatchIndex::new();
+            for r in records.clone() {
+                index.upsert(r);
+            }
+            index
+        };
+        prop_assert_eq!(index.len(), latest.len());
+        let unique: Vec<PersonRecord> = latest.into_values().collect();
+        let r = pick.get(&unique);
+        let results = index.search(&exact_query(r), 5);
+        if has_double(&unique, r) {
+            prop_assert!(results.iter().any(|c| c.id == r.id));
+        } else {
+            prop_assert_eq!(results.first().map(|c| c.id), Some(r.id));
+        }
+    }
+
+    #[test]
+    fn upsert_then_remove_leaves_no_trace(
+        base in proptest::collection::vec(record(), 0..20),
+        extra in record(),
+    ) {
+        let mut index = MatchIndex::build(base.iter().filter(|r| r.id != extra.id + 100).cloned());
+        let before = index.table_postings();
+        let before_len = index.len();
+        let extra = PersonRecord { id: extra.id + 100, ..extra };
+        index.upsert(extra.clone());
+        prop_assert!(index.contains(extra.id));
+        prop_assert!(index.remove(extra.id));
+        prop_assert!(!index.contains(extra.id));
+        prop_assert_eq!(index.len(), before_len);
+        prop_assert_eq!(index.table_postings(), before);
+        prop_assert!(index.search(&exact_query(&extra), 50).iter().all(|c| c.id != extra.id));
+    }
+
+    #[test]
+    fn an_upsert_with_a_new_name_is_found_by_it_and_not_by_the_old(
+        base in proptest::collection::vec(record(), 0..20),
+        old in record(),
+        new_family in "[A-Z][a-z]{3,9}",
+    ) {
+        let id = 1_000;
+        let mut index = MatchIndex::build(base);
+        let old = PersonRecord { id, family_name: "Oldname".into(), ..old };
+        index.upsert(old.clone());
+        let new = PersonRecord { family_name: format!("Zq{new_family}"), ..old.clone() };
+        index.upsert(new.clone());
+        prop_assert_eq!(index.search(&exact_query(&new), 5).first().map(|c| c.id), Some(id));
+        let by_old = MatchQuery { given_name: None, postcode: None, ..exact_query(&old) };
+        prop_assert!(index.search(&by_old, 50).iter().all(|c| c.id != id));
+    }
+}
