@@ -32,7 +32,7 @@ mod table;
 mod tests;
 
 pub use index::MatchIndex;
-pub use nicknames::are_nicknames;
+pub use nicknames::{are_nicknames, nickname_variants};
 pub use normalise::normalise_name;
 
 use chrono::NaiveDate;

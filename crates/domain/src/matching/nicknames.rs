@@ -74,6 +74,16 @@ pub fn are_nicknames(a: &str, b: &str) -> bool {
     Nicknames::get().related(&normalise_name(a).concat(), &normalise_name(b).concat())
 }
 
+/// The known short forms and variants of a given name ("Bill" → "william", "billy", "will",
+/// …), normalised and sorted; empty when the table does not know the name.
+pub fn nickname_variants(name: &str) -> Vec<String> {
+    let key = normalise_name(name).concat();
+    let mut out: Vec<String> = Nicknames::get().variants(&key).map(str::to_owned).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +104,14 @@ mod tests {
         ] {
             assert!(are_nicknames(a, b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn variants_are_listed() {
+        let v = nickname_variants("Bill");
+        assert!(v.contains(&"william".to_string()));
+        assert!(!v.contains(&"bill".to_string()));
+        assert!(nickname_variants("Qwzx").is_empty());
     }
 
     #[test]

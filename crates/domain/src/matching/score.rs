@@ -25,12 +25,18 @@ const EXACT_NAME_MAX: f64 = 13.0;
 const EXACT_NAME_M: f64 = 0.92;
 /// Agreeing on one part of a double-barrelled surname is a little weaker than on the whole.
 const PART_PENALTY: f64 = 1.0;
-const NICKNAME: f64 = 3.5;
+/// A nickname-table hit is a deliberate equivalence, a little stronger than a spelling slip.
+const NICKNAME: f64 = 4.5;
 const SOUNDS_SAME: f64 = 4.0;
 const SPELLED_SIMILARLY: f64 = 4.0;
 /// A Jaro–Winkler match that no single slip explains (two slips or more).
 const SPELLED_LOOSELY: f64 = 1.5;
 const LOOSE_JARO_WINKLER: f64 = 0.88;
+/// Among inexact agreements, closer spellings count a little more: (Jaro–Winkler − centre) ×
+/// slope, clamped, so "Ivvy" prefers "Ivy" to "Evie" though all three sound alike.
+const SIMILARITY_CENTRE: f64 = 0.9;
+const SIMILARITY_SLOPE: f64 = 3.0;
+const SIMILARITY_CLAMP: f64 = 0.6;
 const NAME_DIFFERENT: f64 = -5.0;
 /// Matching through an other known name rather than the main name.
 const OTHER_NAME_PENALTY: f64 = 1.0;
@@ -60,8 +66,8 @@ pub(crate) struct RoleQuery {
     whole: Option<u32>,
     /// Expansions, strongest first, merged over the words.
     pub(crate) expansions: Vec<Expansion>,
-    /// Token → (relation, index of the searched word that produced it).
-    relations: HashMap<u32, (Relation, u8), IntBuild>,
+    /// Token → (relation, index of the searched word that produced it, similarity).
+    relations: HashMap<u32, (Relation, u8, f32), IntBuild>,
 }
 
 impl RoleQuery {
@@ -70,23 +76,23 @@ impl RoleQuery {
         let words = name_tokens(name);
         let last = words.last()?;
         let whole = dict.id(last);
-        let mut relations: HashMap<u32, (Relation, u8), IntBuild> = HashMap::default();
+        let mut relations: HashMap<u32, (Relation, u8, f32), IntBuild> = HashMap::default();
         let mut expansions: Vec<Expansion> = Vec::new();
         for (i, word) in words.iter().enumerate() {
             for e in dict.expand(word, cap) {
                 let i = u8::try_from(i).unwrap_or(u8::MAX);
                 match relations.get_mut(&e.token) {
                     Some(r) if r.0 >= e.relation => {}
-                    Some(r) => *r = (e.relation, i),
+                    Some(r) => *r = (e.relation, i, e.similarity),
                     None => {
-                        relations.insert(e.token, (e.relation, i));
+                        relations.insert(e.token, (e.relation, i, e.similarity));
                         expansions.push(e);
                     }
                 }
             }
         }
         for e in &mut expansions {
-            if let Some((r, _)) = relations.get(&e.token) {
+            if let Some((r, _, _)) = relations.get(&e.token) {
                 e.relation = *r;
             }
         }
@@ -166,33 +172,41 @@ impl Scorer<'_> {
         is_given: bool,
     ) -> Option<NameAgreement> {
         let record_whole = tokens.iter().rev().find(|t| **t != SEPARATOR).copied();
-        let multi_part =
-            q.words.len() > 1 || tokens.iter().filter(|t| **t != SEPARATOR).count() > 1;
+        let first = tokens.first().copied();
+        let record_parts = tokens.iter().filter(|t| **t != SEPARATOR).count();
+        let multi_part = q.words.len() > 1 || record_parts > 1;
         let mut best: Option<NameAgreement> = None;
         for &t in tokens {
             if t == SEPARATOR {
                 continue;
             }
-            let Some(&(relation, word)) = q.relations.get(&t) else {
+            let Some(&(relation, word, similarity)) = q.relations.get(&t) else {
                 continue;
             };
-            let (weight, part) = match relation {
-                Relation::Exact => {
-                    let part = multi_part && !(q.whole.is_some() && q.whole == record_whole);
-                    let w = self.exact_weight(t);
-                    (if part { w - PART_PENALTY } else { w }, part)
-                }
-                Relation::Nickname if is_given => (NICKNAME, false),
-                // A nickname-table hit on a surname is a coincidence of spelling, not evidence.
-                Relation::Nickname => (SPELLED_LOOSELY, false),
-                Relation::Sounds => (SOUNDS_SAME, false),
-                Relation::Spelled => (SPELLED_SIMILARLY, false),
+            let whole = q.whole.is_some() && q.whole == record_whole;
+            // A family name matched on one part of a double-barrelled name, or a given name
+            // matched on a middle name, is weaker; a given name matching the first of several
+            // given names is normal (middle names are usually left out).
+            let part = if is_given {
+                record_parts > 1 && Some(t) != first && !(whole && relation == Relation::Exact)
+            } else {
+                multi_part && !(whole && relation == Relation::Exact)
             };
+            let closeness = ((f64::from(similarity) - SIMILARITY_CENTRE) * SIMILARITY_SLOPE)
+                .clamp(-SIMILARITY_CLAMP, SIMILARITY_CLAMP);
+            let weight = match relation {
+                Relation::Exact => self.exact_weight(t),
+                Relation::Nickname if is_given => NICKNAME,
+                // A nickname-table hit on a surname is a coincidence of spelling, not evidence.
+                Relation::Nickname => SPELLED_LOOSELY,
+                Relation::Sounds => SOUNDS_SAME + closeness,
+                Relation::Spelled => SPELLED_SIMILARLY + closeness,
+            } - if part { PART_PENALTY } else { 0.0 };
             if best.as_ref().is_none_or(|b| weight > b.weight) {
                 best = Some(NameAgreement {
                     weight,
                     relation,
-                    part,
+                    part: part && relation == Relation::Exact,
                     token: t,
                     word,
                 });
