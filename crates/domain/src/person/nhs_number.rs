@@ -97,7 +97,14 @@ mod tests {
 
     #[test]
     fn malformed_nhs_numbers_are_refused_with_the_format_message() {
-        for input in ["", "123", "94347659190", "943476591", "94347659l9", "943.476.5919"] {
+        for input in [
+            "",
+            "123",
+            "94347659190",
+            "943476591",
+            "94347659l9",
+            "943.476.5919",
+        ] {
             assert_eq!(
                 NhsNumber::parse(input),
                 Err(PersonError::NhsNumberFormat),

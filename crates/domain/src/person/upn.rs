@@ -54,7 +54,10 @@ impl Upn {
     /// Whether this is a temporary UPN (last character a letter), issued when a school cannot
     /// yet find the pupil's permanent UPN.
     pub fn is_temporary(&self) -> bool {
-        self.0.as_bytes().last().is_some_and(u8::is_ascii_alphabetic)
+        self.0
+            .as_bytes()
+            .last()
+            .is_some_and(u8::is_ascii_alphabetic)
     }
 
     /// The UPN as a string slice.
