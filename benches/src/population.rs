@@ -19,6 +19,10 @@ const RARE_START: &[&str] = &[
     "Mor", "New", "Oak", "Pen", "Red", "Ros", "Shel", "Stan", "Thorn", "Tre", "Wal", "West",
     "Whit", "Win", "Wol", "Yar", "Pol",
 ];
+const RARE_MIDDLE: &[&str] = &[
+    "", "a", "e", "er", "in", "ing", "on", "en", "el", "is", "le", "ra", "ro", "sel", "ter", "ven",
+    "wor", "ham", "brook", "ridge",
+];
 const RARE_END: &[&str] = &[
     "bury", "by", "combe", "cott", "dale", "den", "don", "field", "ford", "gate", "ham", "hurst",
     "ington", "ley", "lock", "low", "mere", "more", "ridge", "stead", "stock", "ton", "well",
@@ -95,10 +99,10 @@ impl NameList {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(str::to_owned)
             .collect();
-        // Zipf with exponent 0.9: a few very common names, a long tail.
-        let weights: Vec<f64> = (1..=names.len())
-            .map(|r| 1.0 / (r as f64).powf(0.9))
-            .collect();
+        // Zipf–Mandelbrot 1/(r + 20): calibrated so the commonest name is held by about 1.5–2%
+        // of children and the top ten by about 15%, as in ONS baby-name and surname counts
+        // (a plain 1/r over a few hundred names would give one child in ten the top name).
+        let weights: Vec<f64> = (1..=names.len()).map(|r| 1.0 / (r as f64 + 20.0)).collect();
         let weights = WeightedIndex::new(weights).unwrap_or_else(|_| {
             WeightedIndex::new([1.0]).unwrap_or_else(|_| unreachable!("one positive weight"))
         });
@@ -226,13 +230,16 @@ impl Population {
         let today = today();
         let sample_surname = |rng: &mut StdRng| -> String {
             let roll: f64 = rng.gen();
-            if roll < 0.05 {
+            // A quarter of children have a surname outside the common list: real registers
+            // have a long tail of names held by a few families each (about 24,000 here).
+            if roll < 0.25 {
                 format!(
-                    "{}{}",
+                    "{}{}{}",
                     RARE_START[rng.gen_range(0..RARE_START.len())],
+                    RARE_MIDDLE[rng.gen_range(0..RARE_MIDDLE.len())],
                     RARE_END[rng.gen_range(0..RARE_END.len())]
                 )
-            } else if roll < 0.08 {
+            } else if roll < 0.28 {
                 let a = surnames.sample(rng).to_owned();
                 let b = surnames.sample(rng).to_owned();
                 if a == b {

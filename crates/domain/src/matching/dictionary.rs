@@ -36,12 +36,59 @@ struct Token {
     count: u32,
 }
 
+/// A u64 → token ids multimap that stores the common single-id case inline (most deletion
+/// neighbours and phonetic codes belong to one token), so the dictionary of a large register
+/// stays a few megabytes.
+#[derive(Default)]
+struct MultiMap {
+    map: HashMap<u64, u32, IntBuild>,
+    lists: Vec<Vec<u32>>,
+}
+
+/// Marks a value of [`MultiMap::map`] as an index into `lists`.
+const LIST: u32 = 1 << 31;
+
+impl MultiMap {
+    fn push(&mut self, key: u64, id: u32) {
+        match self.map.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let v = *o.get();
+                if v & LIST != 0 {
+                    if let Some(list) = self.lists.get_mut((v & !LIST) as usize) {
+                        if !list.contains(&id) {
+                            list.push(id);
+                        }
+                    }
+                } else if v != id {
+                    let at = u32::try_from(self.lists.len()).unwrap_or(u32::MAX) | LIST;
+                    self.lists.push(vec![v, id]);
+                    o.insert(at);
+                }
+            }
+        }
+    }
+
+    fn get(&self, key: u64) -> &[u32] {
+        match self.map.get(&key) {
+            None => &[],
+            Some(v) if v & LIST != 0 => self
+                .lists
+                .get((v & !LIST) as usize)
+                .map_or(&[], Vec::as_slice),
+            Some(v) => std::slice::from_ref(v),
+        }
+    }
+}
+
 /// Distinct normalised name tokens with phonetic and deletion indexes.
 pub(crate) struct Dictionary {
     ids: HashMap<Box<str>, u32, IntBuild>,
     tokens: Vec<Token>,
-    by_code: HashMap<u32, Vec<u32>, IntBuild>,
-    by_deletion: HashMap<u64, Vec<u32>, IntBuild>,
+    by_code: MultiMap,
+    by_deletion: MultiMap,
     metaphone: DoubleMetaphone,
 }
 
@@ -76,8 +123,8 @@ impl Dictionary {
         Self {
             ids: HashMap::default(),
             tokens: Vec::new(),
-            by_code: HashMap::default(),
-            by_deletion: HashMap::default(),
+            by_code: MultiMap::default(),
+            by_deletion: MultiMap::default(),
             metaphone: DoubleMetaphone::default(),
         }
     }
@@ -95,16 +142,12 @@ impl Dictionary {
         let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
         let [primary, alternate] = self.codes(word);
         for code in [primary, alternate] {
-            let list = self.by_code.entry(code).or_default();
-            if code != 0 && list.last() != Some(&id) {
-                list.push(id);
+            if code != 0 {
+                self.by_code.push(u64::from(code), id);
             }
         }
         for h in deletion_hashes(word) {
-            let list = self.by_deletion.entry(h).or_default();
-            if list.last() != Some(&id) {
-                list.push(id);
-            }
+            self.by_deletion.push(h, id);
         }
         self.ids.insert(word.into(), id);
         self.tokens.push(Token {
@@ -169,7 +212,7 @@ impl Dictionary {
             if code == 0 {
                 continue;
             }
-            for id in self.by_code.get(&code).into_iter().flatten() {
+            for id in self.by_code.get(u64::from(code)) {
                 offer(*id, Relation::Sounds, sim(*id));
             }
         }
@@ -178,7 +221,7 @@ impl Dictionary {
         // Damerau–Levenshtein because hashes can collide.
         let max_edits = if word.len() >= 7 { 2 } else { 1 };
         for h in deletion_hashes(word) {
-            for id in self.by_deletion.get(&h).into_iter().flatten() {
+            for id in self.by_deletion.get(h) {
                 let text = self.text(*id);
                 if strsim::damerau_levenshtein(word, text) <= max_edits {
                     offer(*id, Relation::Spelled, sim(*id));

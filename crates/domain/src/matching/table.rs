@@ -96,8 +96,11 @@ impl PostingTable {
         drop(pairs);
         keys.shrink_to_fit();
         offsets.shrink_to_fit();
-        // About one key per directory entry: two probes per lookup, 4 bytes per key.
-        let dir_bits = (usize::BITS - keys.len().leading_zeros()).clamp(1, 31);
+        // Two to four keys per directory entry: one more comparison per lookup (same cache
+        // line, usually) for a directory of about one byte per key.
+        let dir_bits = (usize::BITS - keys.len().leading_zeros())
+            .saturating_sub(2)
+            .clamp(1, 31);
         let buckets = 1usize << dir_bits;
         let mut dir = Vec::with_capacity(buckets + 1);
         let mut at = 0usize;
