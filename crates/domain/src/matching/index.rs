@@ -14,8 +14,8 @@ use std::collections::HashMap;
 /// with the dates one slip away, and in name pairs. Beyond these the expansions are weak
 /// (distant spellings) and only add work.
 const EXPANSIONS_EXACT_DOB: usize = 40;
-const EXPANSIONS_DOB_SLIP: usize = 12;
-const EXPANSIONS_PAIR: usize = 12;
+const EXPANSIONS_DOB_SLIP: usize = 6;
+const EXPANSIONS_PAIR: usize = 8;
 /// Blocks larger than this are not read: they say too little (a very common name pair, a
 /// postcode shared by a whole estate) and a more specific key covers the same child.
 const MAX_BLOCK: usize = 4_000;
