@@ -1,1 +1,80 @@
+//! The web layer: GOV.UK pages and the JSON API over the store, with sessions, CSRF, access
+//! checks, audit and security headers.
+pub mod api;
+mod assets;
+mod error;
+mod middleware;
+mod pages;
+mod render;
+mod visitor;
 
+pub use error::{ApiError, PageError};
+
+use axum::Router;
+use ecaf_store::sessions::SessionPolicy;
+use ecaf_store::throttle::ThrottlePolicy;
+use ecaf_store::Store;
+use std::sync::Arc;
+
+/// Settings for the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    pub sessions: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How long new API tokens last unless the user picks otherwise, in days.
+    pub token_lifetime_days: i64,
+    /// The database holds demo data: every page shows a "demo" banner.
+    pub demo: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            sessions: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            body_limit: 1024 * 1024,
+            token_lifetime_days: 90,
+            demo: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    templates: Arc<render::Templates>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            templates: Arc::new(render::Templates::load()?),
+        })
+    }
+}
+
+/// The whole application: pages, API, assets, and the layers around them.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .merge(assets::routes())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), visitor::session_and_csrf))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::finish_response))
+        .layer(middleware::request_id_layers())
+        .with_state(state)
+}

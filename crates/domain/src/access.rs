@@ -1,0 +1,183 @@
+//! Roles and the access policy. A `Grant` can only be made by [`authorise`], and the store asks
+//! for one before it hands out anything guarded, so an unchecked path does not compile.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// What a user does in the service. A user may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Practitioner,
+    LineManager,
+    EarlyHelpTeam,
+    ServiceManager,
+    QualityAssuranceReviewer,
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Practitioner,
+        Role::LineManager,
+        Role::EarlyHelpTeam,
+        Role::ServiceManager,
+        Role::QualityAssuranceReviewer,
+        Role::Administrator,
+    ];
+
+    /// The stable code stored in the database and used in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Practitioner => "practitioner",
+            Role::LineManager => "line_manager",
+            Role::EarlyHelpTeam => "early_help_team",
+            Role::ServiceManager => "service_manager",
+            Role::QualityAssuranceReviewer => "quality_assurance_reviewer",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    /// The name a practitioner reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Practitioner => "Practitioner",
+            Role::LineManager => "Line manager",
+            Role::EarlyHelpTeam => "Early help team",
+            Role::ServiceManager => "Service manager",
+            Role::QualityAssuranceReviewer => "Quality assurance reviewer",
+            Role::Administrator => "Administrator",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The signed-in person on whose behalf a request acts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub agency_id: i64,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// Capabilities that are not about one child's record.
+pub trait Capability: sealed::Sealed {
+    const NAME: &'static str;
+    fn allowed(actor: &Actor) -> bool;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Create, edit and deactivate users; manage agencies and teams.
+#[derive(Debug)]
+pub struct ManageUsers;
+/// Read and export the audit log.
+#[derive(Debug)]
+pub struct ViewAudit;
+
+impl sealed::Sealed for ManageUsers {}
+impl sealed::Sealed for ViewAudit {}
+
+impl Capability for ManageUsers {
+    const NAME: &'static str = "manage users and agencies";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for ViewAudit {
+    const NAME: &'static str = "view the audit log";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+/// Proof that `actor_id` was allowed capability `C`. Only [`authorise`] makes one.
+#[derive(Debug)]
+pub struct Grant<C: Capability> {
+    actor_id: i64,
+    _capability: PhantomData<C>,
+}
+
+impl<C: Capability> Grant<C> {
+    pub fn actor_id(&self) -> i64 {
+        self.actor_id
+    }
+}
+
+/// Refusal, naming what was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("you do not have permission to {0}")]
+pub struct AccessDenied(pub &'static str);
+
+/// The one decision point for non-case capabilities.
+pub fn authorise<C: Capability>(actor: &Actor) -> Result<Grant<C>, AccessDenied> {
+    if C::allowed(actor) {
+        Ok(Grant {
+            actor_id: actor.user_id,
+            _capability: PhantomData,
+        })
+    } else {
+        Err(AccessDenied(C::NAME))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(roles: &[Role]) -> Actor {
+        Actor {
+            user_id: 7,
+            name: "A".into(),
+            email: "a@example.org".into(),
+            agency_id: 1,
+            roles: roles.to_vec(),
+        }
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn only_administrators_manage_users() {
+        assert!(authorise::<ManageUsers>(&actor(&[Role::Administrator])).is_ok());
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Administrator) {
+            let refused = authorise::<ManageUsers>(&actor(&[role]));
+            assert_eq!(
+                refused.unwrap_err(),
+                AccessDenied("manage users and agencies")
+            );
+        }
+    }
+
+    #[test]
+    fn grant_remembers_who_was_allowed() {
+        let grant = authorise::<ViewAudit>(&actor(&[Role::Administrator])).unwrap();
+        assert_eq!(grant.actor_id(), 7);
+    }
+}

@@ -1,0 +1,83 @@
+//! Templates: minijinja sources embedded in the binary, auto-escaped, with GOV.UK component
+//! macros in `templates/components/`.
+use chrono::{DateTime, Utc};
+use chrono_tz::Europe::London;
+use minijinja::{Environment, Error, ErrorKind, Value};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+struct TemplateFiles;
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// Dates are stored in UTC and shown in Europe/London, as "25 November 2026 at 3:30pm".
+fn datetime(value: Value) -> Result<String, Error> {
+    let text = value.to_string();
+    let parsed: DateTime<Utc> = text
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "not a date-time"))?;
+    let local = parsed.with_timezone(&London);
+    Ok(local
+        .format("%-d %B %Y at %-I:%M%P")
+        .to_string()
+        .replace(":00", ""))
+}
+
+fn date(value: Value) -> Result<String, Error> {
+    let text = value.to_string();
+    if let Ok(parsed) = text.parse::<DateTime<Utc>>() {
+        return Ok(parsed.with_timezone(&London).format("%-d %B %Y").to_string());
+    }
+    let parsed: chrono::NaiveDate = text
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "not a date"))?;
+    Ok(parsed.format("%-d %B %Y").to_string())
+}
+
+impl Templates {
+    pub fn load() -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_loader(|name| {
+            Ok(TemplateFiles::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned()))
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+        env.add_filter("datetime", datetime);
+        env.add_filter("date", date);
+        // Fail at start, not on a user's request, if a template does not compile.
+        for name in TemplateFiles::iter() {
+            env.get_template(&name)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
+        }
+        Ok(Self { env })
+    }
+
+    pub fn render(&self, name: &str, ctx: Value) -> anyhow::Result<String> {
+        let template = self.env.get_template(name)?;
+        Ok(template.render(ctx)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_are_shown_in_london_time() {
+        // 25 November is GMT; 1 July is BST (UTC+1).
+        assert_eq!(datetime(Value::from("2026-11-25T15:30:00Z")).unwrap(), "25 November 2026 at 3:30pm");
+        assert_eq!(datetime(Value::from("2026-07-01T09:00:00Z")).unwrap(), "1 July 2026 at 10am");
+        assert_eq!(date(Value::from("2026-07-01")).unwrap(), "1 July 2026");
+    }
+
+    #[test]
+    fn every_template_compiles_and_escapes() {
+        let templates = Templates::load().unwrap();
+        let html = templates
+            .render("errors/error.html", minijinja::context! { title => "<b>x</b>", detail => "d" })
+            .unwrap();
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
+    }
+}
