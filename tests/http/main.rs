@@ -1,1 +1,7 @@
-
+//! HTTP-level tests: the real router on a fresh SQLite file and a fresh PostgreSQL database.
+mod admin;
+mod api;
+mod audit;
+mod errors;
+mod schema;
+mod sign_in;

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "ecaf", version, about = "Electronic Common Assessment Framework (early help) service")]
+#[command(
+    name = "ecaf",
+    version,
+    about = "Electronic Common Assessment Framework (early help) service"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,7 +42,9 @@ impl DatabaseArgs {
                 .context("could not open the PostgreSQL database"),
             None => Store::open_data_dir(&self.data_dir, clock)
                 .await
-                .with_context(|| format!("could not open the database in {}", self.data_dir.display())),
+                .with_context(|| {
+                    format!("could not open the database in {}", self.data_dir.display())
+                }),
         }
     }
 }
@@ -71,8 +77,12 @@ enum DemoCommand {
 
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ECAF_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter =
+        EnvFilter::try_from_env("ECAF_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 #[tokio::main]
@@ -101,7 +111,10 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::User { command } => users::run(command).await,
         Command::Openapi => {
-            println!("{}", serde_json::to_string_pretty(&ecaf_web::api::document())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&ecaf_web::api::document())?
+            );
             Ok(())
         }
     }

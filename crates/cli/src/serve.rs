@@ -34,8 +34,15 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.db.open().await?;
     if args.demo {
-        let done = store.load_demo().await.context("could not load demo data")?;
-        tracing::info!(agencies = done.agencies_created, users = done.users_created, "demo data loaded");
+        let done = store
+            .load_demo()
+            .await
+            .context("could not load demo data")?;
+        tracing::info!(
+            agencies = done.agencies_created,
+            users = done.users_created,
+            "demo data loaded"
+        );
     }
     let sessions = SessionPolicy {
         idle_timeout: chrono::Duration::minutes(args.session_idle_minutes),
@@ -70,9 +77,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     tracing::info!(backend = ?store.backend(), "listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     housekeeping.abort();
     store.close().await;
     tracing::info!("stopped");

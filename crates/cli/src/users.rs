@@ -71,10 +71,9 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
             };
             let mut tx = store.begin_write().await?;
             let agencies = store.agencies().await?;
-            let agency_id = match agencies
-                .iter()
-                .find(|a| a.name.eq_ignore_ascii_case(agency.trim()) || a.id.to_string() == agency.trim())
-            {
+            let agency_id = match agencies.iter().find(|a| {
+                a.name.eq_ignore_ascii_case(agency.trim()) || a.id.to_string() == agency.trim()
+            }) {
                 Some(a) => a.id,
                 None => {
                     let details = AgencyDetails {
@@ -84,7 +83,9 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
                         address: String::new(),
                         telephone: None,
                     };
-                    store.create_agency_tx(&mut tx, &by, &details, false).await?
+                    store
+                        .create_agency_tx(&mut tx, &by, &details, false)
+                        .await?
                 }
             };
             let details = UserDetails {
@@ -99,7 +100,9 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
                 line_manager_id: None,
                 deputy_id: None,
             };
-            let id = store.create_user_tx(&mut tx, &by, &details, &password, false).await?;
+            let id = store
+                .create_user_tx(&mut tx, &by, &details, &password, false)
+                .await?;
             tx.commit().await?;
             println!("Created user {id} <{email}>.");
             if generated {

@@ -37,7 +37,8 @@ fn agency_from_row(row: &crate::Row) -> Result<Agency> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         // Codes are only ever written from the enums, so an unknown one is a corrupted row.
-        sector: Sector::parse(&sector).ok_or_else(|| StoreError::Refused(format!("unknown sector {sector}")))?,
+        sector: Sector::parse(&sector)
+            .ok_or_else(|| StoreError::Refused(format!("unknown sector {sector}")))?,
         agency_type: AgencyType::parse(&agency_type)
             .ok_or_else(|| StoreError::Refused(format!("unknown agency type {agency_type}")))?,
         address: row.try_get("address")?,
@@ -49,7 +50,8 @@ fn agency_from_row(row: &crate::Row) -> Result<Agency> {
     })
 }
 
-const AGENCY_SELECT: &str = "SELECT a.id, a.name, a.sector, a.agency_type, a.address, a.telephone, \
+const AGENCY_SELECT: &str =
+    "SELECT a.id, a.name, a.sector, a.agency_type, a.address, a.telephone, \
     a.active, a.revision, a.updated_at, \
     (SELECT COUNT(*) FROM users u WHERE u.agency_id = a.id) AS user_count FROM agencies a";
 
@@ -107,7 +109,13 @@ impl Store {
         .await
         .map_err(|e| unique_violation(e, "name"))?;
         let id: i64 = row.try_get("id")?;
-        record(tx, now, by, AuditEntry::new("agency.create").record("agency", id)).await?;
+        record(
+            tx,
+            now,
+            by,
+            AuditEntry::new("agency.create").record("agency", id),
+        )
+        .await?;
         Ok(id)
     }
 
@@ -157,7 +165,13 @@ impl Store {
                 None => StoreError::NotFound,
             });
         }
-        record(&mut tx, now, by, AuditEntry::new("agency.update").record("agency", id)).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("agency.update").record("agency", id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -195,17 +209,33 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn create_team_tx(&self, tx: &mut Tx, by: &Attribution, agency_id: i64, name: &str) -> Result<i64> {
+    pub async fn create_team_tx(
+        &self,
+        tx: &mut Tx,
+        by: &Attribution,
+        agency_id: i64,
+        name: &str,
+    ) -> Result<i64> {
         let now = self.now_ms();
-        let row = sqlx::query("INSERT INTO teams (agency_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-            .bind(agency_id)
-            .bind(name)
-            .bind(now)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(|e| unique_violation(e, "team name"))?;
+        let row = sqlx::query(
+            "INSERT INTO teams (agency_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(agency_id)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| unique_violation(e, "team name"))?;
         let id: i64 = row.try_get("id")?;
-        record(tx, now, by, AuditEntry::new("team.create").record("team", id).detail(format!("agency {agency_id}"))).await?;
+        record(
+            tx,
+            now,
+            by,
+            AuditEntry::new("team.create")
+                .record("team", id)
+                .detail(format!("agency {agency_id}")),
+        )
+        .await?;
         Ok(id)
     }
 }

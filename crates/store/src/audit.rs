@@ -39,7 +39,12 @@ impl<'a> AuditEntry<'a> {
 
 /// Write an audit row inside the caller's transaction, so the change and its record commit
 /// together or not at all.
-pub async fn record(tx: &mut Tx, at_ms: i64, by: &Attribution, entry: AuditEntry<'_>) -> Result<()> {
+pub async fn record(
+    tx: &mut Tx,
+    at_ms: i64,
+    by: &Attribution,
+    entry: AuditEntry<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_events (at, user_id, actor_email, action, record_type, record_id, \
          source_address, request_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

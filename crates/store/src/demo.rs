@@ -32,33 +32,209 @@ pub struct DemoUser {
 }
 
 const AGENCIES: &[DemoAgency] = &[
-    DemoAgency { name: "Riverside Primary School", sector: Sector::Statutory, agency_type: AgencyType::School, address: "Mill Lane, Brookford, BF1 2AB", telephone: "01632 960 101", teams: &[] },
-    DemoAgency { name: "Northgate Academy", sector: Sector::Statutory, agency_type: AgencyType::School, address: "Northgate Road, Brookford, BF3 4CD", telephone: "01632 960 202", teams: &["Pastoral team"] },
-    DemoAgency { name: "Brookford Health Visiting Service", sector: Sector::Statutory, agency_type: AgencyType::HealthVisiting, address: "Eastfield Health Centre, Eastfield Road, Brookford, BF2 6EF", telephone: "01632 960 303", teams: &["Eastfield health visitors"] },
-    DemoAgency { name: "Millbrook Medical Practice", sector: Sector::Statutory, agency_type: AgencyType::GeneralPractice, address: "12 Millbrook Street, Brookford, BF5 7GH", telephone: "01632 960 404", teams: &[] },
-    DemoAgency { name: "Brookford Youth Service", sector: Sector::Statutory, agency_type: AgencyType::YouthService, address: "The Hub, Station Road, Brookford, BF1 8JK", telephone: "01632 960 505", teams: &[] },
-    DemoAgency { name: "Family Action Together", sector: Sector::Voluntary, agency_type: AgencyType::VoluntaryOrganisation, address: "3 Chapel Walk, Brookford, BF4 9LM", telephone: "01632 960 606", teams: &[] },
-    DemoAgency { name: "Brookford Early Help Team", sector: Sector::Statutory, agency_type: AgencyType::EarlyHelpTeam, address: "Town Hall, Market Square, Brookford, BF1 1AA", telephone: "01632 960 707", teams: &["North locality", "South locality"] },
-    DemoAgency { name: "Brookford Children's Social Care", sector: Sector::Statutory, agency_type: AgencyType::ChildrensSocialCare, address: "Town Hall, Market Square, Brookford, BF1 1AA", telephone: "01632 960 808", teams: &["Assessment team"] },
+    DemoAgency {
+        name: "Riverside Primary School",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::School,
+        address: "Mill Lane, Brookford, BF1 2AB",
+        telephone: "01632 960 101",
+        teams: &[],
+    },
+    DemoAgency {
+        name: "Northgate Academy",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::School,
+        address: "Northgate Road, Brookford, BF3 4CD",
+        telephone: "01632 960 202",
+        teams: &["Pastoral team"],
+    },
+    DemoAgency {
+        name: "Brookford Health Visiting Service",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::HealthVisiting,
+        address: "Eastfield Health Centre, Eastfield Road, Brookford, BF2 6EF",
+        telephone: "01632 960 303",
+        teams: &["Eastfield health visitors"],
+    },
+    DemoAgency {
+        name: "Millbrook Medical Practice",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::GeneralPractice,
+        address: "12 Millbrook Street, Brookford, BF5 7GH",
+        telephone: "01632 960 404",
+        teams: &[],
+    },
+    DemoAgency {
+        name: "Brookford Youth Service",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::YouthService,
+        address: "The Hub, Station Road, Brookford, BF1 8JK",
+        telephone: "01632 960 505",
+        teams: &[],
+    },
+    DemoAgency {
+        name: "Family Action Together",
+        sector: Sector::Voluntary,
+        agency_type: AgencyType::VoluntaryOrganisation,
+        address: "3 Chapel Walk, Brookford, BF4 9LM",
+        telephone: "01632 960 606",
+        teams: &[],
+    },
+    DemoAgency {
+        name: "Brookford Early Help Team",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::EarlyHelpTeam,
+        address: "Town Hall, Market Square, Brookford, BF1 1AA",
+        telephone: "01632 960 707",
+        teams: &["North locality", "South locality"],
+    },
+    DemoAgency {
+        name: "Brookford Children's Social Care",
+        sector: Sector::Statutory,
+        agency_type: AgencyType::ChildrensSocialCare,
+        address: "Town Hall, Market Square, Brookford, BF1 1AA",
+        telephone: "01632 960 808",
+        teams: &["Assessment team"],
+    },
 ];
 
 /// The demo accounts, listed in the README.
 pub const USERS: &[DemoUser] = &[
-    DemoUser { local: "admin", name: "Alex Morgan", agency: "Brookford Early Help Team", team: None, job_title: "Systems administrator", roles: &[Role::Administrator], line_manager: None },
-    DemoUser { local: "priya.shah", name: "Priya Shah", agency: "Riverside Primary School", team: None, job_title: "Deputy head teacher (inclusion)", roles: &[Role::Practitioner, Role::LineManager], line_manager: None },
-    DemoUser { local: "sam.taylor", name: "Sam Taylor", agency: "Riverside Primary School", team: None, job_title: "Learning mentor", roles: &[Role::Practitioner], line_manager: Some("priya.shah") },
-    DemoUser { local: "tom.okafor", name: "Tom Okafor", agency: "Northgate Academy", team: Some("Pastoral team"), job_title: "Assistant head teacher", roles: &[Role::Practitioner, Role::LineManager], line_manager: None },
-    DemoUser { local: "jo.bennett", name: "Jo Bennett", agency: "Northgate Academy", team: Some("Pastoral team"), job_title: "Pastoral lead", roles: &[Role::Practitioner], line_manager: Some("tom.okafor") },
-    DemoUser { local: "grace.evans", name: "Grace Evans", agency: "Brookford Health Visiting Service", team: Some("Eastfield health visitors"), job_title: "Health visiting team leader", roles: &[Role::Practitioner, Role::LineManager], line_manager: None },
-    DemoUser { local: "helen.price", name: "Helen Price", agency: "Brookford Health Visiting Service", team: Some("Eastfield health visitors"), job_title: "Health visitor", roles: &[Role::Practitioner], line_manager: Some("grace.evans") },
-    DemoUser { local: "amir.khan", name: "Dr Amir Khan", agency: "Millbrook Medical Practice", team: None, job_title: "General practitioner", roles: &[Role::Practitioner], line_manager: None },
-    DemoUser { local: "leon.walsh", name: "Leon Walsh", agency: "Brookford Youth Service", team: None, job_title: "Youth worker", roles: &[Role::Practitioner], line_manager: Some("david.hughes") },
-    DemoUser { local: "maria.kowalska", name: "Maria Kowalska", agency: "Family Action Together", team: None, job_title: "Family support worker", roles: &[Role::Practitioner], line_manager: None },
-    DemoUser { local: "david.hughes", name: "David Hughes", agency: "Brookford Early Help Team", team: None, job_title: "Head of early help", roles: &[Role::ServiceManager, Role::LineManager], line_manager: None },
-    DemoUser { local: "rachel.adeyemi", name: "Rachel Adeyemi", agency: "Brookford Early Help Team", team: Some("North locality"), job_title: "Early help coordinator", roles: &[Role::EarlyHelpTeam, Role::Practitioner], line_manager: Some("david.hughes") },
-    DemoUser { local: "fiona.campbell", name: "Fiona Campbell", agency: "Brookford Early Help Team", team: Some("South locality"), job_title: "Quality assurance officer", roles: &[Role::QualityAssuranceReviewer], line_manager: Some("david.hughes") },
-    DemoUser { local: "nadia.ali", name: "Nadia Ali", agency: "Brookford Children's Social Care", team: Some("Assessment team"), job_title: "Team manager", roles: &[Role::LineManager, Role::Practitioner], line_manager: None },
-    DemoUser { local: "chris.palmer", name: "Chris Palmer", agency: "Brookford Children's Social Care", team: Some("Assessment team"), job_title: "Social worker", roles: &[Role::Practitioner], line_manager: Some("nadia.ali") },
+    DemoUser {
+        local: "admin",
+        name: "Alex Morgan",
+        agency: "Brookford Early Help Team",
+        team: None,
+        job_title: "Systems administrator",
+        roles: &[Role::Administrator],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "priya.shah",
+        name: "Priya Shah",
+        agency: "Riverside Primary School",
+        team: None,
+        job_title: "Deputy head teacher (inclusion)",
+        roles: &[Role::Practitioner, Role::LineManager],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "sam.taylor",
+        name: "Sam Taylor",
+        agency: "Riverside Primary School",
+        team: None,
+        job_title: "Learning mentor",
+        roles: &[Role::Practitioner],
+        line_manager: Some("priya.shah"),
+    },
+    DemoUser {
+        local: "tom.okafor",
+        name: "Tom Okafor",
+        agency: "Northgate Academy",
+        team: Some("Pastoral team"),
+        job_title: "Assistant head teacher",
+        roles: &[Role::Practitioner, Role::LineManager],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "jo.bennett",
+        name: "Jo Bennett",
+        agency: "Northgate Academy",
+        team: Some("Pastoral team"),
+        job_title: "Pastoral lead",
+        roles: &[Role::Practitioner],
+        line_manager: Some("tom.okafor"),
+    },
+    DemoUser {
+        local: "grace.evans",
+        name: "Grace Evans",
+        agency: "Brookford Health Visiting Service",
+        team: Some("Eastfield health visitors"),
+        job_title: "Health visiting team leader",
+        roles: &[Role::Practitioner, Role::LineManager],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "helen.price",
+        name: "Helen Price",
+        agency: "Brookford Health Visiting Service",
+        team: Some("Eastfield health visitors"),
+        job_title: "Health visitor",
+        roles: &[Role::Practitioner],
+        line_manager: Some("grace.evans"),
+    },
+    DemoUser {
+        local: "amir.khan",
+        name: "Dr Amir Khan",
+        agency: "Millbrook Medical Practice",
+        team: None,
+        job_title: "General practitioner",
+        roles: &[Role::Practitioner],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "leon.walsh",
+        name: "Leon Walsh",
+        agency: "Brookford Youth Service",
+        team: None,
+        job_title: "Youth worker",
+        roles: &[Role::Practitioner],
+        line_manager: Some("david.hughes"),
+    },
+    DemoUser {
+        local: "maria.kowalska",
+        name: "Maria Kowalska",
+        agency: "Family Action Together",
+        team: None,
+        job_title: "Family support worker",
+        roles: &[Role::Practitioner],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "david.hughes",
+        name: "David Hughes",
+        agency: "Brookford Early Help Team",
+        team: None,
+        job_title: "Head of early help",
+        roles: &[Role::ServiceManager, Role::LineManager],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "rachel.adeyemi",
+        name: "Rachel Adeyemi",
+        agency: "Brookford Early Help Team",
+        team: Some("North locality"),
+        job_title: "Early help coordinator",
+        roles: &[Role::EarlyHelpTeam, Role::Practitioner],
+        line_manager: Some("david.hughes"),
+    },
+    DemoUser {
+        local: "fiona.campbell",
+        name: "Fiona Campbell",
+        agency: "Brookford Early Help Team",
+        team: Some("South locality"),
+        job_title: "Quality assurance officer",
+        roles: &[Role::QualityAssuranceReviewer],
+        line_manager: Some("david.hughes"),
+    },
+    DemoUser {
+        local: "nadia.ali",
+        name: "Nadia Ali",
+        agency: "Brookford Children's Social Care",
+        team: Some("Assessment team"),
+        job_title: "Team manager",
+        roles: &[Role::LineManager, Role::Practitioner],
+        line_manager: None,
+    },
+    DemoUser {
+        local: "chris.palmer",
+        name: "Chris Palmer",
+        agency: "Brookford Children's Social Care",
+        team: Some("Assessment team"),
+        job_title: "Social worker",
+        roles: &[Role::Practitioner],
+        line_manager: Some("nadia.ali"),
+    },
 ];
 
 /// What a demo load did.
@@ -135,7 +311,8 @@ impl Store {
         }
         let mut user_ids: HashMap<&str, i64> = HashMap::new();
         // Managers first, so line manager references resolve.
-        let mut ordered: Vec<&DemoUser> = USERS.iter().filter(|u| u.line_manager.is_none()).collect();
+        let mut ordered: Vec<&DemoUser> =
+            USERS.iter().filter(|u| u.line_manager.is_none()).collect();
         ordered.extend(USERS.iter().filter(|u| u.line_manager.is_some()));
         for u in ordered {
             let email = format!("{}@{DEMO_EMAIL_DOMAIN}", u.local);
@@ -147,9 +324,9 @@ impl Store {
                 Some(row) => row.try_get::<i64, _>("id")?,
                 None => {
                     outcome.users_created += 1;
-                    let agency_id = *agency_ids
-                        .get(u.agency)
-                        .ok_or_else(|| StoreError::Refused(format!("demo agency {} missing", u.agency)))?;
+                    let agency_id = *agency_ids.get(u.agency).ok_or_else(|| {
+                        StoreError::Refused(format!("demo agency {} missing", u.agency))
+                    })?;
                     let details = UserDetails {
                         name: u.name.into(),
                         email,
@@ -165,7 +342,8 @@ impl Store {
                         line_manager_id: u.line_manager.and_then(|m| user_ids.get(m).copied()),
                         deputy_id: None,
                     };
-                    self.create_user_tx(&mut tx, &by, &details, DEMO_PASSWORD, true).await?
+                    self.create_user_tx(&mut tx, &by, &details, DEMO_PASSWORD, true)
+                        .await?
                 }
             };
             user_ids.insert(u.local, id);

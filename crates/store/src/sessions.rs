@@ -46,7 +46,11 @@ pub enum SessionLookup {
 
 impl Store {
     /// Start a session for a user who has just proved who they are.
-    pub async fn create_session(&self, user_id: i64, source_address: Option<&str>) -> Result<NewSession> {
+    pub async fn create_session(
+        &self,
+        user_id: i64,
+        source_address: Option<&str>,
+    ) -> Result<NewSession> {
         let secret = random_secret();
         let digest = secret_digest(&secret);
         let csrf_token = random_secret();

@@ -51,14 +51,24 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
-        record(&mut tx, now, by, AuditEntry::new("api_token.create").record("api_token", id)).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("api_token.create").record("api_token", id),
+        )
+        .await?;
         tx.commit().await?;
         Ok((id, secret))
     }
 
     /// The user a bearer secret belongs to, if it is valid, unrevoked and unexpired; records
     /// its use (with an audit row) in one transaction.
-    pub async fn authenticate_api_token(&self, secret: &str, by: &Attribution) -> Result<Option<(i64, i64)>> {
+    pub async fn authenticate_api_token(
+        &self,
+        secret: &str,
+        by: &Attribution,
+    ) -> Result<Option<(i64, i64)>> {
         let now = self.now_ms();
         let row = sqlx::query(
             "SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -81,7 +91,13 @@ impl Store {
             user_id: Some(user_id),
             ..by.clone()
         };
-        record(&mut tx, now, &by, AuditEntry::new("api_token.use").record("api_token", token_id)).await?;
+        record(
+            &mut tx,
+            now,
+            &by,
+            AuditEntry::new("api_token.use").record("api_token", token_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some((token_id, user_id)))
     }
@@ -110,7 +126,12 @@ impl Store {
     }
 
     /// Revoke one of the user's own tokens (scoped by owner: another user's id is "not found").
-    pub async fn revoke_api_token(&self, by: &Attribution, user_id: i64, token_id: i64) -> Result<()> {
+    pub async fn revoke_api_token(
+        &self,
+        by: &Attribution,
+        user_id: i64,
+        token_id: i64,
+    ) -> Result<()> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
@@ -124,7 +145,13 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        record(&mut tx, now, by, AuditEntry::new("api_token.revoke").record("api_token", token_id)).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("api_token.revoke").record("api_token", token_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -311,13 +311,19 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
-        let action = if active { "user.reactivate" } else { "user.deactivate" };
+        let action = if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        };
         record(&mut tx, now, by, AuditEntry::new(action).record("user", id)).await?;
         tx.commit().await?;
         Ok(())
@@ -359,7 +365,11 @@ impl Store {
 }
 
 fn role_codes(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(", ")
+    roles
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn write_roles(tx: &mut Tx, user_id: i64, roles: &[Role]) -> Result<()> {
@@ -390,7 +400,9 @@ async fn check_references(tx: &mut Tx, details: &UserDetails, self_id: Option<i6
             .fetch_optional(&mut **tx)
             .await?;
         if ok.is_none() {
-            return Err(StoreError::Refused("Select a team of the user's agency".into()));
+            return Err(StoreError::Refused(
+                "Select a team of the user's agency".into(),
+            ));
         }
     }
     for (other, what) in [
@@ -399,14 +411,18 @@ async fn check_references(tx: &mut Tx, details: &UserDetails, self_id: Option<i6
     ] {
         if let Some(other) = other {
             if Some(other) == self_id {
-                return Err(StoreError::Refused(format!("A user cannot be their own {what}")));
+                return Err(StoreError::Refused(format!(
+                    "A user cannot be their own {what}"
+                )));
             }
             let ok = sqlx::query("SELECT id FROM users WHERE id = $1 AND active = 1")
                 .bind(other)
                 .fetch_optional(&mut **tx)
                 .await?;
             if ok.is_none() {
-                return Err(StoreError::Refused(format!("Select an active user as {what}")));
+                return Err(StoreError::Refused(format!(
+                    "Select an active user as {what}"
+                )));
             }
         }
     }

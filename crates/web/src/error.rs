@@ -158,7 +158,11 @@ impl From<ecaf_domain::access::AccessDenied> for ApiError {
 }
 
 /// Build a problem+json response.
-pub fn problem(status: StatusCode, detail: impl Into<String>, errors: Vec<FieldProblem>) -> Response {
+pub fn problem(
+    status: StatusCode,
+    detail: impl Into<String>,
+    errors: Vec<FieldProblem>,
+) -> Response {
     let title = status.canonical_reason().unwrap_or("Error").to_string();
     let body = Problem {
         kind: format!("https://ecaf.example/problems/{}", status.as_u16()),
@@ -187,7 +191,11 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Forbidden(why) => problem(StatusCode::FORBIDDEN, why, vec![]),
-            ApiError::NotFound => problem(StatusCode::NOT_FOUND, "No such record, or you may not see it", vec![]),
+            ApiError::NotFound => problem(
+                StatusCode::NOT_FOUND,
+                "No such record, or you may not see it",
+                vec![],
+            ),
             ApiError::Conflict(why) => problem(StatusCode::CONFLICT, why, vec![]),
             ApiError::Invalid(errors) => problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -215,7 +223,9 @@ pub async fn method_not_allowed() -> Response {
     let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
     response.extensions_mut().insert(ErrorPage {
         title: "Sorry, that action is not possible here".into(),
-        detail: "This page cannot be used that way. Go back and use the links and buttons on the page.".into(),
+        detail:
+            "This page cannot be used that way. Go back and use the links and buttons on the page."
+                .into(),
     });
     response
 }

@@ -71,10 +71,16 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), visitor::session_and_csrf))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            visitor::session_and_csrf,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::finish_response))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::finish_response,
+        ))
         .layer(middleware::request_id_layers())
         .with_state(state)
 }

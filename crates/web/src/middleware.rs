@@ -20,16 +20,24 @@ pub fn request_id_layers() -> ServiceBuilder<
         PropagateRequestIdLayer,
         tower::layer::util::Stack<
             TraceLayer<
-                tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+                tower_http::classify::SharedClassifier<
+                    tower_http::classify::ServerErrorsAsFailures,
+                >,
                 fn(&Request) -> tracing::Span,
             >,
-            tower::layer::util::Stack<SetRequestIdLayer<MakeRequestUuid>, tower::layer::util::Identity>,
+            tower::layer::util::Stack<
+                SetRequestIdLayer<MakeRequestUuid>,
+                tower::layer::util::Identity,
+            >,
         >,
     >,
 > {
     ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span as fn(&Request) -> tracing::Span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span as fn(&Request) -> tracing::Span),
+        )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
 }
 
@@ -53,7 +61,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Security headers on every response; `no-store` on everything but static assets (pages show
 /// personal data); and one rendering of every error the handlers or the framework produced.
-pub async fn finish_response(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn finish_response(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let is_api = path.starts_with("/api/");
     let request_id = request
@@ -67,10 +79,19 @@ pub async fn finish_response(State(state): State<AppState>, request: Request, ne
         response = render_error(&state, response, is_api, &request_id).await;
     }
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
@@ -103,7 +124,12 @@ fn default_words(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-async fn render_error(state: &AppState, response: Response, is_api: bool, request_id: &str) -> Response {
+async fn render_error(
+    state: &AppState,
+    response: Response,
+    is_api: bool,
+    request_id: &str,
+) -> Response {
     let status = response.status();
     if is_api {
         if content_type(&response).starts_with("application/problem+json") {
@@ -128,8 +154,14 @@ async fn render_error(state: &AppState, response: Response, is_api: bool, reques
             let (title, detail) = default_words(status);
             // Framework rejections (malformed forms) carry a useful plain-text reason.
             let text = body_text(body).await;
-            let detail = if status == StatusCode::BAD_REQUEST || status == StatusCode::UNPROCESSABLE_ENTITY {
-                if text.is_empty() { detail.to_string() } else { format!("{detail} ({text})") }
+            let detail = if status == StatusCode::BAD_REQUEST
+                || status == StatusCode::UNPROCESSABLE_ENTITY
+            {
+                if text.is_empty() {
+                    detail.to_string()
+                } else {
+                    format!("{detail} ({text})")
+                }
             } else {
                 detail.to_string()
             };
@@ -148,7 +180,10 @@ async fn render_error(state: &AppState, response: Response, is_api: bool, reques
         Ok(html) => {
             let mut response = (status, Html(html)).into_response();
             for (name, value) in parts.headers.iter() {
-                if name == header::SET_COOKIE || name == header::WWW_AUTHENTICATE || name == header::LOCATION {
+                if name == header::SET_COOKIE
+                    || name == header::WWW_AUTHENTICATE
+                    || name == header::LOCATION
+                {
                     response.headers_mut().append(name, value.clone());
                 }
             }

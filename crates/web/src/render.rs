@@ -29,7 +29,10 @@ fn datetime(value: Value) -> Result<String, Error> {
 fn date(value: Value) -> Result<String, Error> {
     let text = value.to_string();
     if let Ok(parsed) = text.parse::<DateTime<Utc>>() {
-        return Ok(parsed.with_timezone(&London).format("%-d %B %Y").to_string());
+        return Ok(parsed
+            .with_timezone(&London)
+            .format("%-d %B %Y")
+            .to_string());
     }
     let parsed: chrono::NaiveDate = text
         .parse()
@@ -41,7 +44,8 @@ impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_loader(|name| {
-            Ok(TemplateFiles::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned()))
+            Ok(TemplateFiles::get(name)
+                .map(|file| String::from_utf8_lossy(&file.data).into_owned()))
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.add_filter("datetime", datetime);
@@ -67,8 +71,14 @@ mod tests {
     #[test]
     fn datetimes_are_shown_in_london_time() {
         // 25 November is GMT; 1 July is BST (UTC+1).
-        assert_eq!(datetime(Value::from("2026-11-25T15:30:00Z")).unwrap(), "25 November 2026 at 3:30pm");
-        assert_eq!(datetime(Value::from("2026-07-01T09:00:00Z")).unwrap(), "1 July 2026 at 10am");
+        assert_eq!(
+            datetime(Value::from("2026-11-25T15:30:00Z")).unwrap(),
+            "25 November 2026 at 3:30pm"
+        );
+        assert_eq!(
+            datetime(Value::from("2026-07-01T09:00:00Z")).unwrap(),
+            "1 July 2026 at 10am"
+        );
         assert_eq!(date(Value::from("2026-07-01")).unwrap(), "1 July 2026");
     }
 
@@ -76,7 +86,10 @@ mod tests {
     fn every_template_compiles_and_escapes() {
         let templates = Templates::load().unwrap();
         let html = templates
-            .render("errors/error.html", minijinja::context! { title => "<b>x</b>", detail => "d" })
+            .render(
+                "errors/error.html",
+                minijinja::context! { title => "<b>x</b>", detail => "d" },
+            )
             .unwrap();
         assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"));
     }

@@ -17,18 +17,25 @@ pub struct ApiUser {
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("Send a personal API token in the Authorization header: Bearer <token>"))?;
+            .ok_or(ApiError::Unauthorized(
+                "Send a personal API token in the Authorization header: Bearer <token>",
+            ))?;
         let secret = header
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .ok_or(ApiError::Unauthorized("The Authorization header must be: Bearer <token>"))?;
+            .ok_or(ApiError::Unauthorized(
+                "The Authorization header must be: Bearer <token>",
+            ))?;
         let attribution = Attribution {
             source_address: Some(client_address(&parts.extensions)),
             request_id: Some(request_id(&parts.headers)),
@@ -38,7 +45,9 @@ impl FromRequestParts<AppState> for ApiUser {
             .store
             .authenticate_api_token(secret, &attribution)
             .await?
-            .ok_or(ApiError::Unauthorized("The API token is not valid: it may be mistyped, expired or revoked"))?;
+            .ok_or(ApiError::Unauthorized(
+                "The API token is not valid: it may be mistyped, expired or revoked",
+            ))?;
         let user = state.store.user(user_id).await?;
         let attribution = Attribution {
             user_id: Some(user.id),

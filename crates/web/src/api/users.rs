@@ -69,7 +69,10 @@ pub async fn me(api: ApiUser) -> Json<UserView> {
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(State(state): State<AppState>, api: ApiUser) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    api: ApiUser,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let grant = authorise::<ManageUsers>(&api.user.actor())?;
     let users = state.store.users(&grant).await?;
     Ok(Json(users.into_iter().map(UserView::from).collect()))
@@ -84,7 +87,11 @@ pub async fn list(State(state): State<AppState>, api: ApiUser) -> Result<Json<Ve
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn show(State(state): State<AppState>, api: ApiUser, Path(id): Path<i64>) -> Result<Json<UserView>, ApiError> {
+pub async fn show(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<UserView>, ApiError> {
     authorise::<ManageUsers>(&api.user.actor())?;
     Ok(Json(state.store.user(id).await?.into()))
 }

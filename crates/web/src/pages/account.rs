@@ -19,12 +19,18 @@ pub struct Flash {
 
 fn flash_text(done: Option<&str>) -> Option<&'static str> {
     match done? {
-        "password" => Some("Your password has been changed. You have been signed out on your other devices."),
+        "password" => {
+            Some("Your password has been changed. You have been signed out on your other devices.")
+        }
         _ => None,
     }
 }
 
-pub async fn show(State(state): State<AppState>, signed_in: SignedIn, Query(flash): Query<Flash>) -> Result<Html<String>, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Query(flash): Query<Flash>,
+) -> Result<Html<String>, PageError> {
     let user = &signed_in.user;
     let ctx = minijinja::context! {
         user => user,
@@ -32,12 +38,29 @@ pub async fn show(State(state): State<AppState>, signed_in: SignedIn, Query(flas
         session_count => state.store.session_count(user.id).await?,
         flash => flash_text(flash.done.as_deref()),
     };
-    render(&state, &signed_in.visitor, "/account", "pages/account.html", "Your account", ctx)
+    render(
+        &state,
+        &signed_in.visitor,
+        "/account",
+        "pages/account.html",
+        "Your account",
+        ctx,
+    )
 }
 
-pub async fn password_form(State(state): State<AppState>, signed_in: SignedIn) -> Result<Html<String>, PageError> {
+pub async fn password_form(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Html<String>, PageError> {
     let ctx = minijinja::context! { errors => Vec::<FieldError>::new() };
-    render(&state, &signed_in.visitor, "/account", "pages/password.html", "Change your password", ctx)
+    render(
+        &state,
+        &signed_in.visitor,
+        "/account",
+        "pages/password.html",
+        "Change your password",
+        ctx,
+    )
 }
 
 #[derive(Deserialize)]
@@ -63,31 +86,60 @@ pub async fn change_password(
         .await?
         .ok_or(PageError::NotFound)?;
     let current = form.current_password.clone();
-    let current_ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored.password_hash))
-        .await
-        .map_err(|e| PageError::Internal(e.into()))?;
+    let current_ok =
+        tokio::task::spawn_blocking(move || verify_password(&current, &stored.password_hash))
+            .await
+            .map_err(|e| PageError::Internal(e.into()))?;
     if form.current_password.is_empty() {
-        errors.push(FieldError::new("current_password", "Enter your current password"));
+        errors.push(FieldError::new(
+            "current_password",
+            "Enter your current password",
+        ));
     } else if !current_ok {
-        errors.push(FieldError::new("current_password", "Your current password is not correct"));
+        errors.push(FieldError::new(
+            "current_password",
+            "Your current password is not correct",
+        ));
     }
     if let Err(rule) = check_new_password(&form.new_password, &user.email) {
         errors.push(FieldError::new("new_password", rule.to_string()));
     } else if form.new_password == form.current_password {
-        errors.push(FieldError::new("new_password", "New password must be different from your current password"));
+        errors.push(FieldError::new(
+            "new_password",
+            "New password must be different from your current password",
+        ));
     }
     if form.confirm_password != form.new_password {
-        errors.push(FieldError::new("confirm_password", "The passwords do not match"));
+        errors.push(FieldError::new(
+            "confirm_password",
+            "The passwords do not match",
+        ));
     }
     if !errors.is_empty() {
         let ctx = minijinja::context! { errors => errors };
-        let page = render(&state, &signed_in.visitor, "/account", "pages/password.html", "Change your password", ctx)?;
+        let page = render(
+            &state,
+            &signed_in.visitor,
+            "/account",
+            "pages/password.html",
+            "Change your password",
+            ctx,
+        )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let keep = signed_in.visitor.session.as_ref().map(|s| s.digest.as_str());
+    let keep = signed_in
+        .visitor
+        .session
+        .as_ref()
+        .map(|s| s.digest.as_str());
     state
         .store
-        .change_password(&signed_in.visitor.attribution(), user.id, &form.new_password, keep)
+        .change_password(
+            &signed_in.visitor.attribution(),
+            user.id,
+            &form.new_password,
+            keep,
+        )
         .await?;
     Ok(Redirect::to("/account?done=password").into_response())
 }
@@ -103,7 +155,12 @@ struct TokenRow {
     usable: bool,
 }
 
-const LIFETIMES: [(i64, &str); 4] = [(30, "30 days"), (90, "90 days"), (180, "6 months"), (365, "1 year")];
+const LIFETIMES: [(i64, &str); 4] = [
+    (30, "30 days"),
+    (90, "90 days"),
+    (180, "6 months"),
+    (365, "1 year"),
+];
 
 async fn tokens_page(
     state: &AppState,
@@ -137,10 +194,20 @@ async fn tokens_page(
         lifetime_options => LIFETIMES.iter().map(|(d, t)| Choice::new(d, *t)).collect::<Vec<_>>(),
         new_token => new_token,
     };
-    render(state, &signed_in.visitor, "/account", "pages/api_tokens.html", "Your API tokens", ctx)
+    render(
+        state,
+        &signed_in.visitor,
+        "/account",
+        "pages/api_tokens.html",
+        "Your API tokens",
+        ctx,
+    )
 }
 
-pub async fn tokens(State(state): State<AppState>, signed_in: SignedIn) -> Result<Html<String>, PageError> {
+pub async fn tokens(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Html<String>, PageError> {
     let days = state.config.token_lifetime_days;
     tokens_page(&state, &signed_in, vec![], "", days, None).await
 }
@@ -163,11 +230,22 @@ pub async fn create_token(
     if name.is_empty() {
         errors.push(FieldError::new("name", "Enter what the token is for"));
     } else if name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "Token name must be 100 characters or fewer"));
+        errors.push(FieldError::new(
+            "name",
+            "Token name must be 100 characters or fewer",
+        ));
     }
-    let days = form.lifetime_days.trim().parse::<i64>().ok().filter(|d| LIFETIMES.iter().any(|(l, _)| l == d));
+    let days = form
+        .lifetime_days
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| LIFETIMES.iter().any(|(l, _)| l == d));
     if days.is_none() {
-        errors.push(FieldError::new("lifetime_days", "Select when the token expires"));
+        errors.push(FieldError::new(
+            "lifetime_days",
+            "Select when the token expires",
+        ));
     }
     let days = days.unwrap_or(state.config.token_lifetime_days);
     if !errors.is_empty() {
@@ -176,12 +254,25 @@ pub async fn create_token(
     }
     let (_, secret) = state
         .store
-        .create_api_token(&signed_in.visitor.attribution(), signed_in.user.id, name, Duration::days(days))
+        .create_api_token(
+            &signed_in.visitor.attribution(),
+            signed_in.user.id,
+            name,
+            Duration::days(days),
+        )
         .await?;
-    Ok(tokens_page(&state, &signed_in, vec![], "", days, Some(secret)).await?.into_response())
+    Ok(
+        tokens_page(&state, &signed_in, vec![], "", days, Some(secret))
+            .await?
+            .into_response(),
+    )
 }
 
-pub async fn revoke_token(State(state): State<AppState>, signed_in: SignedIn, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
     state
         .store
         .revoke_api_token(&signed_in.visitor.attribution(), signed_in.user.id, id)

@@ -34,7 +34,11 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Html<St
         .await?
         .into_iter()
         .map(|a| AgencyRow {
-            teams: teams.iter().filter(|t| t.agency_id == a.id).map(|t| t.name.clone()).collect(),
+            teams: teams
+                .iter()
+                .filter(|t| t.agency_id == a.id)
+                .map(|t| t.name.clone())
+                .collect(),
             id: a.id,
             name: a.name,
             type_label: a.agency_type.label(),
@@ -44,7 +48,14 @@ pub async fn list(State(state): State<AppState>, admin: Admin) -> Result<Html<St
         })
         .collect();
     let ctx = minijinja::context! { agencies => rows };
-    render(&state, &admin.signed_in.visitor, "/admin/agencies", "admin/agencies.html", "Agencies", ctx)
+    render(
+        &state,
+        &admin.signed_in.visitor,
+        "/admin/agencies",
+        "admin/agencies.html",
+        "Agencies",
+        ctx,
+    )
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -102,8 +113,16 @@ async fn form_page(
         None => vec![],
     };
     let (heading, action, submit_text) = match editing {
-        Some(id) => ("Change an agency", format!("/admin/agencies/{id}/edit"), "Save changes"),
-        None => ("Add an agency", "/admin/agencies/new".to_string(), "Save agency"),
+        Some(id) => (
+            "Change an agency",
+            format!("/admin/agencies/{id}/edit"),
+            "Save changes",
+        ),
+        None => (
+            "Add an agency",
+            "/admin/agencies/new".to_string(),
+            "Save agency",
+        ),
     };
     let ctx = minijinja::context! {
         heading => heading,
@@ -118,10 +137,20 @@ async fn form_page(
         sectors => Sector::ALL.iter().map(|s| Choice::new(s.code(), s.label())).collect::<Vec<_>>(),
         agency_types => AgencyType::ALL.iter().map(|t| Choice::new(t.code(), t.label())).collect::<Vec<_>>(),
     };
-    render(state, &admin.signed_in.visitor, "/admin/agencies", "admin/agency_form.html", heading, ctx)
+    render(
+        state,
+        &admin.signed_in.visitor,
+        "/admin/agencies",
+        "admin/agency_form.html",
+        heading,
+        ctx,
+    )
 }
 
-pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Result<Html<String>, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Html<String>, PageError> {
     form_page(&state, &admin, None, &AgencyForm::default(), vec![], None).await
 }
 
@@ -129,7 +158,11 @@ fn duplicate_name() -> FieldError {
     FieldError::new("name", "An agency with this name already exists")
 }
 
-pub async fn create(State(state): State<AppState>, admin: Admin, Form(form): Form<AgencyForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Form(form): Form<AgencyForm>,
+) -> Result<Response, PageError> {
     let details = match form.input().validate() {
         Ok(d) => d,
         Err(errors) => {
@@ -137,7 +170,15 @@ pub async fn create(State(state): State<AppState>, admin: Admin, Form(form): For
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match state.store.create_agency(&admin.grant, &admin.signed_in.visitor.attribution(), &details).await {
+    match state
+        .store
+        .create_agency(
+            &admin.grant,
+            &admin.signed_in.visitor.attribution(),
+            &details,
+        )
+        .await
+    {
         Ok(id) => Ok(Redirect::to(&format!("/admin/agencies/{id}/edit")).into_response()),
         Err(StoreError::Duplicate(_)) => {
             let page = form_page(&state, &admin, None, &form, vec![duplicate_name()], None).await?;
@@ -147,17 +188,35 @@ pub async fn create(State(state): State<AppState>, admin: Admin, Form(form): For
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let agency = state.store.agency(id).await?;
-    form_page(&state, &admin, Some(id), &AgencyForm::from_agency(&agency), vec![], None).await
+    form_page(
+        &state,
+        &admin,
+        Some(id),
+        &AgencyForm::from_agency(&agency),
+        vec![],
+        None,
+    )
+    .await
 }
 
-pub async fn update(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Form(form): Form<AgencyForm>) -> Result<Response, PageError> {
-    let revision: i64 = form
-        .revision
-        .trim()
-        .parse()
-        .map_err(|_| PageError::BadRequest("The form was missing its version number. Go back, reload the page and try again.".into()))?;
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<AgencyForm>,
+) -> Result<Response, PageError> {
+    let revision: i64 = form.revision.trim().parse().map_err(|_| {
+        PageError::BadRequest(
+            "The form was missing its version number. Go back, reload the page and try again."
+                .into(),
+        )
+    })?;
     let mut errors = match form.input().validate() {
         Ok(_) => vec![],
         Err(errors) => errors,
@@ -166,7 +225,10 @@ pub async fn update(State(state): State<AppState>, admin: Admin, Path(id): Path<
         "1" => true,
         "0" => false,
         _ => {
-            errors.push(FieldError::new("active", "Select whether the agency is active"));
+            errors.push(FieldError::new(
+                "active",
+                "Select whether the agency is active",
+            ));
             true
         }
     };
@@ -179,19 +241,44 @@ pub async fn update(State(state): State<AppState>, admin: Admin, Path(id): Path<
     };
     match state
         .store
-        .update_agency(&admin.grant, &admin.signed_in.visitor.attribution(), id, revision, &details, active)
+        .update_agency(
+            &admin.grant,
+            &admin.signed_in.visitor.attribution(),
+            id,
+            revision,
+            &details,
+            active,
+        )
         .await
     {
         Ok(()) => Ok(Redirect::to("/admin/agencies").into_response()),
         Err(StoreError::Duplicate(_)) => {
-            let page = form_page(&state, &admin, Some(id), &form, vec![duplicate_name()], None).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                Some(id),
+                &form,
+                vec![duplicate_name()],
+                None,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(StoreError::Conflict { by, at }) => {
             let current = state.store.agency(id).await?;
-            let local = at.with_timezone(&chrono_tz::Europe::London).format("%-d %B %Y at %-I:%M%P");
+            let local = at
+                .with_timezone(&chrono_tz::Europe::London)
+                .format("%-d %B %Y at %-I:%M%P");
             let message = format!("This agency was changed by {by} at {local} while you were editing. Its latest details are shown below: make your changes again and save.");
-            let page = form_page(&state, &admin, Some(id), &AgencyForm::from_agency(&current), vec![], Some(message)).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                Some(id),
+                &AgencyForm::from_agency(&current),
+                vec![],
+                Some(message),
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(err) => Err(err.into()),
@@ -204,7 +291,12 @@ pub struct TeamForm {
     team_name: String,
 }
 
-pub async fn add_team(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Form(form): Form<TeamForm>) -> Result<Response, PageError> {
+pub async fn add_team(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<TeamForm>,
+) -> Result<Response, PageError> {
     let agency = state.store.agency(id).await?;
     let name = form.team_name.trim();
     let error = if name.is_empty() {
@@ -212,7 +304,16 @@ pub async fn add_team(State(state): State<AppState>, admin: Admin, Path(id): Pat
     } else if name.chars().count() > 200 {
         Some("Team name must be 200 characters or fewer")
     } else {
-        match state.store.create_team(&admin.grant, &admin.signed_in.visitor.attribution(), id, name).await {
+        match state
+            .store
+            .create_team(
+                &admin.grant,
+                &admin.signed_in.visitor.attribution(),
+                id,
+                name,
+            )
+            .await
+        {
             Ok(_) => None,
             Err(StoreError::Duplicate(_)) => Some("This agency already has a team with that name"),
             Err(err) => return Err(err.into()),
@@ -221,7 +322,15 @@ pub async fn add_team(State(state): State<AppState>, admin: Admin, Path(id): Pat
     match error {
         None => Ok(Redirect::to(&format!("/admin/agencies/{id}/edit")).into_response()),
         Some(message) => {
-            let page = form_page(&state, &admin, Some(id), &AgencyForm::from_agency(&agency), vec![FieldError::new("team_name", message)], None).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                Some(id),
+                &AgencyForm::from_agency(&agency),
+                vec![FieldError::new("team_name", message)],
+                None,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -55,7 +55,11 @@ impl FilterForm {
             None => None,
             Some(raw) => match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
                 Ok(d) => {
-                    let d = if next_day { d.succ_opt().unwrap_or(d) } else { d };
+                    let d = if next_day {
+                        d.succ_opt().unwrap_or(d)
+                    } else {
+                        d
+                    };
                     london_midnight_ms(d)
                 }
                 Err(_) => {
@@ -68,7 +72,10 @@ impl FilterForm {
         let to_ms = date("to", &self.to, true);
         if let (Some(f), Some(t)) = (from_ms, to_ms) {
             if f >= t {
-                errors.push(FieldError::new("to", "The to date must be the same as or after the from date"));
+                errors.push(FieldError::new(
+                    "to",
+                    "The to date must be the same as or after the from date",
+                ));
             }
         }
         if errors.is_empty() {
@@ -106,13 +113,20 @@ pub async fn show(
         Err(e) => (AuditFilter::default(), e),
     };
     let events = if errors.is_empty() {
-        state.store.audit_events(&viewer.grant, &filter, Some(PAGE_SIZE + 1), 0).await?
+        state
+            .store
+            .audit_events(&viewer.grant, &filter, Some(PAGE_SIZE + 1), 0)
+            .await?
     } else {
         vec![]
     };
     let more = events.len() as i64 > PAGE_SIZE;
     let events: Vec<_> = events.into_iter().take(PAGE_SIZE as usize).collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let ctx = minijinja::context! {
         events => events,
         more => more,
@@ -122,7 +136,14 @@ pub async fn show(
         errors => errors,
         query => raw.map(|q| format!("?{q}")).unwrap_or_default(),
     };
-    let page = render(&state, visitor, "/admin/audit", "admin/audit.html", "Audit log", ctx)?;
+    let page = render(
+        &state,
+        visitor,
+        "/admin/audit",
+        "admin/audit.html",
+        "Audit log",
+        ctx,
+    )?;
     Ok((status, page).into_response())
 }
 
@@ -131,10 +152,19 @@ pub async fn csv(
     viewer: Authorised<ViewAudit>,
     Query(form): Query<FilterForm>,
 ) -> Result<Response, PageError> {
-    let filter = form
-        .parse()
-        .map_err(|errors| PageError::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")))?;
-    let events = state.store.audit_events(&viewer.grant, &filter, None, 0).await?;
+    let filter = form.parse().map_err(|errors| {
+        PageError::BadRequest(
+            errors
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let events = state
+        .store
+        .audit_events(&viewer.grant, &filter, None, 0)
+        .await?;
     // Exporting the audit log is itself audited.
     state
         .store
@@ -144,8 +174,21 @@ pub async fn csv(
         )
         .await?;
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let header_row = ["id", "at_utc", "user_id", "actor_email", "action", "record_type", "record_id", "source_address", "request_id", "detail"];
-    writer.write_record(header_row).map_err(|e| PageError::Internal(e.into()))?;
+    let header_row = [
+        "id",
+        "at_utc",
+        "user_id",
+        "actor_email",
+        "action",
+        "record_type",
+        "record_id",
+        "source_address",
+        "request_id",
+        "detail",
+    ];
+    writer
+        .write_record(header_row)
+        .map_err(|e| PageError::Internal(e.into()))?;
     for e in &events {
         writer
             .write_record([
@@ -162,11 +205,16 @@ pub async fn csv(
             ])
             .map_err(|e| PageError::Internal(e.into()))?;
     }
-    let bytes = writer.into_inner().map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| PageError::Internal(anyhow::anyhow!("{e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"ecaf-audit.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"ecaf-audit.csv\"",
+            ),
         ],
         bytes,
     )

@@ -28,7 +28,11 @@ pub struct Flash {
     done: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, admin: Admin, Query(flash): Query<Flash>) -> Result<Html<String>, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    admin: Admin,
+    Query(flash): Query<Flash>,
+) -> Result<Html<String>, PageError> {
     let users = state.store.users(&admin.grant).await?;
     let rows: Vec<UserRow> = users
         .iter()
@@ -39,7 +43,14 @@ pub async fn list(State(state): State<AppState>, admin: Admin, Query(flash): Que
         .collect();
     let flash = flash.done.map(|_| "The user's details have been saved");
     let ctx = minijinja::context! { users => rows, flash => flash };
-    render(&state, &admin.signed_in.visitor, "/admin/users", "admin/users.html", "Users", ctx)
+    render(
+        &state,
+        &admin.signed_in.visitor,
+        "/admin/users",
+        "admin/users.html",
+        "Users",
+        ctx,
+    )
 }
 
 /// The form's raw values, echoed back when there are errors.
@@ -126,13 +137,23 @@ async fn form_page(
         .filter(|a| a.active || a.id.to_string() == form.agency_id)
         .map(|a| Choice::new(a.id, &a.name))
         .collect();
-    let agency_names: std::collections::HashMap<i64, &str> = agencies.iter().map(|a| (a.id, a.name.as_str())).collect();
+    let agency_names: std::collections::HashMap<i64, &str> =
+        agencies.iter().map(|a| (a.id, a.name.as_str())).collect();
     let teams: Vec<Choice> = state
         .store
         .teams(None)
         .await?
         .into_iter()
-        .map(|t| Choice::new(t.id, format!("{} ({})", t.name, agency_names.get(&t.agency_id).unwrap_or(&""))))
+        .map(|t| {
+            Choice::new(
+                t.id,
+                format!(
+                    "{} ({})",
+                    t.name,
+                    agency_names.get(&t.agency_id).unwrap_or(&"")
+                ),
+            )
+        })
         .collect();
     let people: Vec<Choice> = state
         .store
@@ -142,7 +163,10 @@ async fn form_page(
         .filter(|u| u.active && Some(u.id) != page.editing)
         .map(|u| Choice::new(u.id, format!("{} ({})", u.name, u.agency_name)))
         .collect();
-    let roles: Vec<Choice> = Role::ALL.iter().map(|r| Choice::new(r.code(), r.label())).collect();
+    let roles: Vec<Choice> = Role::ALL
+        .iter()
+        .map(|r| Choice::new(r.code(), r.label()))
+        .collect();
     let ctx = minijinja::context! {
         heading => page.heading,
         action => page.action,
@@ -158,7 +182,14 @@ async fn form_page(
         roles => roles,
         show_password_hint => page.editing.is_none(),
     };
-    render(state, &admin.signed_in.visitor, "/admin/users", "admin/user_form.html", page.heading, ctx)
+    render(
+        state,
+        &admin.signed_in.visitor,
+        "/admin/users",
+        "admin/user_form.html",
+        page.heading,
+        ctx,
+    )
 }
 
 fn new_page() -> FormPage<'static> {
@@ -172,7 +203,10 @@ fn new_page() -> FormPage<'static> {
     }
 }
 
-pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Result<Html<String>, PageError> {
+pub async fn new_form(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Html<String>, PageError> {
     let form = UserForm {
         roles: vec![Role::Practitioner.code().into()],
         ..Default::default()
@@ -183,7 +217,9 @@ pub async fn new_form(State(state): State<AppState>, admin: Admin) -> Result<Htm
 /// Store refusals that belong to a field of the form.
 fn store_field_error(err: StoreError) -> Result<FieldError, PageError> {
     Ok(match err {
-        StoreError::Duplicate(_) => FieldError::new("email", "A user with this email address already exists"),
+        StoreError::Duplicate(_) => {
+            FieldError::new("email", "A user with this email address already exists")
+        }
         StoreError::Refused(why) if why.contains("agency") => FieldError::new("agency_id", why),
         StoreError::Refused(why) if why.contains("team") => FieldError::new("team_id", why),
         StoreError::Refused(why) if why.contains("deputy") => FieldError::new("deputy_id", why),
@@ -192,7 +228,11 @@ fn store_field_error(err: StoreError) -> Result<FieldError, PageError> {
     })
 }
 
-pub async fn create(State(state): State<AppState>, admin: Admin, Form(form): Form<UserForm>) -> Result<Response, PageError> {
+pub async fn create(
+    State(state): State<AppState>,
+    admin: Admin,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
     let details = match form.input().validate() {
         Ok(details) => details,
         Err(errors) => {
@@ -202,10 +242,16 @@ pub async fn create(State(state): State<AppState>, admin: Admin, Form(form): For
     };
     let password = generate_password();
     let attribution = admin.signed_in.visitor.attribution();
-    match state.store.create_user(&admin.grant, &attribution, &details, &password).await {
+    match state
+        .store
+        .create_user(&admin.grant, &attribution, &details, &password)
+        .await
+    {
         Ok(id) => {
             let user = state.store.user(id).await?;
-            Ok(show_page(&state, &admin, &user, Some(password), None).await?.into_response())
+            Ok(show_page(&state, &admin, &user, Some(password), None)
+                .await?
+                .into_response())
         }
         Err(err) => {
             let errors = vec![store_field_error(err)?];
@@ -229,7 +275,13 @@ async fn show_page(
         }
     };
     let team_name = match user.team_id {
-        Some(team) => state.store.teams(Some(user.agency_id)).await?.into_iter().find(|t| t.id == team).map(|t| t.name),
+        Some(team) => state
+            .store
+            .teams(Some(user.agency_id))
+            .await?
+            .into_iter()
+            .find(|t| t.id == team)
+            .map(|t| t.name),
         None => None,
     };
     let ctx = minijinja::context! {
@@ -241,10 +293,22 @@ async fn show_page(
         new_password => new_password,
         flash => flash,
     };
-    render(state, &admin.signed_in.visitor, "/admin/users", "admin/user.html", &user.name, ctx)
+    render(
+        state,
+        &admin.signed_in.visitor,
+        "/admin/users",
+        "admin/user.html",
+        &user.name,
+        ctx,
+    )
 }
 
-pub async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Query(flash): Query<Flash>) -> Result<Html<String>, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
+) -> Result<Html<String>, PageError> {
     let user = state.store.user(id).await?;
     let flash = match flash.done.as_deref() {
         Some("saved") => Some("The user's details have been saved"),
@@ -266,44 +330,94 @@ fn edit_page(id: i64, revision: String) -> FormPage<'static> {
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let user = state.store.user(id).await?;
     let form = UserForm::from_user(&user);
-    form_page(&state, &admin, edit_page(id, form.revision.clone()), &form, vec![], None).await
+    form_page(
+        &state,
+        &admin,
+        edit_page(id, form.revision.clone()),
+        &form,
+        vec![],
+        None,
+    )
+    .await
 }
 
 fn parse_revision(raw: &str) -> Result<i64, PageError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| PageError::BadRequest("The form was missing its version number. Go back, reload the page and try again.".into()))
+    raw.trim().parse().map_err(|_| {
+        PageError::BadRequest(
+            "The form was missing its version number. Go back, reload the page and try again."
+                .into(),
+        )
+    })
 }
 
-pub async fn update(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Form(form): Form<UserForm>) -> Result<Response, PageError> {
+pub async fn update(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<UserForm>,
+) -> Result<Response, PageError> {
     let revision = parse_revision(&form.revision)?;
     let details = match form.input().validate() {
         Ok(details) => details,
         Err(errors) => {
-            let page = form_page(&state, &admin, edit_page(id, form.revision.clone()), &form, errors, None).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                edit_page(id, form.revision.clone()),
+                &form,
+                errors,
+                None,
+            )
+            .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
     let attribution = admin.signed_in.visitor.attribution();
-    match state.store.update_user(&admin.grant, &attribution, id, revision, &details).await {
+    match state
+        .store
+        .update_user(&admin.grant, &attribution, id, revision, &details)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/admin/users/{id}?done=saved")).into_response()),
         Err(StoreError::Conflict { by, at }) => {
             // Show the latest saved values so nothing is overwritten unseen.
             let current = state.store.user(id).await?;
             let fresh = UserForm::from_user(&current);
-            let local = at.with_timezone(&chrono_tz::Europe::London).format("%-d %B %Y at %-I:%M%P");
+            let local = at
+                .with_timezone(&chrono_tz::Europe::London)
+                .format("%-d %B %Y at %-I:%M%P");
             let message = format!(
                 "This user was changed by {by} at {local} while you were editing. Their latest details are shown below: make your changes again and save."
             );
-            let page = form_page(&state, &admin, edit_page(id, fresh.revision.clone()), &fresh, vec![], Some(message)).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                edit_page(id, fresh.revision.clone()),
+                &fresh,
+                vec![],
+                Some(message),
+            )
+            .await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(err) => {
             let errors = vec![store_field_error(err)?];
-            let page = form_page(&state, &admin, edit_page(id, form.revision.clone()), &form, errors, None).await?;
+            let page = form_page(
+                &state,
+                &admin,
+                edit_page(id, form.revision.clone()),
+                &form,
+                errors,
+                None,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -315,7 +429,13 @@ pub struct RevisionForm {
     revision: String,
 }
 
-async fn set_active(state: AppState, admin: Admin, id: i64, form: RevisionForm, active: bool) -> Result<Response, PageError> {
+async fn set_active(
+    state: AppState,
+    admin: Admin,
+    id: i64,
+    form: RevisionForm,
+    active: bool,
+) -> Result<Response, PageError> {
     let revision = parse_revision(&form.revision)?;
     let attribution = admin.signed_in.visitor.attribution();
     match state.store.set_user_active(&admin.grant, &attribution, id, revision, active).await {
@@ -331,10 +451,20 @@ async fn set_active(state: AppState, admin: Admin, id: i64, form: RevisionForm, 
     }
 }
 
-pub async fn deactivate(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Form(form): Form<RevisionForm>) -> Result<Response, PageError> {
+pub async fn deactivate(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<RevisionForm>,
+) -> Result<Response, PageError> {
     set_active(state, admin, id, form, false).await
 }
 
-pub async fn reactivate(State(state): State<AppState>, admin: Admin, Path(id): Path<i64>, Form(form): Form<RevisionForm>) -> Result<Response, PageError> {
+pub async fn reactivate(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<i64>,
+    Form(form): Form<RevisionForm>,
+) -> Result<Response, PageError> {
     set_active(state, admin, id, form, true).await
 }

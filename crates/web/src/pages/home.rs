@@ -60,20 +60,37 @@ fn sections_for(role: Role) -> Section {
     }
 }
 
-pub async fn show(State(state): State<AppState>, signed_in: SignedIn) -> Result<Html<String>, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Html<String>, PageError> {
     let user = &signed_in.user;
     let sections: Vec<Section> = user.roles.iter().map(|r| sections_for(*r)).collect();
-    let first_name = user.name.split_whitespace().find(|w| *w != "Dr").unwrap_or(&user.name);
+    let first_name = user
+        .name
+        .split_whitespace()
+        .find(|w| *w != "Dr")
+        .unwrap_or(&user.name);
     let ctx = minijinja::context! {
         heading => format!("Hello, {first_name}"),
         lede => "Early help for children and families: one assessment, one plan, shared with the people the family agrees to.",
         sections => sections,
         role_labels => user.roles.iter().map(|r| r.label()).collect::<Vec<_>>(),
     };
-    render(&state, &signed_in.visitor, "/", "pages/home.html", "Home", ctx)
+    render(
+        &state,
+        &signed_in.visitor,
+        "/",
+        "pages/home.html",
+        "Home",
+        ctx,
+    )
 }
 
-pub async fn accessibility(State(state): State<AppState>, visitor: Visitor) -> Result<Html<String>, PageError> {
+pub async fn accessibility(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Html<String>, PageError> {
     let ctx = minijinja::context! {
         heading => "Accessibility statement",
         lede => "This service is built to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA.",
@@ -84,10 +101,20 @@ pub async fn accessibility(State(state): State<AppState>, visitor: Visitor) -> R
         }],
         role_labels => Vec::<&str>::new(),
     };
-    render(&state, &visitor, "/accessibility", "pages/home.html", "Accessibility statement", ctx)
+    render(
+        &state,
+        &visitor,
+        "/accessibility",
+        "pages/home.html",
+        "Accessibility statement",
+        ctx,
+    )
 }
 
-pub async fn privacy(State(state): State<AppState>, visitor: Visitor) -> Result<Html<String>, PageError> {
+pub async fn privacy(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Html<String>, PageError> {
     let ctx = minijinja::context! {
         heading => "Privacy notice",
         lede => "Information about children and families is recorded only with their informed consent, or where the law allows sharing without it to protect a child.",
@@ -98,5 +125,12 @@ pub async fn privacy(State(state): State<AppState>, visitor: Visitor) -> Result<
         }],
         role_labels => Vec::<&str>::new(),
     };
-    render(&state, &visitor, "/privacy", "pages/home.html", "Privacy notice", ctx)
+    render(
+        &state,
+        &visitor,
+        "/privacy",
+        "pages/home.html",
+        "Privacy notice",
+        ctx,
+    )
 }

@@ -27,18 +27,45 @@ pub fn routes() -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/sign-out-everywhere", post(sign_in::sign_out_everywhere))
         .route("/account", get(account::show))
-        .route("/account/password", get(account::password_form).post(account::change_password))
-        .route("/account/api-tokens", get(account::tokens).post(account::create_token))
-        .route("/account/api-tokens/{id}/revoke", post(account::revoke_token))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::change_password),
+        )
+        .route(
+            "/account/api-tokens",
+            get(account::tokens).post(account::create_token),
+        )
+        .route(
+            "/account/api-tokens/{id}/revoke",
+            post(account::revoke_token),
+        )
         .route("/admin/users", get(admin_users::list))
-        .route("/admin/users/new", get(admin_users::new_form).post(admin_users::create))
+        .route(
+            "/admin/users/new",
+            get(admin_users::new_form).post(admin_users::create),
+        )
         .route("/admin/users/{id}", get(admin_users::show))
-        .route("/admin/users/{id}/edit", get(admin_users::edit_form).post(admin_users::update))
-        .route("/admin/users/{id}/deactivate", post(admin_users::deactivate))
-        .route("/admin/users/{id}/reactivate", post(admin_users::reactivate))
+        .route(
+            "/admin/users/{id}/edit",
+            get(admin_users::edit_form).post(admin_users::update),
+        )
+        .route(
+            "/admin/users/{id}/deactivate",
+            post(admin_users::deactivate),
+        )
+        .route(
+            "/admin/users/{id}/reactivate",
+            post(admin_users::reactivate),
+        )
         .route("/admin/agencies", get(admin_agencies::list))
-        .route("/admin/agencies/new", get(admin_agencies::new_form).post(admin_agencies::create))
-        .route("/admin/agencies/{id}/edit", get(admin_agencies::edit_form).post(admin_agencies::update))
+        .route(
+            "/admin/agencies/new",
+            get(admin_agencies::new_form).post(admin_agencies::create),
+        )
+        .route(
+            "/admin/agencies/{id}/edit",
+            get(admin_agencies::edit_form).post(admin_agencies::update),
+        )
         .route("/admin/agencies/{id}/teams", post(admin_agencies::add_team))
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
@@ -63,7 +90,11 @@ fn navigation(visitor: &Visitor, current: &str) -> Vec<NavItem> {
     };
     let mut items = vec![("Home", "/")];
     if user.roles.contains(&Role::Administrator) {
-        items.extend([("Users", "/admin/users"), ("Agencies", "/admin/agencies"), ("Audit log", "/admin/audit")]);
+        items.extend([
+            ("Users", "/admin/users"),
+            ("Agencies", "/admin/agencies"),
+            ("Audit log", "/admin/audit"),
+        ]);
     }
     items.push(("Your account", "/account"));
     items
@@ -71,7 +102,11 @@ fn navigation(visitor: &Visitor, current: &str) -> Vec<NavItem> {
         .map(|(text, href)| NavItem {
             text,
             href,
-            active: if href == "/" { current == "/" } else { current.starts_with(href) },
+            active: if href == "/" {
+                current == "/"
+            } else {
+                current.starts_with(href)
+            },
         })
         .collect()
 }

@@ -30,7 +30,11 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, visitor: Visitor, Query(q): Query<NextQuery>) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
     if visitor.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
@@ -40,7 +44,15 @@ pub async fn show(State(state): State<AppState>, visitor: Visitor, Query(q): Que
         next => q.next,
         signed_out => q.signed_out.is_some(),
     };
-    Ok(render(&state, &visitor, "/sign-in", "pages/sign_in.html", "Sign in", ctx)?.into_response())
+    Ok(render(
+        &state,
+        &visitor,
+        "/sign-in",
+        "pages/sign_in.html",
+        "Sign in",
+        ctx,
+    )?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -68,7 +80,14 @@ pub async fn submit(
     }
     let refuse = |errors: Vec<FieldError>, status: StatusCode| -> Result<Response, PageError> {
         let ctx = minijinja::context! { errors => errors, email => form.email.trim(), next => q.next.clone() };
-        let page = render(&state, &visitor, "/sign-in", "pages/sign_in.html", "Sign in", ctx)?;
+        let page = render(
+            &state,
+            &visitor,
+            "/sign-in",
+            "pages/sign_in.html",
+            "Sign in",
+            ctx,
+        )?;
         Ok((status, page).into_response())
     };
     if !errors.is_empty() {
@@ -78,14 +97,22 @@ pub async fn submit(
         actor_email: Some(email.clone()),
         ..visitor.attribution()
     };
-    if let Some(limit) = state.store.sign_in_throttled(&email, &visitor.address, state.config.throttle).await? {
+    if let Some(limit) = state
+        .store
+        .sign_in_throttled(&email, &visitor.address, state.config.throttle)
+        .await?
+    {
         let which = match limit {
             Throttled::Account => "account",
             Throttled::Address => "address",
         };
         state
             .store
-            .audit(&by, AuditEntry::new("sign_in.throttled").detail(format!("limit reached for this {which}")))
+            .audit(
+                &by,
+                AuditEntry::new("sign_in.throttled")
+                    .detail(format!("limit reached for this {which}")),
+            )
             .await?;
         let minutes = state.config.throttle.window.num_minutes();
         return refuse(
@@ -109,7 +136,10 @@ pub async fn submit(
     let user = match account {
         Some(user) if matches && user.active => user,
         other => {
-            state.store.record_sign_in_failure(&email, &visitor.address).await?;
+            state
+                .store
+                .record_sign_in_failure(&email, &visitor.address)
+                .await?;
             let reason = match other {
                 None => "no such account",
                 Some(u) if !u.active => "account deactivated",
@@ -124,22 +154,35 @@ pub async fn submit(
                 .audit(&by, AuditEntry::new("sign_in.failure").detail(reason))
                 .await?;
             return refuse(
-                vec![FieldError::new("email", "Enter a correct email address and password")],
+                vec![FieldError::new(
+                    "email",
+                    "Enter a correct email address and password",
+                )],
                 StatusCode::UNAUTHORIZED,
             );
         }
     };
     state.store.clear_sign_in_failures(&email).await?;
-    let session = state.store.create_session(user.id, Some(&visitor.address)).await?;
+    let session = state
+        .store
+        .create_session(user.id, Some(&visitor.address))
+        .await?;
     let by = Attribution {
         user_id: Some(user.id),
         ..by
     };
     state
         .store
-        .audit(&by, AuditEntry::new("sign_in.success").record("user", user.id))
+        .audit(
+            &by,
+            AuditEntry::new("sign_in.success").record("user", user.id),
+        )
         .await?;
-    let jar = jar.add(cookie(SESSION_COOKIE, session.secret, state.config.secure_cookies));
+    let jar = jar.add(cookie(
+        SESSION_COOKIE,
+        session.secret,
+        state.config.secure_cookies,
+    ));
     Ok((jar, Redirect::to(&safe_next(q.next.as_deref()))).into_response())
 }
 
@@ -149,18 +192,29 @@ fn removal() -> Cookie<'static> {
     c
 }
 
-pub async fn sign_out(State(state): State<AppState>, signed_in: SignedIn, jar: CookieJar) -> Result<Response, PageError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
     if let Some(session) = &signed_in.visitor.session {
         state.store.end_session(&session.digest).await?;
     }
     state
         .store
-        .audit(&signed_in.visitor.attribution(), AuditEntry::new("sign_out").record("user", signed_in.user.id))
+        .audit(
+            &signed_in.visitor.attribution(),
+            AuditEntry::new("sign_out").record("user", signed_in.user.id),
+        )
         .await?;
     Ok((jar.remove(removal()), Redirect::to("/sign-in?signed_out=1")).into_response())
 }
 
-pub async fn sign_out_everywhere(State(state): State<AppState>, signed_in: SignedIn, jar: CookieJar) -> Result<Response, PageError> {
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
     let ended = state.store.end_all_sessions(signed_in.user.id).await?;
     state
         .store
