@@ -65,7 +65,7 @@ impl AppState {
 /// The whole application: pages, API, assets, and the layers around them.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
-    Router::new()
+    let app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
@@ -81,6 +81,6 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             middleware::finish_response,
         ))
-        .layer(middleware::request_id_layers())
-        .with_state(state)
+        .with_state(state);
+    middleware::with_request_ids(app)
 }

@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum::Router;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -15,30 +16,16 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Give every request an id, log it on every line of the request's span (method and path only:
 /// query strings can hold names searched for), and echo it in the response.
-pub fn request_id_layers() -> ServiceBuilder<
-    tower::layer::util::Stack<
-        PropagateRequestIdLayer,
-        tower::layer::util::Stack<
-            TraceLayer<
-                tower_http::classify::SharedClassifier<
-                    tower_http::classify::ServerErrorsAsFailures,
-                >,
-                fn(&Request) -> tracing::Span,
-            >,
-            tower::layer::util::Stack<
-                SetRequestIdLayer<MakeRequestUuid>,
-                tower::layer::util::Identity,
-            >,
-        >,
-    >,
-> {
-    ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span as fn(&Request) -> tracing::Span),
-        )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+pub fn with_request_ids(router: Router) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(request_span as fn(&Request) -> tracing::Span),
+            )
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
 }
 
 fn request_span(request: &Request) -> tracing::Span {
