@@ -214,12 +214,9 @@ describe('foundation', () => {
     }
     const agency = page.locator('select[name="agency_id"]');
     assert.equal(await agency.count(), 1, '/admin/users/new has no <select name="agency_id">');
-    const roleRadios = page.locator('input[type="radio"][name="role"]');
-    const roleSelect = page.locator('select[name="role"]');
-    assert.ok(
-      (await roleRadios.count()) > 0 || (await roleSelect.count()) === 1,
-      '/admin/users/new has no role field (radios or a <select> named "role")',
-    );
+    // Roles are GOV.UK checkboxes named "roles" (a user may hold several).
+    const roleBoxes = page.locator('input[type="checkbox"][name="roles"]');
+    assert.ok((await roleBoxes.count()) >= 6, '/admin/users/new has no role checkboxes named "roles"');
 
     // An empty submission is refused with a GOV.UK error summary.
     let form = formWithField(page, 'email');
@@ -243,13 +240,7 @@ describe('foundation', () => {
       .evaluate((s) => [...s.options].filter((o) => o.value).map((o) => o.value));
     assert.ok(agencies.length > 0, 'The agency <select> offers no agency to choose');
     await page.locator('select[name="agency_id"]').selectOption(agencies[0]);
-    if ((await roleRadios.count()) > 0) {
-      await roleRadios.first().check();
-    } else {
-      const roles = await roleSelect.evaluate((s) => [...s.options].filter((o) => o.value).map((o) => o.value));
-      assert.ok(roles.length > 0, 'The role <select> offers no role to choose');
-      await roleSelect.selectOption(roles[0]);
-    }
+    await roleBoxes.first().check();
     form = formWithField(page, 'email');
     response = await submitAndWait(page, submitButton(form));
     assert.ok(response.status() < 400, `Creating ${email} answered ${response.status()}: ${await where(page)}`);
