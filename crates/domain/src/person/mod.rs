@@ -5,11 +5,15 @@
 //! in the normalised "SW1A 1AA" form, and so on. Error messages are written for the
 //! practitioner who typed the value, in the GOV.UK error-message style.
 
+mod details;
 mod kinds;
 mod nhs_number;
 mod postcode;
 mod upn;
 
+pub use details::{
+    ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput, ETHNICITIES,
+};
 pub use kinds::{Gender, OtherNameKind, Relationship};
 pub use nhs_number::NhsNumber;
 pub use postcode::Postcode;
@@ -43,4 +47,29 @@ pub enum PersonError {
     /// The relationship is not one of the known values.
     #[error("Select the relationship to the child")]
     UnknownRelationship,
+}
+
+/// Identifiers travel (API, history snapshots) as their normalised text and are parsed again
+/// on the way in, so a stored or received value is always valid.
+macro_rules! serde_as_text {
+    ($($ty:ty => $text:expr),+ $(,)?) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let text: String = $text(self);
+                s.serialize_str(&text)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(d)?;
+                <$ty>::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    )+};
+}
+
+serde_as_text! {
+    NhsNumber => |n: &NhsNumber| n.digits(),
+    Upn => |u: &Upn| u.as_str().to_string(),
+    Postcode => |p: &Postcode| p.as_str().to_string(),
 }

@@ -1,0 +1,434 @@
+//! A person's identifying details as entered on a form or sent to the API, and their
+//! validation. Every problem is reported at once, in GOV.UK error-message style.
+use super::{Gender, NhsNumber, OtherNameKind, Postcode, Upn};
+use crate::organisation::{parse_telephone, FieldError};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// DfE ethnicity codes (main categories and their extended codes used in the school census).
+pub const ETHNICITIES: &[(&str, &str)] = &[
+    ("WBRI", "White – British"),
+    ("WIRI", "White – Irish"),
+    ("WIRT", "Traveller of Irish heritage"),
+    ("WROM", "Gypsy / Roma"),
+    ("WOTH", "Any other White background"),
+    ("MWBC", "White and Black Caribbean"),
+    ("MWBA", "White and Black African"),
+    ("MWAS", "White and Asian"),
+    ("MOTH", "Any other mixed background"),
+    ("AIND", "Indian"),
+    ("APKN", "Pakistani"),
+    ("ABAN", "Bangladeshi"),
+    ("AOTH", "Any other Asian background"),
+    ("BCRB", "Black Caribbean"),
+    ("BAFR", "Black African"),
+    ("BOTH", "Any other Black background"),
+    ("CHNE", "Chinese"),
+    ("OOTH", "Any other ethnic group"),
+    ("REFU", "Refused"),
+    ("NOBT", "Information not yet obtained"),
+];
+
+/// The label of a DfE ethnicity code.
+pub fn ethnicity_label(code: &str) -> Option<&'static str> {
+    ETHNICITIES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+}
+
+/// An other known name as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct OtherNameInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+}
+
+/// A validated other known name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherName {
+    pub kind: OtherNameKind,
+    pub given_name: String,
+    pub family_name: String,
+}
+
+/// An address as entered.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct AddressInput {
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub postcode: String,
+    /// For other addresses: whose home it is, e.g. "father's home at weekends".
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A validated address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub line1: String,
+    pub line2: String,
+    pub town: String,
+    pub postcode: Option<Postcode>,
+    pub description: String,
+}
+
+/// A person's details as submitted, all strings, before validation.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct PersonInput {
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub gender: String,
+    /// `YYYY-MM-DD`, or use the three parts below (GOV.UK date input).
+    #[serde(default)]
+    pub date_of_birth: String,
+    #[serde(default)]
+    pub dob_day: String,
+    #[serde(default)]
+    pub dob_month: String,
+    #[serde(default)]
+    pub dob_year: String,
+    /// The date is an expected date of birth (an unborn child).
+    #[serde(default)]
+    pub date_of_birth_is_expected: bool,
+    #[serde(default)]
+    pub nhs_number: String,
+    #[serde(default)]
+    pub upn: String,
+    #[serde(default)]
+    pub telephone: String,
+    #[serde(default)]
+    pub ethnicity: String,
+    #[serde(default)]
+    pub first_language: String,
+    #[serde(default)]
+    pub communication_needs: String,
+    #[serde(default)]
+    pub interpreter_needed: bool,
+    #[serde(default)]
+    pub disability: String,
+    #[serde(default)]
+    pub main_address: AddressInput,
+    #[serde(default)]
+    pub other_addresses: Vec<AddressInput>,
+    #[serde(default)]
+    pub other_names: Vec<OtherNameInput>,
+}
+
+/// Validated identifying details of a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDetails {
+    pub given_name: String,
+    pub family_name: String,
+    pub gender: Option<Gender>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth_is_expected: bool,
+    pub nhs_number: Option<NhsNumber>,
+    pub upn: Option<Upn>,
+    pub telephone: Option<String>,
+    pub ethnicity: Option<String>,
+    pub first_language: String,
+    pub communication_needs: String,
+    pub interpreter_needed: bool,
+    pub disability: String,
+    pub main_address: Option<Address>,
+    pub other_addresses: Vec<Address>,
+    pub other_names: Vec<OtherName>,
+}
+
+fn name_field(errors: &mut Vec<FieldError>, field: &'static str, raw: &str, missing: &str, what: &str) -> String {
+    let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if value.is_empty() {
+        errors.push(FieldError::new(field, missing));
+    } else if value.chars().count() > 100 {
+        errors.push(FieldError::new(field, format!("{what} must be 100 characters or fewer")));
+    } else if value.chars().any(|c| c.is_control() || c == '<' || c == '>') {
+        errors.push(FieldError::new(field, format!("{what} must only include letters, spaces, hyphens and apostrophes")));
+    }
+    value
+}
+
+fn text_field(errors: &mut Vec<FieldError>, field: &'static str, raw: &str, max: usize, what: &str) -> String {
+    let value = raw.trim().to_string();
+    if value.chars().count() > max {
+        errors.push(FieldError::new(field, format!("{what} must be {max} characters or fewer")));
+    }
+    value
+}
+
+/// Parse a date of birth from `YYYY-MM-DD` or day/month/year parts.
+fn parse_dob(input: &PersonInput, today: NaiveDate, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let parts = [&input.dob_day, &input.dob_month, &input.dob_year];
+    let any_part = parts.iter().any(|p| !p.trim().is_empty());
+    let date = if !input.date_of_birth.trim().is_empty() {
+        match NaiveDate::parse_from_str(input.date_of_birth.trim(), "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => {
+                errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date, like 2019-03-27"));
+                return None;
+            }
+        }
+    } else if any_part {
+        let missing: Vec<&str> = [("day", &input.dob_day), ("month", &input.dob_month), ("year", &input.dob_year)]
+            .iter()
+            .filter(|(_, v)| v.trim().is_empty())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            errors.push(FieldError::new("date_of_birth", format!("Date of birth must include a {}", missing.join(" and "))));
+            return None;
+        }
+        let number = |s: &str| s.trim().parse::<u32>().ok();
+        match (number(&input.dob_day), number(&input.dob_month), input.dob_year.trim().parse::<i32>().ok()) {
+            (Some(d), Some(m), Some(y)) if input.dob_year.trim().len() == 4 => match NaiveDate::from_ymd_opt(y, m, d) {
+                Some(date) => date,
+                None => {
+                    errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date"));
+                    return None;
+                }
+            },
+            (_, _, Some(_)) | (_, _, None) if input.dob_year.trim().len() != 4 => {
+                errors.push(FieldError::new("date_of_birth", "Year must include 4 numbers"));
+                return None;
+            }
+            _ => {
+                errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date"));
+                return None;
+            }
+        }
+    } else {
+        if input.date_of_birth_is_expected {
+            errors.push(FieldError::new("date_of_birth", "Enter the expected date of birth"));
+        }
+        return None;
+    };
+    if input.date_of_birth_is_expected {
+        if date < today {
+            errors.push(FieldError::new("date_of_birth", "An expected date of birth must be today or in the future"));
+        } else if date > today + chrono::Duration::days(300) {
+            errors.push(FieldError::new("date_of_birth", "An expected date of birth must be within the next 10 months"));
+        }
+    } else if date > today {
+        errors.push(FieldError::new(
+            "date_of_birth",
+            "Date of birth must be today or in the past. For an unborn child, tick \"This is an expected date of birth\"",
+        ));
+    } else if date.year() < today.year() - 120 {
+        errors.push(FieldError::new("date_of_birth", "Date of birth must be after 1900"));
+    }
+    Some(date)
+}
+
+fn address(errors: &mut Vec<FieldError>, prefix: &'static str, input: &AddressInput) -> Option<Address> {
+    let empty = [&input.line1, &input.line2, &input.town, &input.postcode, &input.description]
+        .iter()
+        .all(|v| v.trim().is_empty());
+    if empty {
+        return None;
+    }
+    let postcode = if input.postcode.trim().is_empty() {
+        None
+    } else {
+        match Postcode::parse(&input.postcode) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(FieldError::new(prefix, e.to_string()));
+                None
+            }
+        }
+    };
+    Some(Address {
+        line1: text_field(errors, prefix, &input.line1, 200, "Address line 1"),
+        line2: text_field(errors, prefix, &input.line2, 200, "Address line 2"),
+        town: text_field(errors, prefix, &input.town, 100, "Town or city"),
+        postcode,
+        description: text_field(errors, prefix, &input.description, 200, "Address description"),
+    })
+}
+
+impl PersonInput {
+    /// Check every field against the rules, as of `today` (for date of birth checks).
+    pub fn validate(&self, today: NaiveDate) -> Result<PersonDetails, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let given_name = name_field(&mut errors, "given_name", &self.given_name, "Enter the person's first name", "First name");
+        let family_name = name_field(&mut errors, "family_name", &self.family_name, "Enter the person's last name", "Last name");
+        let gender = match self.gender.trim() {
+            "" => None,
+            code => match Gender::parse(code) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    errors.push(FieldError::new("gender", e.to_string()));
+                    None
+                }
+            },
+        };
+        let date_of_birth = parse_dob(self, today, &mut errors);
+        let nhs_number = match self.nhs_number.trim() {
+            "" => None,
+            raw => NhsNumber::parse(raw)
+                .map_err(|e| errors.push(FieldError::new("nhs_number", e.to_string())))
+                .ok(),
+        };
+        let upn = match self.upn.trim() {
+            "" => None,
+            raw => Upn::parse(raw).map_err(|e| errors.push(FieldError::new("upn", e.to_string()))).ok(),
+        };
+        let telephone = parse_telephone(&self.telephone).unwrap_or_else(|m| {
+            errors.push(FieldError::new("telephone", m));
+            None
+        });
+        let ethnicity = match self.ethnicity.trim() {
+            "" => None,
+            code if ethnicity_label(code).is_some() => Some(code.to_string()),
+            _ => {
+                errors.push(FieldError::new("ethnicity", "Select an ethnicity from the list"));
+                None
+            }
+        };
+        let first_language = text_field(&mut errors, "first_language", &self.first_language, 100, "First language");
+        let communication_needs = text_field(&mut errors, "communication_needs", &self.communication_needs, 1000, "Communication needs");
+        let disability = text_field(&mut errors, "disability", &self.disability, 1000, "Disability");
+        let main_address = address(&mut errors, "main_address", &self.main_address);
+        let other_addresses = self
+            .other_addresses
+            .iter()
+            .filter_map(|a| address(&mut errors, "other_addresses", a))
+            .collect();
+        let mut other_names = Vec::new();
+        for n in &self.other_names {
+            if n.given_name.trim().is_empty() && n.family_name.trim().is_empty() {
+                continue;
+            }
+            let kind = match OtherNameKind::parse(&n.kind) {
+                Ok(k) => k,
+                Err(e) => {
+                    errors.push(FieldError::new("other_names", e.to_string()));
+                    continue;
+                }
+            };
+            other_names.push(OtherName {
+                kind,
+                given_name: text_field(&mut errors, "other_names", &n.given_name, 100, "Other first name"),
+                family_name: text_field(&mut errors, "other_names", &n.family_name, 100, "Other last name"),
+            });
+        }
+        if errors.is_empty() {
+            Ok(PersonDetails {
+                given_name,
+                family_name,
+                gender,
+                date_of_birth,
+                date_of_birth_is_expected: self.date_of_birth_is_expected && date_of_birth.is_some(),
+                nhs_number,
+                upn,
+                telephone,
+                ethnicity,
+                first_language,
+                communication_needs,
+                interpreter_needed: self.interpreter_needed,
+                disability,
+                main_address,
+                other_addresses,
+                other_names,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn valid() -> PersonInput {
+        PersonInput {
+            given_name: "  Amelia  ".into(),
+            family_name: "Okafor-Smith".into(),
+            gender: "female".into(),
+            dob_day: "7".into(),
+            dob_month: "3".into(),
+            dob_year: "2019".into(),
+            nhs_number: "943 476 5919".into(),
+            main_address: AddressInput {
+                line1: "4 Mill Lane".into(),
+                town: "Brookford".into(),
+                postcode: "bf1 2ab".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn valid_details_are_normalised() {
+        let d = valid().validate(today()).unwrap();
+        assert_eq!(d.given_name, "Amelia");
+        assert_eq!(d.date_of_birth, NaiveDate::from_ymd_opt(2019, 3, 7));
+        assert_eq!(d.nhs_number.unwrap().digits(), "9434765919");
+        assert_eq!(d.main_address.unwrap().postcode.unwrap().as_str(), "BF1 2AB");
+    }
+
+    #[test]
+    fn each_bad_value_gets_its_own_message() {
+        let cases: Vec<(fn(&mut PersonInput), &str, &str)> = vec![
+            (|p| p.given_name.clear(), "given_name", "Enter the person's first name"),
+            (|p| p.nhs_number = "943 476 5918".into(), "nhs_number", "check digit"),
+            (|p| p.upn = "A12".into(), "upn", "correct format"),
+            (|p| p.main_address.postcode = "NOT A CODE".into(), "main_address", "full UK postcode"),
+            (|p| p.dob_day = "32".into(), "date_of_birth", "Date of birth must be a real date"),
+            (|p| p.dob_month.clear(), "date_of_birth", "must include a month"),
+            (|p| p.dob_year = "19".into(), "date_of_birth", "4 numbers"),
+            (|p| p.dob_year = "2027".into(), "date_of_birth", "expected date of birth"),
+            (|p| p.ethnicity = "XXXX".into(), "ethnicity", "Select an ethnicity"),
+            (|p| p.gender = "robot".into(), "gender", "gender"),
+        ];
+        for (change, field, message) in cases {
+            let mut input = valid();
+            change(&mut input);
+            let errors = input.validate(today()).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.field == field && e.message.contains(message)),
+                "{field}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unborn_child_has_a_future_expected_date() {
+        let mut input = valid();
+        input.dob_day = "1".into();
+        input.dob_month = "2".into();
+        input.dob_year = "2027".into();
+        input.date_of_birth_is_expected = true;
+        let d = input.validate(today()).unwrap();
+        assert!(d.date_of_birth_is_expected);
+        input.dob_year = "2025".into();
+        assert!(input.validate(today()).is_err(), "an expected date in the past is refused");
+    }
+
+    #[test]
+    fn iso_dates_are_accepted_too() {
+        let mut input = valid();
+        input.dob_day.clear();
+        input.dob_month.clear();
+        input.dob_year.clear();
+        input.date_of_birth = "2019-03-07".into();
+        assert_eq!(input.validate(today()).unwrap().date_of_birth, NaiveDate::from_ymd_opt(2019, 3, 7));
+        input.date_of_birth = "07/03/2019".into();
+        assert!(input.validate(today()).is_err());
+    }
+}
