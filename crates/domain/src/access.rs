@@ -94,8 +94,35 @@ pub struct ManageUsers;
 #[derive(Debug)]
 pub struct ViewAudit;
 
+/// Search the register of children and families, see who a person is and whom to contact,
+/// and record or correct their identifying details.
+#[derive(Debug)]
+pub struct UseRegister;
+/// Merge two register records found to be the same person, and undo a merge.
+#[derive(Debug)]
+pub struct MergePeople;
+
 impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
+impl sealed::Sealed for UseRegister {}
+impl sealed::Sealed for MergePeople {}
+
+impl Capability for UseRegister {
+    const NAME: &'static str = "use the children and families register";
+    fn allowed(actor: &Actor) -> bool {
+        // Administrators and quality-assurance reviewers have no need to know who is on it.
+        [Role::Practitioner, Role::LineManager, Role::EarlyHelpTeam, Role::ServiceManager]
+            .iter()
+            .any(|r| actor.has(*r))
+    }
+}
+
+impl Capability for MergePeople {
+    const NAME: &'static str = "merge records in the register";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::EarlyHelpTeam)
+    }
+}
 
 impl Capability for ManageUsers {
     const NAME: &'static str = "manage users and agencies";
@@ -141,6 +168,16 @@ pub fn authorise<C: Capability>(actor: &Actor) -> Result<Grant<C>, AccessDenied>
     }
 }
 
+/// A grant for command-line tools run by an operator on the server itself (import, search,
+/// benchmarks): whoever can run them already holds the database. Their actions are audited
+/// with `actor_id` 0 and the tool's name.
+pub fn operator_grant<C: Capability>() -> Grant<C> {
+    Grant {
+        actor_id: 0,
+        _capability: PhantomData,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +210,16 @@ mod tests {
                 AccessDenied("manage users and agencies")
             );
         }
+    }
+
+    #[test]
+    fn register_is_for_practitioners_and_managers_not_administrators() {
+        assert!(authorise::<UseRegister>(&actor(&[Role::Practitioner])).is_ok());
+        assert!(authorise::<UseRegister>(&actor(&[Role::EarlyHelpTeam])).is_ok());
+        assert!(authorise::<UseRegister>(&actor(&[Role::Administrator])).is_err());
+        assert!(authorise::<UseRegister>(&actor(&[Role::QualityAssuranceReviewer])).is_err());
+        assert!(authorise::<MergePeople>(&actor(&[Role::EarlyHelpTeam])).is_ok());
+        assert!(authorise::<MergePeople>(&actor(&[Role::Practitioner, Role::LineManager])).is_err());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 pub mod agencies;
 pub mod audit;
 pub mod demo;
+pub mod people;
+pub mod register;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
@@ -63,6 +65,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     clock: Arc<dyn Clock>,
+    register: Arc<register::Register>,
 }
 
 impl std::fmt::Debug for Store {
@@ -120,6 +123,7 @@ impl Store {
             pool,
             backend,
             clock,
+            register: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)
@@ -146,6 +150,10 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    pub(crate) fn register(&self) -> &register::Register {
+        &self.register
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -1,0 +1,607 @@
+//! The register of children and families. Every write happens in one transaction with its
+//! history row (the full record after the change), its change-feed row (for the matching
+//! index) and its audit row. Updates are optimistic: a stale revision is a conflict naming who
+//! changed the record and when.
+use crate::audit::{record, AuditEntry};
+use crate::{flag, from_ms, Attribution, Backend, Result, Store, StoreError, Tx};
+use chrono::{DateTime, NaiveDate, Utc};
+use ecaf_domain::access::{Grant, MergePeople, UseRegister};
+use ecaf_domain::person::{Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship, Upn};
+use serde::Serialize;
+use sqlx::Row;
+
+/// Person writers on PostgreSQL take this advisory lock so that change-feed sequence numbers
+/// become visible in commit order (a reader never skips a change committed late).
+const REGISTER_WRITE_LOCK: i64 = 7_270_001;
+
+/// A relationship seen from one person.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedPerson {
+    pub relationship_id: i64,
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    /// In plain words, what the related person is to this one ("mother", "child", "sibling").
+    pub role: String,
+    pub parental_responsibility: bool,
+    pub lives_with: bool,
+}
+
+/// A merged-away record, shown on the record it was merged into.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedRecord {
+    pub merge_id: i64,
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A person on the register, with everything that identifies them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: i64,
+    pub external_id: Option<String>,
+    #[serde(flatten)]
+    pub details: PersonDetails,
+    pub merged_into_id: Option<i64>,
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<String>,
+    pub relationships: Vec<RelatedPerson>,
+    pub merged_records: Vec<MergedRecord>,
+}
+
+impl Person {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.details.given_name, self.details.family_name)
+    }
+}
+
+/// One entry of a person's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub revision: i64,
+    pub at: DateTime<Utc>,
+    pub actor_email: Option<String>,
+    pub event: String,
+    pub summary: String,
+}
+
+impl Store {
+    /// Begin a transaction that changes the register.
+    pub async fn begin_register_write(&self) -> Result<Tx> {
+        let mut tx = self.begin_write().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(REGISTER_WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+
+    /// Add a person. `note` records how the practitioner got here (e.g. which candidates they
+    /// confirmed were not this person).
+    pub async fn create_person(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        details: &PersonDetails,
+        external_id: Option<&str>,
+        note: &str,
+    ) -> Result<i64> {
+        let mut tx = self.begin_register_write().await?;
+        let id = self.create_person_tx(&mut tx, by, details, external_id, note).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The insert itself, for callers that batch many people in one transaction (import).
+    pub async fn create_person_tx(
+        &self,
+        tx: &mut Tx,
+        by: &Attribution,
+        details: &PersonDetails,
+        external_id: Option<&str>,
+        note: &str,
+    ) -> Result<i64> {
+        let now = self.now_ms();
+        let row = sqlx::query(
+            "INSERT INTO people (external_id, given_name, family_name, gender, date_of_birth, \
+             date_of_birth_is_expected, nhs_number, upn, telephone, ethnicity, first_language, \
+             communication_needs, interpreter_needed, disability, revision, created_at, created_by, \
+             updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $15, $16) \
+             RETURNING id",
+        )
+        .bind(external_id)
+        .bind(&details.given_name)
+        .bind(&details.family_name)
+        .bind(details.gender.map(|g| g.as_str()))
+        .bind(details.date_of_birth.map(|d| d.to_string()))
+        .bind(flag(details.date_of_birth_is_expected))
+        .bind(details.nhs_number.as_ref().map(NhsNumber::digits))
+        .bind(details.upn.as_ref().map(|u| u.as_str().to_string()))
+        .bind(details.telephone.clone())
+        .bind(details.ethnicity.clone())
+        .bind(&details.first_language)
+        .bind(&details.communication_needs)
+        .bind(flag(details.interpreter_needed))
+        .bind(&details.disability)
+        .bind(now)
+        .bind(by.user_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| crate::unique_violation(e, "external_id"))?;
+        let id: i64 = row.try_get("id")?;
+        write_names_and_addresses(tx, id, details).await?;
+        let summary = if note.is_empty() { "Record created".to_string() } else { format!("Record created. {note}") };
+        history(tx, now, by, id, 1, "created", &summary, details).await?;
+        changed(tx, now, id).await?;
+        record(tx, now, by, AuditEntry::new("person.create").record("person", id).detail(note.to_string())).await?;
+        Ok(id)
+    }
+
+    /// A person with names, addresses, relationships and merged records; viewing is audited.
+    pub async fn person(&self, _grant: &Grant<UseRegister>, by: &Attribution, id: i64) -> Result<Person> {
+        let person = self.load_person(id).await?;
+        self.audit(by, AuditEntry::new("person.view").record("person", id)).await?;
+        Ok(person)
+    }
+
+    async fn load_person(&self, id: i64) -> Result<Person> {
+        let row = sqlx::query(
+            "SELECT p.*, u.email AS updated_by_email FROM people p LEFT JOIN users u ON u.id = p.updated_by WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let names = sqlx::query("SELECT kind, given_name, family_name FROM person_other_names WHERE person_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        let addresses = sqlx::query(
+            "SELECT is_main, line1, line2, town, postcode, description FROM person_addresses WHERE person_id = $1 ORDER BY is_main DESC, id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut details = details_from_row(&row)?;
+        for n in &names {
+            let kind: String = n.try_get("kind")?;
+            details.other_names.push(OtherName {
+                kind: OtherNameKind::parse(&kind).map_err(|e| StoreError::Refused(e.to_string()))?,
+                given_name: n.try_get("given_name")?,
+                family_name: n.try_get("family_name")?,
+            });
+        }
+        for a in &addresses {
+            let postcode: Option<String> = a.try_get("postcode")?;
+            let address = Address {
+                line1: a.try_get("line1")?,
+                line2: a.try_get("line2")?,
+                town: a.try_get("town")?,
+                postcode: postcode.and_then(|p| Postcode::parse(&p).ok()),
+                description: a.try_get("description")?,
+            };
+            if a.try_get::<i64, _>("is_main")? != 0 && details.main_address.is_none() {
+                details.main_address = Some(address);
+            } else {
+                details.other_addresses.push(address);
+            }
+        }
+        Ok(Person {
+            id,
+            external_id: row.try_get("external_id")?,
+            details,
+            merged_into_id: row.try_get("merged_into_id")?,
+            revision: row.try_get("revision")?,
+            created_at: from_ms(row.try_get("created_at")?),
+            updated_at: from_ms(row.try_get("updated_at")?),
+            updated_by: row.try_get("updated_by_email")?,
+            relationships: self.relationships_of(id).await?,
+            merged_records: self.merged_into(id).await?,
+        })
+    }
+
+    async fn relationships_of(&self, id: i64) -> Result<Vec<RelatedPerson>> {
+        // Both directions: rows saying who others are to this person, and rows saying who this
+        // person is to others (read inverted: "Jo is the mother of Amelia" shows Amelia as Jo's child).
+        let rows = sqlx::query(
+            "SELECT r.id, r.relationship, r.parental_responsibility, r.lives_with, 1 AS outward, \
+             p.id AS other_id, p.given_name, p.family_name, p.date_of_birth \
+             FROM relationships r JOIN people p ON p.id = r.related_person_id \
+             WHERE r.person_id = $1 AND r.ended_at IS NULL \
+             UNION ALL \
+             SELECT r.id, r.relationship, r.parental_responsibility, r.lives_with, 0 AS outward, \
+             p.id AS other_id, p.given_name, p.family_name, p.date_of_birth \
+             FROM relationships r JOIN people p ON p.id = r.person_id \
+             WHERE r.related_person_id = $1 AND r.ended_at IS NULL",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let code: String = r.try_get("relationship")?;
+            let relationship = Relationship::parse(&code).map_err(|e| StoreError::Refused(e.to_string()))?;
+            let outward = r.try_get::<i64, _>("outward")? != 0;
+            let role = if outward { relationship.label().to_lowercase() } else { inverse_label(relationship).to_string() };
+            let dob: Option<String> = r.try_get("date_of_birth")?;
+            out.push(RelatedPerson {
+                relationship_id: r.try_get("id")?,
+                person_id: r.try_get("other_id")?,
+                given_name: r.try_get("given_name")?,
+                family_name: r.try_get("family_name")?,
+                date_of_birth: dob.and_then(|d| d.parse().ok()),
+                role,
+                parental_responsibility: r.try_get::<i64, _>("parental_responsibility")? != 0,
+                lives_with: r.try_get::<i64, _>("lives_with")? != 0,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn merged_into(&self, id: i64) -> Result<Vec<MergedRecord>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.merged_id, m.reason, m.at, p.given_name, p.family_name FROM person_merges m \
+             JOIN people p ON p.id = m.merged_id WHERE m.kept_id = $1 AND m.undone_at IS NULL ORDER BY m.id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MergedRecord {
+                    merge_id: r.try_get("id")?,
+                    person_id: r.try_get("merged_id")?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    reason: r.try_get("reason")?,
+                    at: from_ms(r.try_get("at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// Change a person's identifying details, refusing a stale revision.
+    pub async fn update_person(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        id: i64,
+        expected_revision: i64,
+        details: &PersonDetails,
+    ) -> Result<i64> {
+        let mut tx = self.begin_register_write().await?;
+        let now = self.now_ms();
+        let done = sqlx::query(
+            "UPDATE people SET given_name = $1, family_name = $2, gender = $3, date_of_birth = $4, \
+             date_of_birth_is_expected = $5, nhs_number = $6, upn = $7, telephone = $8, ethnicity = $9, \
+             first_language = $10, communication_needs = $11, interpreter_needed = $12, disability = $13, \
+             revision = revision + 1, updated_at = $14, updated_by = $15 \
+             WHERE id = $16 AND revision = $17 AND merged_into_id IS NULL",
+        )
+        .bind(&details.given_name)
+        .bind(&details.family_name)
+        .bind(details.gender.map(|g| g.as_str()))
+        .bind(details.date_of_birth.map(|d| d.to_string()))
+        .bind(flag(details.date_of_birth_is_expected))
+        .bind(details.nhs_number.as_ref().map(NhsNumber::digits))
+        .bind(details.upn.as_ref().map(|u| u.as_str().to_string()))
+        .bind(details.telephone.clone())
+        .bind(details.ethnicity.clone())
+        .bind(&details.first_language)
+        .bind(&details.communication_needs)
+        .bind(flag(details.interpreter_needed))
+        .bind(&details.disability)
+        .bind(now)
+        .bind(by.user_id)
+        .bind(id)
+        .bind(expected_revision)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let row = sqlx::query(
+                "SELECT p.revision, p.updated_at, p.merged_into_id, u.email FROM people p LEFT JOIN users u ON u.id = p.updated_by WHERE p.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match row {
+                None => StoreError::NotFound,
+                Some(r) if r.try_get::<Option<i64>, _>("merged_into_id")?.is_some() => {
+                    StoreError::Refused("This record has been merged into another: change that one instead".into())
+                }
+                Some(r) => StoreError::Conflict {
+                    by: r.try_get::<Option<String>, _>("email")?.unwrap_or_else(|| "another user".into()),
+                    at: from_ms(r.try_get("updated_at")?),
+                },
+            });
+        }
+        sqlx::query("DELETE FROM person_other_names WHERE person_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM person_addresses WHERE person_id = $1").bind(id).execute(&mut *tx).await?;
+        write_names_and_addresses(&mut tx, id, details).await?;
+        let revision = expected_revision + 1;
+        history(&mut tx, now, by, id, revision, "updated", "Details changed", details).await?;
+        changed(&mut tx, now, id).await?;
+        record(&mut tx, now, by, AuditEntry::new("person.update").record("person", id)).await?;
+        tx.commit().await?;
+        Ok(revision)
+    }
+
+    /// Record that `related_id` is the `relationship` of `person_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_relationship(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        person_id: i64,
+        related_id: i64,
+        relationship: Relationship,
+        parental_responsibility: bool,
+        lives_with: bool,
+    ) -> Result<i64> {
+        if person_id == related_id {
+            return Err(StoreError::Refused("A person cannot be related to themselves".into()));
+        }
+        let mut tx = self.begin_register_write().await?;
+        for id in [person_id, related_id] {
+            let live = sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if live.is_none() {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let now = self.now_ms();
+        let row = sqlx::query(
+            "INSERT INTO relationships (person_id, related_person_id, relationship, parental_responsibility, lives_with, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(person_id)
+        .bind(related_id)
+        .bind(relationship.as_str())
+        .bind(flag(parental_responsibility))
+        .bind(flag(lives_with))
+        .bind(now)
+        .bind(by.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("relationship.create")
+                .record("person", person_id)
+                .detail(format!("person {related_id} is the {} of person {person_id}", relationship.as_str())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Merge `merged_id` into `kept_id`: nothing is deleted; the merged record is marked and its
+    /// names become searchable under the kept record. Undo with [`Store::undo_merge`].
+    pub async fn merge_people(
+        &self,
+        _grant: &Grant<MergePeople>,
+        by: &Attribution,
+        kept_id: i64,
+        merged_id: i64,
+        reason: &str,
+    ) -> Result<i64> {
+        if kept_id == merged_id {
+            return Err(StoreError::Refused("Choose two different records to merge".into()));
+        }
+        let mut tx = self.begin_register_write().await?;
+        for id in [kept_id, merged_id] {
+            let live = sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if live.is_none() {
+                return Err(StoreError::Refused(format!("Record {id} does not exist or has already been merged")));
+            }
+        }
+        let now = self.now_ms();
+        sqlx::query("UPDATE people SET merged_into_id = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = $4")
+            .bind(kept_id)
+            .bind(now)
+            .bind(by.user_id)
+            .bind(merged_id)
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query("INSERT INTO person_merges (kept_id, merged_id, reason, at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+            .bind(kept_id)
+            .bind(merged_id)
+            .bind(reason)
+            .bind(now)
+            .bind(by.user_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let merge_id: i64 = row.try_get("id")?;
+        for (id, summary) in [(merged_id, format!("Merged into record {kept_id}: {reason}")), (kept_id, format!("Record {merged_id} merged into this one: {reason}"))] {
+            let details = details_in_tx(&mut tx, id).await?;
+            let revision = current_revision(&mut tx, id).await?;
+            history(&mut tx, now, by, id, revision, "merged", &summary, &details).await?;
+            changed(&mut tx, now, id).await?;
+        }
+        record(&mut tx, now, by, AuditEntry::new("person.merge").record("person", kept_id).detail(format!("merged {merged_id}: {reason}"))).await?;
+        tx.commit().await?;
+        Ok(merge_id)
+    }
+
+    /// Undo a merge: the merged record stands on its own again.
+    pub async fn undo_merge(&self, _grant: &Grant<MergePeople>, by: &Attribution, merge_id: i64) -> Result<()> {
+        let mut tx = self.begin_register_write().await?;
+        let row = sqlx::query("SELECT kept_id, merged_id FROM person_merges WHERE id = $1 AND undone_at IS NULL")
+            .bind(merge_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let kept_id: i64 = row.try_get("kept_id")?;
+        let merged_id: i64 = row.try_get("merged_id")?;
+        let now = self.now_ms();
+        sqlx::query("UPDATE person_merges SET undone_at = $1, undone_by = $2 WHERE id = $3")
+            .bind(now)
+            .bind(by.user_id)
+            .bind(merge_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE people SET merged_into_id = NULL, revision = revision + 1, updated_at = $1, updated_by = $2 WHERE id = $3")
+            .bind(now)
+            .bind(by.user_id)
+            .bind(merged_id)
+            .execute(&mut *tx)
+            .await?;
+        for (id, summary) in [(merged_id, format!("Merge into record {kept_id} undone")), (kept_id, format!("Merge of record {merged_id} undone"))] {
+            let details = details_in_tx(&mut tx, id).await?;
+            let revision = current_revision(&mut tx, id).await?;
+            history(&mut tx, now, by, id, revision, "merge_undone", &summary, &details).await?;
+            changed(&mut tx, now, id).await?;
+        }
+        record(&mut tx, now, by, AuditEntry::new("person.unmerge").record("person", kept_id).detail(format!("unmerged {merged_id}"))).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The history of a person, newest first.
+    pub async fn person_history(&self, _grant: &Grant<UseRegister>, id: i64) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT revision, at, actor_email, event, summary FROM person_history WHERE person_id = $1 ORDER BY id DESC")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    revision: r.try_get("revision")?,
+                    at: from_ms(r.try_get("at")?),
+                    actor_email: r.try_get("actor_email")?,
+                    event: r.try_get("event")?,
+                    summary: r.try_get("summary")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn inverse_label(r: Relationship) -> &'static str {
+    match r {
+        Relationship::Mother | Relationship::Father | Relationship::StepParent | Relationship::Carer => "child",
+        Relationship::Grandparent => "grandchild",
+        Relationship::Sibling => "sibling",
+        Relationship::Other => "other",
+    }
+}
+
+pub(crate) fn details_from_row(row: &crate::Row) -> Result<PersonDetails> {
+    let gender: Option<String> = row.try_get("gender")?;
+    let dob: Option<String> = row.try_get("date_of_birth")?;
+    let nhs: Option<String> = row.try_get("nhs_number")?;
+    let upn: Option<String> = row.try_get("upn")?;
+    Ok(PersonDetails {
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        gender: gender.and_then(|g| Gender::parse(&g).ok()),
+        date_of_birth: dob.and_then(|d| d.parse().ok()),
+        date_of_birth_is_expected: row.try_get::<i64, _>("date_of_birth_is_expected")? != 0,
+        nhs_number: nhs.and_then(|n| NhsNumber::parse(&n).ok()),
+        upn: upn.and_then(|u| Upn::parse(&u).ok()),
+        telephone: row.try_get("telephone")?,
+        ethnicity: row.try_get("ethnicity")?,
+        first_language: row.try_get("first_language")?,
+        communication_needs: row.try_get("communication_needs")?,
+        interpreter_needed: row.try_get::<i64, _>("interpreter_needed")? != 0,
+        disability: row.try_get("disability")?,
+        main_address: None,
+        other_addresses: vec![],
+        other_names: vec![],
+    })
+}
+
+async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
+    let row = sqlx::query("SELECT * FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    details_from_row(&row)
+}
+
+async fn current_revision(tx: &mut Tx, id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT revision FROM people WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    Ok(row.try_get("revision")?)
+}
+
+async fn write_names_and_addresses(tx: &mut Tx, id: i64, details: &PersonDetails) -> Result<()> {
+    for name in &details.other_names {
+        sqlx::query("INSERT INTO person_other_names (person_id, kind, given_name, family_name) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(name.kind.as_str())
+            .bind(&name.given_name)
+            .bind(&name.family_name)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let addresses = details.main_address.iter().map(|a| (true, a)).chain(details.other_addresses.iter().map(|a| (false, a)));
+    for (is_main, a) in addresses {
+        sqlx::query(
+            "INSERT INTO person_addresses (person_id, is_main, line1, line2, town, postcode, description) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(flag(is_main))
+        .bind(&a.line1)
+        .bind(&a.line2)
+        .bind(&a.town)
+        .bind(a.postcode.as_ref().map(|p| p.as_str().to_string()))
+        .bind(&a.description)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn history(
+    tx: &mut Tx,
+    now: i64,
+    by: &Attribution,
+    person_id: i64,
+    revision: i64,
+    event: &str,
+    summary: &str,
+    details: &PersonDetails,
+) -> Result<()> {
+    let snapshot = serde_json::to_string(details).map_err(|e| StoreError::Refused(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO person_history (person_id, revision, at, user_id, actor_email, event, summary, snapshot) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(person_id)
+    .bind(revision)
+    .bind(now)
+    .bind(by.user_id)
+    .bind(by.actor_email.clone())
+    .bind(event)
+    .bind(summary)
+    .bind(snapshot)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Append to the change feed read by every instance's matching index.
+pub(crate) async fn changed(tx: &mut Tx, now: i64, person_id: i64) -> Result<()> {
+    sqlx::query("INSERT INTO person_changes (person_id, at) VALUES ($1, $2)")
+        .bind(person_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! The matching index over the register. The database is the truth: each process builds the
+//! index from it once, then, before every search, applies the change feed (`person_changes`)
+//! from where it left off — so an instance never answers from a stale index, whichever
+//! instance made the change, and a restart or crash simply rebuilds.
+use crate::audit::AuditEntry;
+use crate::{Attribution, Result, Store};
+use chrono::NaiveDate;
+use ecaf_domain::access::{Grant, UseRegister};
+use ecaf_domain::matching::{MatchIndex, MatchQuery, PersonRecord};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// The in-memory index and how far through the change feed it is.
+#[derive(Default)]
+pub struct Register {
+    index: RwLock<Option<MatchIndex>>,
+    /// Last change-feed sequence applied; the mutex also makes catch-up single-flight.
+    applied: tokio::sync::Mutex<i64>,
+}
+
+/// One candidate, showing only who the person is (enough to recognise them) and never case
+/// content.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth_is_expected: bool,
+    pub gender: Option<String>,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+    pub score: f64,
+    /// Exact NHS number or UPN agreement.
+    pub same_identifier: bool,
+    /// Plain reasons, e.g. "surname sounds the same; day and month of birth swapped".
+    pub explanation: String,
+    /// Whether a CAF is open or closed for this person, and whom to contact.
+    pub caf: CafSummary,
+}
+
+/// What a search may reveal about CAFs: that one exists, its state, and whom to contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct CafSummary {
+    pub status: &'static str,
+    pub contact: Option<String>,
+}
+
+impl Store {
+    /// Build the index from the database if it has not been built yet, then apply any changes
+    /// committed since. Returns the number of people indexed.
+    pub async fn catch_up_register(&self) -> Result<usize> {
+        let register = self.register();
+        let mut applied = register.applied.lock().await;
+        let loaded = register.index.read().map(|i| i.is_some()).unwrap_or(false);
+        if !loaded {
+            // Read the high-water mark first: changes committed during the load are applied
+            // again afterwards, which is harmless (upserts are idempotent).
+            let mark = self.latest_change().await?;
+            let index = MatchIndex::build(self.all_index_records().await?);
+            let size = index.len();
+            if let Ok(mut slot) = register.index.write() {
+                *slot = Some(index);
+            }
+            *applied = mark;
+            drop(applied);
+            return Box::pin(self.catch_up_register()).await.map(|_| size);
+        }
+        let rows = sqlx::query("SELECT seq, person_id FROM person_changes WHERE seq > $1 ORDER BY seq")
+            .bind(*applied)
+            .fetch_all(self.pool())
+            .await?;
+        if let Some(last) = rows.last() {
+            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64, _>("person_id").ok()).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let mut updates = Vec::with_capacity(ids.len());
+            for id in ids {
+                updates.push((id, self.index_record(id).await?));
+            }
+            if let Ok(mut slot) = register.index.write() {
+                if let Some(index) = slot.as_mut() {
+                    for (id, record) in updates {
+                        match record {
+                            Some(record) => index.upsert(record),
+                            None => {
+                                index.remove(id);
+                            }
+                        }
+                    }
+                }
+            }
+            *applied = last.try_get("seq")?;
+        }
+        Ok(register.index.read().ok().and_then(|i| i.as_ref().map(MatchIndex::len)).unwrap_or(0))
+    }
+
+    async fn latest_change(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS seq FROM person_changes")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("seq")?)
+    }
+
+    /// Every live person as the matcher sees them, streamed so a million rows fit in memory.
+    async fn all_index_records(&self) -> Result<Vec<PersonRecord>> {
+        let mut records = Vec::new();
+        let mut position: HashMap<i64, usize> = HashMap::new();
+        let mut rows = sqlx::query("SELECT id, given_name, family_name, date_of_birth, nhs_number, upn FROM people WHERE merged_into_id IS NULL")
+            .fetch(self.pool());
+        while let Some(row) = rows.try_next().await? {
+            let record = record_from_row(&row)?;
+            position.insert(record.id, records.len());
+            records.push(record);
+        }
+        drop(rows);
+        let mut names = sqlx::query("SELECT person_id, given_name, family_name FROM person_other_names").fetch(self.pool());
+        while let Some(row) = names.try_next().await? {
+            let id: i64 = row.try_get("person_id")?;
+            if let Some(&i) = position.get(&id) {
+                records[i].other_names.push(full_name(&row)?);
+            }
+        }
+        drop(names);
+        let mut addresses = sqlx::query("SELECT person_id, postcode FROM person_addresses WHERE is_main = 1 AND postcode IS NOT NULL")
+            .fetch(self.pool());
+        while let Some(row) = addresses.try_next().await? {
+            let id: i64 = row.try_get("person_id")?;
+            if let Some(&i) = position.get(&id) {
+                records[i].postcode = row.try_get("postcode")?;
+            }
+        }
+        drop(addresses);
+        // A merged record's names stay findable under the record it was merged into.
+        let mut merged = sqlx::query(
+            "SELECT p.merged_into_id AS kept, p.given_name, p.family_name FROM people p WHERE p.merged_into_id IS NOT NULL \
+             UNION ALL SELECT p.merged_into_id AS kept, n.given_name, n.family_name FROM person_other_names n \
+             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NOT NULL",
+        )
+        .fetch(self.pool());
+        while let Some(row) = merged.try_next().await? {
+            let kept: i64 = row.try_get("kept")?;
+            if let Some(&i) = position.get(&kept) {
+                records[i].other_names.push(full_name(&row)?);
+            }
+        }
+        Ok(records)
+    }
+
+    /// One person as the matcher sees them, or `None` if merged away or missing.
+    async fn index_record(&self, id: i64) -> Result<Option<PersonRecord>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, given_name, family_name, date_of_birth, nhs_number, upn FROM people WHERE id = $1 AND merged_into_id IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut record = record_from_row(&row)?;
+        let names = sqlx::query(
+            "SELECT given_name, family_name FROM person_other_names WHERE person_id = $1 \
+             UNION ALL SELECT given_name, family_name FROM people WHERE merged_into_id = $1 \
+             UNION ALL SELECT n.given_name, n.family_name FROM person_other_names n JOIN people p ON p.id = n.person_id WHERE p.merged_into_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        for n in &names {
+            record.other_names.push(full_name(n)?);
+        }
+        let postcode = sqlx::query("SELECT postcode FROM person_addresses WHERE person_id = $1 AND is_main = 1 AND postcode IS NOT NULL")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        if let Some(p) = postcode {
+            record.postcode = p.try_get("postcode")?;
+        }
+        Ok(Some(record))
+    }
+
+    /// Ranked candidates for what a practitioner knows, with plain explanations. The search is
+    /// audited with the candidates shown.
+    pub async fn search_people(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        query: &MatchQuery,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        self.catch_up_register().await?;
+        let candidates = self
+            .register()
+            .index
+            .read()
+            .ok()
+            .and_then(|i| i.as_ref().map(|i| i.search(query, limit)))
+            .unwrap_or_default();
+        let mut hits = Vec::with_capacity(candidates.len());
+        for c in candidates {
+            let row = sqlx::query(
+                "SELECT p.external_id, p.given_name, p.family_name, p.date_of_birth, p.date_of_birth_is_expected, p.gender, \
+                 a.town, a.postcode FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
+                 WHERE p.id = $1 AND p.merged_into_id IS NULL",
+            )
+            .bind(c.id)
+            .fetch_optional(self.pool())
+            .await?;
+            // A record merged after the catch-up is skipped rather than shown stale.
+            let Some(row) = row else { continue };
+            let dob: Option<String> = row.try_get("date_of_birth")?;
+            hits.push(SearchHit {
+                id: c.id,
+                external_id: row.try_get("external_id")?,
+                given_name: row.try_get("given_name")?,
+                family_name: row.try_get("family_name")?,
+                date_of_birth: dob.and_then(|d| d.parse().ok()),
+                date_of_birth_is_expected: row.try_get::<i64, _>("date_of_birth_is_expected")? != 0,
+                gender: row.try_get("gender")?,
+                town: row.try_get("town")?,
+                postcode: row.try_get("postcode")?,
+                score: c.score,
+                same_identifier: c.same_identifier,
+                explanation: c.explanation(),
+                caf: CafSummary {
+                    status: "No CAF recorded",
+                    contact: None,
+                },
+            });
+        }
+        let shown: Vec<String> = hits.iter().map(|h| h.id.to_string()).collect();
+        self.audit(
+            by,
+            AuditEntry::new("person.search").detail(format!("{} candidates shown: {}", hits.len(), shown.join(", "))),
+        )
+        .await?;
+        Ok(hits)
+    }
+}
+
+fn full_name(row: &crate::Row) -> Result<String> {
+    let given: String = row.try_get("given_name")?;
+    let family: String = row.try_get("family_name")?;
+    Ok(format!("{given} {family}").trim().to_string())
+}
+
+fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
+    let dob: Option<String> = row.try_get("date_of_birth")?;
+    Ok(PersonRecord {
+        id: row.try_get("id")?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        other_names: vec![],
+        date_of_birth: dob.and_then(|d| d.parse().ok()),
+        postcode: None,
+        nhs_number: row.try_get("nhs_number")?,
+        upn: row.try_get("upn")?,
+    })
+}
