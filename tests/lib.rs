@@ -20,6 +20,7 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const ADMIN: &str = "admin@test.example";
 pub const PRACTITIONER: &str = "sam@test.example";
+pub const EARLY_HELP: &str = "eve@test.example";
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +32,14 @@ pub enum Db {
 /// A running application on its own fresh database.
 pub struct TestApp {
     pub store: Store,
+    /// The database URL, for starting a second instance on it.
+    pub url: String,
     pub clock: ManualClock,
     pub router: Router,
     pub agency_id: i64,
     pub admin_id: i64,
     pub practitioner_id: i64,
+    pub early_help_id: i64,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -75,20 +79,21 @@ impl TestApp {
             .single()
             .expect("a valid start time");
         let clock = ManualClock::new(start);
-        let (store, dir) = match db {
+        let (store, dir, url) = match db {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let store = Store::open_data_dir(dir.path(), Arc::new(clock.clone()))
                     .await
                     .expect("open sqlite");
-                (store, Some(dir))
+                let url = ecaf_store::sqlite_url(dir.path());
+                (store, Some(dir), url)
             }
             Db::Postgres => {
                 let url = fresh_postgres_url().await;
                 let store = Store::connect(&url, Arc::new(clock.clone()))
                     .await
                     .expect("open postgres");
-                (store, None)
+                (store, None, url)
             }
         };
         let by = Attribution::default();
@@ -140,23 +145,48 @@ impl TestApp {
             )
             .await
             .expect("practitioner");
+        let early_help_id = store
+            .create_user_tx(
+                &mut tx,
+                &by,
+                &user(EARLY_HELP, "Eve Early-Help", Role::EarlyHelpTeam),
+                PASSWORD,
+                false,
+            )
+            .await
+            .expect("early help");
         tx.commit().await.expect("commit");
         let state = AppState::new(store.clone(), config).expect("state");
         TestApp {
             router: ecaf_web::app(state),
             store,
+            url,
             clock,
             agency_id,
             admin_id,
             practitioner_id,
+            early_help_id,
             _dir: dir,
         }
     }
 
+    /// A second application instance on the same database (another `ecaf serve` process).
+    pub async fn second_instance(&self, url: &str) -> Router {
+        let store = Store::connect(url, Arc::new(self.clock.clone()))
+            .await
+            .expect("second instance");
+        ecaf_web::app(AppState::new(store, WebConfig::default()).expect("state"))
+    }
+
     /// A browser-like client with its own cookies, from a given address.
     pub fn client(&self) -> Client {
+        self.client_of(self.router.clone())
+    }
+
+    /// A client of a given router (e.g. a second instance).
+    pub fn client_of(&self, router: Router) -> Client {
         Client {
-            router: self.router.clone(),
+            router,
             cookies: BTreeMap::new(),
             address: "192.0.2.10:5000".parse().expect("address"),
             last_csrf: None,
@@ -331,6 +361,39 @@ impl Client {
         self.get("/sign-in").await;
         self.post("/sign-in", &[("email", email), ("password", password)])
             .await
+    }
+
+    pub async fn api_json(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.send(
+            method,
+            path,
+            Body::from(body.to_string()),
+            Some("application/json"),
+            &[("authorization", &auth)],
+        )
+        .await
+    }
+
+    /// Create a personal API token through the account page and return the secret.
+    pub async fn create_token(&mut self, name: &str) -> String {
+        self.get("/account/api-tokens").await;
+        let reply = self
+            .post(
+                "/account/api-tokens",
+                &[("name", name), ("lifetime_days", "30")],
+            )
+            .await;
+        let marker = "id=\"new-token\">";
+        let start = reply.text.find(marker).expect("token shown") + marker.len();
+        let end = reply.text[start..].find('<').expect("end of token") + start;
+        reply.text[start..end].to_string()
     }
 
     pub async fn api_get(&mut self, path: &str, token: &str) -> Reply {

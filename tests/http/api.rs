@@ -91,7 +91,7 @@ on_both_databases!(administrators_list_users_over_the_api, |app| {
     let mut api = app.client();
     let users = api.api_get("/api/v1/users", &token).await;
     assert_eq!(users.status, StatusCode::OK);
-    assert_eq!(users.json().as_array().unwrap().len(), 2);
+    assert_eq!(users.json().as_array().unwrap().len(), 3);
     let one = api
         .api_get(&format!("/api/v1/users/{}", app.practitioner_id), &token)
         .await;

@@ -3,5 +3,6 @@ mod admin;
 mod api;
 mod audit;
 mod errors;
+mod people;
 mod schema;
 mod sign_in;

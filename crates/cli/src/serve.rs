@@ -55,6 +55,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         demo: store.holds_demo_data().await?,
         ..WebConfig::default()
     };
+    // Build the matching index before taking traffic, so the first search is not slow.
+    let started = std::time::Instant::now();
+    let indexed = store
+        .catch_up_register()
+        .await
+        .context("could not build the matching index")?;
+    tracing::info!(
+        people = indexed,
+        seconds = started.elapsed().as_secs_f64(),
+        "matching index built"
+    );
     let state = AppState::new(store.clone(), config)?;
     let app = ecaf_web::app(state);
 

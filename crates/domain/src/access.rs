@@ -111,9 +111,14 @@ impl Capability for UseRegister {
     const NAME: &'static str = "use the children and families register";
     fn allowed(actor: &Actor) -> bool {
         // Administrators and quality-assurance reviewers have no need to know who is on it.
-        [Role::Practitioner, Role::LineManager, Role::EarlyHelpTeam, Role::ServiceManager]
-            .iter()
-            .any(|r| actor.has(*r))
+        [
+            Role::Practitioner,
+            Role::LineManager,
+            Role::EarlyHelpTeam,
+            Role::ServiceManager,
+        ]
+        .iter()
+        .any(|r| actor.has(*r))
     }
 }
 
@@ -219,7 +224,9 @@ mod tests {
         assert!(authorise::<UseRegister>(&actor(&[Role::Administrator])).is_err());
         assert!(authorise::<UseRegister>(&actor(&[Role::QualityAssuranceReviewer])).is_err());
         assert!(authorise::<MergePeople>(&actor(&[Role::EarlyHelpTeam])).is_ok());
-        assert!(authorise::<MergePeople>(&actor(&[Role::Practitioner, Role::LineManager])).is_err());
+        assert!(
+            authorise::<MergePeople>(&actor(&[Role::Practitioner, Role::LineManager])).is_err()
+        );
     }
 
     #[test]

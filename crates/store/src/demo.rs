@@ -1,8 +1,11 @@
 //! A realistic demonstration local authority: agencies across sectors and users in every role.
 //! Loading is idempotent, and refused on a database that holds real (non-demo) users.
-use crate::{Attribution, Result, Store, StoreError};
+use crate::{Attribution, Result, Store, StoreError, Tx};
 use ecaf_domain::access::Role;
 use ecaf_domain::organisation::{AgencyDetails, AgencyType, Sector, UserDetails};
+use ecaf_domain::person::{
+    Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship,
+};
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -237,11 +240,235 @@ pub const USERS: &[DemoUser] = &[
     },
 ];
 
+/// A demo person: (given, family, gender, date of birth, expected, NHS number, address line,
+/// postcode, other name).
+struct DemoPerson {
+    given: &'static str,
+    family: &'static str,
+    gender: Gender,
+    dob: &'static str,
+    expected: bool,
+    nhs: Option<&'static str>,
+    line1: &'static str,
+    postcode: &'static str,
+    other_name: Option<(OtherNameKind, &'static str, &'static str)>,
+}
+
+const PEOPLE: &[DemoPerson] = &[
+    DemoPerson {
+        given: "Amelia",
+        family: "Hughes",
+        gender: Gender::Female,
+        dob: "2019-03-07",
+        expected: false,
+        nhs: Some("9434765919"),
+        line1: "4 Mill Lane",
+        postcode: "BF1 2AB",
+        other_name: Some((OtherNameKind::KnownAs, "Millie", "Hughes")),
+    },
+    DemoPerson {
+        given: "Oliver",
+        family: "Hughes",
+        gender: Gender::Male,
+        dob: "2016-08-21",
+        expected: false,
+        nhs: Some("4010232137"),
+        line1: "4 Mill Lane",
+        postcode: "BF1 2AB",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Sarah",
+        family: "Hughes",
+        gender: Gender::Female,
+        dob: "1990-05-12",
+        expected: false,
+        nhs: None,
+        line1: "4 Mill Lane",
+        postcode: "BF1 2AB",
+        other_name: Some((OtherNameKind::PreviousName, "Sarah", "Bennett")),
+    },
+    DemoPerson {
+        given: "Daniel",
+        family: "Hughes",
+        gender: Gender::Male,
+        dob: "1988-11-02",
+        expected: false,
+        nhs: None,
+        line1: "27 Northgate Road",
+        postcode: "BF3 4CD",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Kacper",
+        family: "Nowak",
+        gender: Gender::Male,
+        dob: "2014-01-30",
+        expected: false,
+        nhs: Some("4857773457"),
+        line1: "Flat 3, 18 Eastfield Road",
+        postcode: "BF2 6EF",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Agnieszka",
+        family: "Nowak",
+        gender: Gender::Female,
+        dob: "1986-07-19",
+        expected: false,
+        nhs: None,
+        line1: "Flat 3, 18 Eastfield Road",
+        postcode: "BF2 6EF",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Aaliyah",
+        family: "Khan",
+        gender: Gender::Female,
+        dob: "2021-12-15",
+        expected: false,
+        nhs: Some("6123456784"),
+        line1: "9 Millbrook Street",
+        postcode: "BF5 7GH",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Zayn",
+        family: "Khan",
+        gender: Gender::Male,
+        dob: "2018-06-04",
+        expected: false,
+        nhs: Some("7234567895"),
+        line1: "9 Millbrook Street",
+        postcode: "BF5 7GH",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Farida",
+        family: "Khan",
+        gender: Gender::Female,
+        dob: "1961-02-25",
+        expected: false,
+        nhs: None,
+        line1: "9 Millbrook Street",
+        postcode: "BF5 7GH",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Chloe",
+        family: "Thompson",
+        gender: Gender::Female,
+        dob: "2005-04-20",
+        expected: false,
+        nhs: None,
+        line1: "2 Chapel Walk",
+        postcode: "BF4 9LM",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Baby",
+        family: "Thompson",
+        gender: Gender::NotKnown,
+        dob: "2027-03-01",
+        expected: true,
+        nhs: None,
+        line1: "2 Chapel Walk",
+        postcode: "BF4 9LM",
+        other_name: None,
+    },
+    DemoPerson {
+        given: "Jayden",
+        family: "Williams",
+        gender: Gender::Male,
+        dob: "2010-09-09",
+        expected: false,
+        nhs: Some("8345678904"),
+        line1: "41 Station Road",
+        postcode: "BF1 8JK",
+        other_name: Some((OtherNameKind::AlternativeSpelling, "Jaden", "Williams")),
+    },
+];
+
+/// (person, related person, "related is the ... of person", parental responsibility, lives with)
+const RELATIONSHIPS: &[(&str, &str, Relationship, bool, bool)] = &[
+    (
+        "Amelia Hughes",
+        "Sarah Hughes",
+        Relationship::Mother,
+        true,
+        true,
+    ),
+    (
+        "Amelia Hughes",
+        "Daniel Hughes",
+        Relationship::Father,
+        true,
+        false,
+    ),
+    (
+        "Amelia Hughes",
+        "Oliver Hughes",
+        Relationship::Sibling,
+        false,
+        true,
+    ),
+    (
+        "Oliver Hughes",
+        "Sarah Hughes",
+        Relationship::Mother,
+        true,
+        true,
+    ),
+    (
+        "Oliver Hughes",
+        "Daniel Hughes",
+        Relationship::Father,
+        true,
+        false,
+    ),
+    (
+        "Kacper Nowak",
+        "Agnieszka Nowak",
+        Relationship::Mother,
+        true,
+        true,
+    ),
+    (
+        "Aaliyah Khan",
+        "Zayn Khan",
+        Relationship::Sibling,
+        false,
+        true,
+    ),
+    (
+        "Aaliyah Khan",
+        "Farida Khan",
+        Relationship::Grandparent,
+        false,
+        true,
+    ),
+    (
+        "Zayn Khan",
+        "Farida Khan",
+        Relationship::Grandparent,
+        false,
+        true,
+    ),
+    (
+        "Baby Thompson",
+        "Chloe Thompson",
+        Relationship::Mother,
+        true,
+        true,
+    ),
+];
+
 /// What a demo load did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemoLoad {
     pub agencies_created: usize,
     pub users_created: usize,
+    pub people_created: usize,
 }
 
 impl Store {
@@ -348,7 +575,85 @@ impl Store {
             };
             user_ids.insert(u.local, id);
         }
+        outcome.people_created = self.load_demo_people(&mut tx, &by).await?;
         tx.commit().await?;
         Ok(outcome)
+    }
+}
+
+impl Store {
+    /// Demo children and families, with relationships, unless already there.
+    async fn load_demo_people(&self, tx: &mut Tx, by: &Attribution) -> Result<usize> {
+        let existing =
+            sqlx::query("SELECT COUNT(*) AS n FROM people WHERE external_id LIKE 'demo-%'")
+                .fetch_one(&mut **tx)
+                .await?;
+        if existing.try_get::<i64, _>("n")? > 0 {
+            return Ok(0);
+        }
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7270001)")
+                .execute(&mut **tx)
+                .await?;
+        }
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        for (n, p) in PEOPLE.iter().enumerate() {
+            let details = PersonDetails {
+                given_name: p.given.into(),
+                family_name: p.family.into(),
+                gender: Some(p.gender),
+                date_of_birth: p.dob.parse().ok(),
+                date_of_birth_is_expected: p.expected,
+                nhs_number: p.nhs.and_then(|n| NhsNumber::parse(n).ok()),
+                upn: None,
+                telephone: None,
+                ethnicity: None,
+                first_language: "English".into(),
+                communication_needs: String::new(),
+                interpreter_needed: false,
+                disability: String::new(),
+                main_address: Some(Address {
+                    line1: p.line1.into(),
+                    line2: String::new(),
+                    town: "Brookford".into(),
+                    postcode: Postcode::parse(p.postcode).ok(),
+                    description: String::new(),
+                }),
+                other_addresses: vec![],
+                other_names: p
+                    .other_name
+                    .iter()
+                    .map(|(kind, given, family)| OtherName {
+                        kind: *kind,
+                        given_name: (*given).into(),
+                        family_name: (*family).into(),
+                    })
+                    .collect(),
+            };
+            let external = format!("demo-{}", n + 1);
+            let id = self
+                .create_person_tx(tx, by, &details, Some(&external), "Demo data")
+                .await?;
+            ids.insert(format!("{} {}", p.given, p.family), id);
+        }
+        let now = self.now_ms();
+        for (person, related, relationship, pr, lives_with) in RELATIONSHIPS {
+            let (Some(a), Some(b)) = (ids.get(*person), ids.get(*related)) else {
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO relationships (person_id, related_person_id, relationship, parental_responsibility, lives_with, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(a)
+            .bind(b)
+            .bind(relationship.as_str())
+            .bind(crate::flag(*pr))
+            .bind(crate::flag(*lives_with))
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(ids.len())
     }
 }

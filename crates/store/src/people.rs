@@ -6,7 +6,10 @@ use crate::audit::{record, AuditEntry};
 use crate::{flag, from_ms, Attribution, Backend, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::{Grant, MergePeople, UseRegister};
-use ecaf_domain::person::{Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship, Upn};
+use ecaf_domain::person::{
+    Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship,
+    Upn,
+};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -95,7 +98,9 @@ impl Store {
         note: &str,
     ) -> Result<i64> {
         let mut tx = self.begin_register_write().await?;
-        let id = self.create_person_tx(&mut tx, by, details, external_id, note).await?;
+        let id = self
+            .create_person_tx(&mut tx, by, details, external_id, note)
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -138,17 +143,35 @@ impl Store {
         .map_err(|e| crate::unique_violation(e, "external_id"))?;
         let id: i64 = row.try_get("id")?;
         write_names_and_addresses(tx, id, details).await?;
-        let summary = if note.is_empty() { "Record created".to_string() } else { format!("Record created. {note}") };
+        let summary = if note.is_empty() {
+            "Record created".to_string()
+        } else {
+            format!("Record created. {note}")
+        };
         history(tx, now, by, id, 1, "created", &summary, details).await?;
         changed(tx, now, id).await?;
-        record(tx, now, by, AuditEntry::new("person.create").record("person", id).detail(note.to_string())).await?;
+        record(
+            tx,
+            now,
+            by,
+            AuditEntry::new("person.create")
+                .record("person", id)
+                .detail(note.to_string()),
+        )
+        .await?;
         Ok(id)
     }
 
     /// A person with names, addresses, relationships and merged records; viewing is audited.
-    pub async fn person(&self, _grant: &Grant<UseRegister>, by: &Attribution, id: i64) -> Result<Person> {
+    pub async fn person(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        id: i64,
+    ) -> Result<Person> {
         let person = self.load_person(id).await?;
-        self.audit(by, AuditEntry::new("person.view").record("person", id)).await?;
+        self.audit(by, AuditEntry::new("person.view").record("person", id))
+            .await?;
         Ok(person)
     }
 
@@ -174,7 +197,8 @@ impl Store {
         for n in &names {
             let kind: String = n.try_get("kind")?;
             details.other_names.push(OtherName {
-                kind: OtherNameKind::parse(&kind).map_err(|e| StoreError::Refused(e.to_string()))?,
+                kind: OtherNameKind::parse(&kind)
+                    .map_err(|e| StoreError::Refused(e.to_string()))?,
                 given_name: n.try_get("given_name")?,
                 family_name: n.try_get("family_name")?,
             });
@@ -228,9 +252,14 @@ impl Store {
         let mut out = Vec::new();
         for r in &rows {
             let code: String = r.try_get("relationship")?;
-            let relationship = Relationship::parse(&code).map_err(|e| StoreError::Refused(e.to_string()))?;
+            let relationship =
+                Relationship::parse(&code).map_err(|e| StoreError::Refused(e.to_string()))?;
             let outward = r.try_get::<i64, _>("outward")? != 0;
-            let role = if outward { relationship.label().to_lowercase() } else { inverse_label(relationship).to_string() };
+            let role = if outward {
+                relationship.label().to_lowercase()
+            } else {
+                inverse_label(relationship).to_string()
+            };
             let dob: Option<String> = r.try_get("date_of_birth")?;
             out.push(RelatedPerson {
                 relationship_id: r.try_get("id")?,
@@ -315,21 +344,47 @@ impl Store {
             return Err(match row {
                 None => StoreError::NotFound,
                 Some(r) if r.try_get::<Option<i64>, _>("merged_into_id")?.is_some() => {
-                    StoreError::Refused("This record has been merged into another: change that one instead".into())
+                    StoreError::Refused(
+                        "This record has been merged into another: change that one instead".into(),
+                    )
                 }
                 Some(r) => StoreError::Conflict {
-                    by: r.try_get::<Option<String>, _>("email")?.unwrap_or_else(|| "another user".into()),
+                    by: r
+                        .try_get::<Option<String>, _>("email")?
+                        .unwrap_or_else(|| "another user".into()),
                     at: from_ms(r.try_get("updated_at")?),
                 },
             });
         }
-        sqlx::query("DELETE FROM person_other_names WHERE person_id = $1").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM person_addresses WHERE person_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM person_other_names WHERE person_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM person_addresses WHERE person_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         write_names_and_addresses(&mut tx, id, details).await?;
         let revision = expected_revision + 1;
-        history(&mut tx, now, by, id, revision, "updated", "Details changed", details).await?;
+        history(
+            &mut tx,
+            now,
+            by,
+            id,
+            revision,
+            "updated",
+            "Details changed",
+            details,
+        )
+        .await?;
         changed(&mut tx, now, id).await?;
-        record(&mut tx, now, by, AuditEntry::new("person.update").record("person", id)).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("person.update").record("person", id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(revision)
     }
@@ -347,14 +402,17 @@ impl Store {
         lives_with: bool,
     ) -> Result<i64> {
         if person_id == related_id {
-            return Err(StoreError::Refused("A person cannot be related to themselves".into()));
+            return Err(StoreError::Refused(
+                "A person cannot be related to themselves".into(),
+            ));
         }
         let mut tx = self.begin_register_write().await?;
         for id in [person_id, related_id] {
-            let live = sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let live =
+                sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if live.is_none() {
                 return Err(StoreError::NotFound);
             }
@@ -380,7 +438,10 @@ impl Store {
             by,
             AuditEntry::new("relationship.create")
                 .record("person", person_id)
-                .detail(format!("person {related_id} is the {} of person {person_id}", relationship.as_str())),
+                .detail(format!(
+                    "person {related_id} is the {} of person {person_id}",
+                    relationship.as_str()
+                )),
         )
         .await?;
         tx.commit().await?;
@@ -398,16 +459,21 @@ impl Store {
         reason: &str,
     ) -> Result<i64> {
         if kept_id == merged_id {
-            return Err(StoreError::Refused("Choose two different records to merge".into()));
+            return Err(StoreError::Refused(
+                "Choose two different records to merge".into(),
+            ));
         }
         let mut tx = self.begin_register_write().await?;
         for id in [kept_id, merged_id] {
-            let live = sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let live =
+                sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if live.is_none() {
-                return Err(StoreError::Refused(format!("Record {id} does not exist or has already been merged")));
+                return Err(StoreError::Refused(format!(
+                    "Record {id} does not exist or has already been merged"
+                )));
             }
         }
         let now = self.now_ms();
@@ -427,25 +493,46 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let merge_id: i64 = row.try_get("id")?;
-        for (id, summary) in [(merged_id, format!("Merged into record {kept_id}: {reason}")), (kept_id, format!("Record {merged_id} merged into this one: {reason}"))] {
+        for (id, summary) in [
+            (merged_id, format!("Merged into record {kept_id}: {reason}")),
+            (
+                kept_id,
+                format!("Record {merged_id} merged into this one: {reason}"),
+            ),
+        ] {
             let details = details_in_tx(&mut tx, id).await?;
             let revision = current_revision(&mut tx, id).await?;
             history(&mut tx, now, by, id, revision, "merged", &summary, &details).await?;
             changed(&mut tx, now, id).await?;
         }
-        record(&mut tx, now, by, AuditEntry::new("person.merge").record("person", kept_id).detail(format!("merged {merged_id}: {reason}"))).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("person.merge")
+                .record("person", kept_id)
+                .detail(format!("merged {merged_id}: {reason}")),
+        )
+        .await?;
         tx.commit().await?;
         Ok(merge_id)
     }
 
     /// Undo a merge: the merged record stands on its own again.
-    pub async fn undo_merge(&self, _grant: &Grant<MergePeople>, by: &Attribution, merge_id: i64) -> Result<()> {
+    pub async fn undo_merge(
+        &self,
+        _grant: &Grant<MergePeople>,
+        by: &Attribution,
+        merge_id: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_register_write().await?;
-        let row = sqlx::query("SELECT kept_id, merged_id FROM person_merges WHERE id = $1 AND undone_at IS NULL")
-            .bind(merge_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT kept_id, merged_id FROM person_merges WHERE id = $1 AND undone_at IS NULL",
+        )
+        .bind(merge_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let kept_id: i64 = row.try_get("kept_id")?;
         let merged_id: i64 = row.try_get("merged_id")?;
         let now = self.now_ms();
@@ -461,19 +548,44 @@ impl Store {
             .bind(merged_id)
             .execute(&mut *tx)
             .await?;
-        for (id, summary) in [(merged_id, format!("Merge into record {kept_id} undone")), (kept_id, format!("Merge of record {merged_id} undone"))] {
+        for (id, summary) in [
+            (merged_id, format!("Merge into record {kept_id} undone")),
+            (kept_id, format!("Merge of record {merged_id} undone")),
+        ] {
             let details = details_in_tx(&mut tx, id).await?;
             let revision = current_revision(&mut tx, id).await?;
-            history(&mut tx, now, by, id, revision, "merge_undone", &summary, &details).await?;
+            history(
+                &mut tx,
+                now,
+                by,
+                id,
+                revision,
+                "merge_undone",
+                &summary,
+                &details,
+            )
+            .await?;
             changed(&mut tx, now, id).await?;
         }
-        record(&mut tx, now, by, AuditEntry::new("person.unmerge").record("person", kept_id).detail(format!("unmerged {merged_id}"))).await?;
+        record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("person.unmerge")
+                .record("person", kept_id)
+                .detail(format!("unmerged {merged_id}")),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// The history of a person, newest first.
-    pub async fn person_history(&self, _grant: &Grant<UseRegister>, id: i64) -> Result<Vec<HistoryEntry>> {
+    pub async fn person_history(
+        &self,
+        _grant: &Grant<UseRegister>,
+        id: i64,
+    ) -> Result<Vec<HistoryEntry>> {
         let rows = sqlx::query("SELECT revision, at, actor_email, event, summary FROM person_history WHERE person_id = $1 ORDER BY id DESC")
             .bind(id)
             .fetch_all(self.pool())
@@ -494,7 +606,10 @@ impl Store {
 
 fn inverse_label(r: Relationship) -> &'static str {
     match r {
-        Relationship::Mother | Relationship::Father | Relationship::StepParent | Relationship::Carer => "child",
+        Relationship::Mother
+        | Relationship::Father
+        | Relationship::StepParent
+        | Relationship::Carer => "child",
         Relationship::Grandparent => "grandchild",
         Relationship::Sibling => "sibling",
         Relationship::Other => "other",
@@ -535,7 +650,10 @@ async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
 }
 
 async fn current_revision(tx: &mut Tx, id: i64) -> Result<i64> {
-    let row = sqlx::query("SELECT revision FROM people WHERE id = $1").bind(id).fetch_one(&mut **tx).await?;
+    let row = sqlx::query("SELECT revision FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok(row.try_get("revision")?)
 }
 
@@ -549,7 +667,11 @@ async fn write_names_and_addresses(tx: &mut Tx, id: i64, details: &PersonDetails
             .execute(&mut **tx)
             .await?;
     }
-    let addresses = details.main_address.iter().map(|a| (true, a)).chain(details.other_addresses.iter().map(|a| (false, a)));
+    let addresses = details
+        .main_address
+        .iter()
+        .map(|a| (true, a))
+        .chain(details.other_addresses.iter().map(|a| (false, a)));
     for (is_main, a) in addresses {
         sqlx::query(
             "INSERT INTO person_addresses (person_id, is_main, line1, line2, town, postcode, description) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -578,7 +700,8 @@ async fn history(
     summary: &str,
     details: &PersonDetails,
 ) -> Result<()> {
-    let snapshot = serde_json::to_string(details).map_err(|e| StoreError::Refused(e.to_string()))?;
+    let snapshot =
+        serde_json::to_string(details).map_err(|e| StoreError::Refused(e.to_string()))?;
     sqlx::query(
         "INSERT INTO person_history (person_id, revision, at, user_id, actor_email, event, summary, snapshot) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -604,4 +727,16 @@ pub(crate) async fn changed(tx: &mut Tx, now: i64, person_id: i64) -> Result<()>
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+impl Store {
+    /// The record a merge kept (to return to it after undoing).
+    pub async fn merge_kept_id(&self, merge_id: i64) -> Result<i64> {
+        let row = sqlx::query("SELECT kept_id FROM person_merges WHERE id = $1")
+            .bind(merge_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("kept_id")?)
+    }
 }

@@ -70,12 +70,16 @@ impl Store {
             drop(applied);
             return Box::pin(self.catch_up_register()).await.map(|_| size);
         }
-        let rows = sqlx::query("SELECT seq, person_id FROM person_changes WHERE seq > $1 ORDER BY seq")
-            .bind(*applied)
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, person_id FROM person_changes WHERE seq > $1 ORDER BY seq")
+                .bind(*applied)
+                .fetch_all(self.pool())
+                .await?;
         if let Some(last) = rows.last() {
-            let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64, _>("person_id").ok()).collect();
+            let mut ids: Vec<i64> = rows
+                .iter()
+                .filter_map(|r| r.try_get::<i64, _>("person_id").ok())
+                .collect();
             ids.sort_unstable();
             ids.dedup();
             let mut updates = Vec::with_capacity(ids.len());
@@ -96,7 +100,12 @@ impl Store {
             }
             *applied = last.try_get("seq")?;
         }
-        Ok(register.index.read().ok().and_then(|i| i.as_ref().map(MatchIndex::len)).unwrap_or(0))
+        Ok(register
+            .index
+            .read()
+            .ok()
+            .and_then(|i| i.as_ref().map(MatchIndex::len))
+            .unwrap_or(0))
     }
 
     async fn latest_change(&self) -> Result<i64> {
@@ -118,7 +127,9 @@ impl Store {
             records.push(record);
         }
         drop(rows);
-        let mut names = sqlx::query("SELECT person_id, given_name, family_name FROM person_other_names").fetch(self.pool());
+        let mut names =
+            sqlx::query("SELECT person_id, given_name, family_name FROM person_other_names")
+                .fetch(self.pool());
         while let Some(row) = names.try_next().await? {
             let id: i64 = row.try_get("person_id")?;
             if let Some(&i) = position.get(&id) {
@@ -236,7 +247,11 @@ impl Store {
         let shown: Vec<String> = hits.iter().map(|h| h.id.to_string()).collect();
         self.audit(
             by,
-            AuditEntry::new("person.search").detail(format!("{} candidates shown: {}", hits.len(), shown.join(", "))),
+            AuditEntry::new("person.search").detail(format!(
+                "{} candidates shown: {}",
+                hits.len(),
+                shown.join(", ")
+            )),
         )
         .await?;
         Ok(hits)

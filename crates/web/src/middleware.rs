@@ -119,7 +119,10 @@ async fn render_error(
 ) -> Response {
     let status = response.status();
     if is_api {
-        if content_type(&response).starts_with("application/problem+json") {
+        // Handlers answer in JSON (problem details, or a body such as possible matches);
+        // anything else came from the framework and is rewritten as problem details.
+        let ct = content_type(&response);
+        if ct.starts_with("application/problem+json") || ct.starts_with("application/json") {
             return response;
         }
         let detail = bare_text(response).await;

@@ -31,7 +31,10 @@ pub const ETHNICITIES: &[(&str, &str)] = &[
 
 /// The label of a DfE ethnicity code.
 pub fn ethnicity_label(code: &str) -> Option<&'static str> {
-    ETHNICITIES.iter().find(|(c, _)| *c == code).map(|(_, l)| *l)
+    ETHNICITIES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
 }
 
 /// An other known name as entered.
@@ -145,77 +148,139 @@ pub struct PersonDetails {
     pub other_names: Vec<OtherName>,
 }
 
-fn name_field(errors: &mut Vec<FieldError>, field: &'static str, raw: &str, missing: &str, what: &str) -> String {
+fn name_field(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    raw: &str,
+    missing: &str,
+    what: &str,
+) -> String {
     let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     if value.is_empty() {
         errors.push(FieldError::new(field, missing));
     } else if value.chars().count() > 100 {
-        errors.push(FieldError::new(field, format!("{what} must be 100 characters or fewer")));
-    } else if value.chars().any(|c| c.is_control() || c == '<' || c == '>') {
-        errors.push(FieldError::new(field, format!("{what} must only include letters, spaces, hyphens and apostrophes")));
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must be 100 characters or fewer"),
+        ));
+    } else if value
+        .chars()
+        .any(|c| c.is_control() || c == '<' || c == '>')
+    {
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must only include letters, spaces, hyphens and apostrophes"),
+        ));
     }
     value
 }
 
-fn text_field(errors: &mut Vec<FieldError>, field: &'static str, raw: &str, max: usize, what: &str) -> String {
+fn text_field(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    what: &str,
+) -> String {
     let value = raw.trim().to_string();
     if value.chars().count() > max {
-        errors.push(FieldError::new(field, format!("{what} must be {max} characters or fewer")));
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must be {max} characters or fewer"),
+        ));
     }
     value
 }
 
 /// Parse a date of birth from `YYYY-MM-DD` or day/month/year parts.
-fn parse_dob(input: &PersonInput, today: NaiveDate, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+fn parse_dob(
+    input: &PersonInput,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
     let parts = [&input.dob_day, &input.dob_month, &input.dob_year];
     let any_part = parts.iter().any(|p| !p.trim().is_empty());
     let date = if !input.date_of_birth.trim().is_empty() {
         match NaiveDate::parse_from_str(input.date_of_birth.trim(), "%Y-%m-%d") {
             Ok(d) => d,
             Err(_) => {
-                errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date, like 2019-03-27"));
+                errors.push(FieldError::new(
+                    "date_of_birth",
+                    "Date of birth must be a real date, like 2019-03-27",
+                ));
                 return None;
             }
         }
     } else if any_part {
-        let missing: Vec<&str> = [("day", &input.dob_day), ("month", &input.dob_month), ("year", &input.dob_year)]
-            .iter()
-            .filter(|(_, v)| v.trim().is_empty())
-            .map(|(n, _)| *n)
-            .collect();
+        let missing: Vec<&str> = [
+            ("day", &input.dob_day),
+            ("month", &input.dob_month),
+            ("year", &input.dob_year),
+        ]
+        .iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(n, _)| *n)
+        .collect();
         if !missing.is_empty() {
-            errors.push(FieldError::new("date_of_birth", format!("Date of birth must include a {}", missing.join(" and "))));
+            errors.push(FieldError::new(
+                "date_of_birth",
+                format!("Date of birth must include a {}", missing.join(" and ")),
+            ));
             return None;
         }
         let number = |s: &str| s.trim().parse::<u32>().ok();
-        match (number(&input.dob_day), number(&input.dob_month), input.dob_year.trim().parse::<i32>().ok()) {
-            (Some(d), Some(m), Some(y)) if input.dob_year.trim().len() == 4 => match NaiveDate::from_ymd_opt(y, m, d) {
-                Some(date) => date,
-                None => {
-                    errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date"));
-                    return None;
+        match (
+            number(&input.dob_day),
+            number(&input.dob_month),
+            input.dob_year.trim().parse::<i32>().ok(),
+        ) {
+            (Some(d), Some(m), Some(y)) if input.dob_year.trim().len() == 4 => {
+                match NaiveDate::from_ymd_opt(y, m, d) {
+                    Some(date) => date,
+                    None => {
+                        errors.push(FieldError::new(
+                            "date_of_birth",
+                            "Date of birth must be a real date",
+                        ));
+                        return None;
+                    }
                 }
-            },
+            }
             (_, _, Some(_)) | (_, _, None) if input.dob_year.trim().len() != 4 => {
-                errors.push(FieldError::new("date_of_birth", "Year must include 4 numbers"));
+                errors.push(FieldError::new(
+                    "date_of_birth",
+                    "Year must include 4 numbers",
+                ));
                 return None;
             }
             _ => {
-                errors.push(FieldError::new("date_of_birth", "Date of birth must be a real date"));
+                errors.push(FieldError::new(
+                    "date_of_birth",
+                    "Date of birth must be a real date",
+                ));
                 return None;
             }
         }
     } else {
         if input.date_of_birth_is_expected {
-            errors.push(FieldError::new("date_of_birth", "Enter the expected date of birth"));
+            errors.push(FieldError::new(
+                "date_of_birth",
+                "Enter the expected date of birth",
+            ));
         }
         return None;
     };
     if input.date_of_birth_is_expected {
         if date < today {
-            errors.push(FieldError::new("date_of_birth", "An expected date of birth must be today or in the future"));
+            errors.push(FieldError::new(
+                "date_of_birth",
+                "An expected date of birth must be today or in the future",
+            ));
         } else if date > today + chrono::Duration::days(300) {
-            errors.push(FieldError::new("date_of_birth", "An expected date of birth must be within the next 10 months"));
+            errors.push(FieldError::new(
+                "date_of_birth",
+                "An expected date of birth must be within the next 10 months",
+            ));
         }
     } else if date > today {
         errors.push(FieldError::new(
@@ -223,15 +288,28 @@ fn parse_dob(input: &PersonInput, today: NaiveDate, errors: &mut Vec<FieldError>
             "Date of birth must be today or in the past. For an unborn child, tick \"This is an expected date of birth\"",
         ));
     } else if date.year() < today.year() - 120 {
-        errors.push(FieldError::new("date_of_birth", "Date of birth must be after 1900"));
+        errors.push(FieldError::new(
+            "date_of_birth",
+            "Date of birth must be after 1900",
+        ));
     }
     Some(date)
 }
 
-fn address(errors: &mut Vec<FieldError>, prefix: &'static str, input: &AddressInput) -> Option<Address> {
-    let empty = [&input.line1, &input.line2, &input.town, &input.postcode, &input.description]
-        .iter()
-        .all(|v| v.trim().is_empty());
+fn address(
+    errors: &mut Vec<FieldError>,
+    prefix: &'static str,
+    input: &AddressInput,
+) -> Option<Address> {
+    let empty = [
+        &input.line1,
+        &input.line2,
+        &input.town,
+        &input.postcode,
+        &input.description,
+    ]
+    .iter()
+    .all(|v| v.trim().is_empty());
     if empty {
         return None;
     }
@@ -251,7 +329,13 @@ fn address(errors: &mut Vec<FieldError>, prefix: &'static str, input: &AddressIn
         line2: text_field(errors, prefix, &input.line2, 200, "Address line 2"),
         town: text_field(errors, prefix, &input.town, 100, "Town or city"),
         postcode,
-        description: text_field(errors, prefix, &input.description, 200, "Address description"),
+        description: text_field(
+            errors,
+            prefix,
+            &input.description,
+            200,
+            "Address description",
+        ),
     })
 }
 
@@ -259,8 +343,20 @@ impl PersonInput {
     /// Check every field against the rules, as of `today` (for date of birth checks).
     pub fn validate(&self, today: NaiveDate) -> Result<PersonDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let given_name = name_field(&mut errors, "given_name", &self.given_name, "Enter the person's first name", "First name");
-        let family_name = name_field(&mut errors, "family_name", &self.family_name, "Enter the person's last name", "Last name");
+        let given_name = name_field(
+            &mut errors,
+            "given_name",
+            &self.given_name,
+            "Enter the person's first name",
+            "First name",
+        );
+        let family_name = name_field(
+            &mut errors,
+            "family_name",
+            &self.family_name,
+            "Enter the person's last name",
+            "Last name",
+        );
         let gender = match self.gender.trim() {
             "" => None,
             code => match Gender::parse(code) {
@@ -280,7 +376,9 @@ impl PersonInput {
         };
         let upn = match self.upn.trim() {
             "" => None,
-            raw => Upn::parse(raw).map_err(|e| errors.push(FieldError::new("upn", e.to_string()))).ok(),
+            raw => Upn::parse(raw)
+                .map_err(|e| errors.push(FieldError::new("upn", e.to_string())))
+                .ok(),
         };
         let telephone = parse_telephone(&self.telephone).unwrap_or_else(|m| {
             errors.push(FieldError::new("telephone", m));
@@ -290,13 +388,34 @@ impl PersonInput {
             "" => None,
             code if ethnicity_label(code).is_some() => Some(code.to_string()),
             _ => {
-                errors.push(FieldError::new("ethnicity", "Select an ethnicity from the list"));
+                errors.push(FieldError::new(
+                    "ethnicity",
+                    "Select an ethnicity from the list",
+                ));
                 None
             }
         };
-        let first_language = text_field(&mut errors, "first_language", &self.first_language, 100, "First language");
-        let communication_needs = text_field(&mut errors, "communication_needs", &self.communication_needs, 1000, "Communication needs");
-        let disability = text_field(&mut errors, "disability", &self.disability, 1000, "Disability");
+        let first_language = text_field(
+            &mut errors,
+            "first_language",
+            &self.first_language,
+            100,
+            "First language",
+        );
+        let communication_needs = text_field(
+            &mut errors,
+            "communication_needs",
+            &self.communication_needs,
+            1000,
+            "Communication needs",
+        );
+        let disability = text_field(
+            &mut errors,
+            "disability",
+            &self.disability,
+            1000,
+            "Disability",
+        );
         let main_address = address(&mut errors, "main_address", &self.main_address);
         let other_addresses = self
             .other_addresses
@@ -317,8 +436,20 @@ impl PersonInput {
             };
             other_names.push(OtherName {
                 kind,
-                given_name: text_field(&mut errors, "other_names", &n.given_name, 100, "Other first name"),
-                family_name: text_field(&mut errors, "other_names", &n.family_name, 100, "Other last name"),
+                given_name: text_field(
+                    &mut errors,
+                    "other_names",
+                    &n.given_name,
+                    100,
+                    "Other first name",
+                ),
+                family_name: text_field(
+                    &mut errors,
+                    "other_names",
+                    &n.family_name,
+                    100,
+                    "Other last name",
+                ),
             });
         }
         if errors.is_empty() {
@@ -327,7 +458,8 @@ impl PersonInput {
                 family_name,
                 gender,
                 date_of_birth,
-                date_of_birth_is_expected: self.date_of_birth_is_expected && date_of_birth.is_some(),
+                date_of_birth_is_expected: self.date_of_birth_is_expected
+                    && date_of_birth.is_some(),
                 nhs_number,
                 upn,
                 telephone,
@@ -379,21 +511,53 @@ mod tests {
         assert_eq!(d.given_name, "Amelia");
         assert_eq!(d.date_of_birth, NaiveDate::from_ymd_opt(2019, 3, 7));
         assert_eq!(d.nhs_number.unwrap().digits(), "9434765919");
-        assert_eq!(d.main_address.unwrap().postcode.unwrap().as_str(), "BF1 2AB");
+        assert_eq!(
+            d.main_address.unwrap().postcode.unwrap().as_str(),
+            "BF1 2AB"
+        );
     }
 
     #[test]
     fn each_bad_value_gets_its_own_message() {
-        let cases: Vec<(fn(&mut PersonInput), &str, &str)> = vec![
-            (|p| p.given_name.clear(), "given_name", "Enter the person's first name"),
-            (|p| p.nhs_number = "943 476 5918".into(), "nhs_number", "check digit"),
+        type Case = (fn(&mut PersonInput), &'static str, &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                |p| p.given_name.clear(),
+                "given_name",
+                "Enter the person's first name",
+            ),
+            (
+                |p| p.nhs_number = "943 476 5918".into(),
+                "nhs_number",
+                "check digit",
+            ),
             (|p| p.upn = "A12".into(), "upn", "correct format"),
-            (|p| p.main_address.postcode = "NOT A CODE".into(), "main_address", "full UK postcode"),
-            (|p| p.dob_day = "32".into(), "date_of_birth", "Date of birth must be a real date"),
-            (|p| p.dob_month.clear(), "date_of_birth", "must include a month"),
+            (
+                |p| p.main_address.postcode = "NOT A CODE".into(),
+                "main_address",
+                "full UK postcode",
+            ),
+            (
+                |p| p.dob_day = "32".into(),
+                "date_of_birth",
+                "Date of birth must be a real date",
+            ),
+            (
+                |p| p.dob_month.clear(),
+                "date_of_birth",
+                "must include a month",
+            ),
             (|p| p.dob_year = "19".into(), "date_of_birth", "4 numbers"),
-            (|p| p.dob_year = "2027".into(), "date_of_birth", "expected date of birth"),
-            (|p| p.ethnicity = "XXXX".into(), "ethnicity", "Select an ethnicity"),
+            (
+                |p| p.dob_year = "2027".into(),
+                "date_of_birth",
+                "expected date of birth",
+            ),
+            (
+                |p| p.ethnicity = "XXXX".into(),
+                "ethnicity",
+                "Select an ethnicity",
+            ),
             (|p| p.gender = "robot".into(), "gender", "gender"),
         ];
         for (change, field, message) in cases {
@@ -401,7 +565,9 @@ mod tests {
             change(&mut input);
             let errors = input.validate(today()).unwrap_err();
             assert!(
-                errors.iter().any(|e| e.field == field && e.message.contains(message)),
+                errors
+                    .iter()
+                    .any(|e| e.field == field && e.message.contains(message)),
                 "{field}: {errors:?}"
             );
         }
@@ -417,7 +583,10 @@ mod tests {
         let d = input.validate(today()).unwrap();
         assert!(d.date_of_birth_is_expected);
         input.dob_year = "2025".into();
-        assert!(input.validate(today()).is_err(), "an expected date in the past is refused");
+        assert!(
+            input.validate(today()).is_err(),
+            "an expected date in the past is refused"
+        );
     }
 
     #[test]
@@ -427,7 +596,10 @@ mod tests {
         input.dob_month.clear();
         input.dob_year.clear();
         input.date_of_birth = "2019-03-07".into();
-        assert_eq!(input.validate(today()).unwrap().date_of_birth, NaiveDate::from_ymd_opt(2019, 3, 7));
+        assert_eq!(
+            input.validate(today()).unwrap().date_of_birth,
+            NaiveDate::from_ymd_opt(2019, 3, 7)
+        );
         input.date_of_birth = "07/03/2019".into();
         assert!(input.validate(today()).is_err());
     }

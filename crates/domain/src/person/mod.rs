@@ -12,7 +12,8 @@ mod postcode;
 mod upn;
 
 pub use details::{
-    ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput, ETHNICITIES,
+    ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput,
+    ETHNICITIES,
 };
 pub use kinds::{Gender, OtherNameKind, Relationship};
 pub use nhs_number::NhsNumber;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by personal API tokens, described by an
 //! OpenAPI 3.1 document generated from the handlers.
 mod auth;
+mod people;
 mod users;
 
 use crate::AppState;
@@ -18,8 +19,8 @@ pub use auth::ApiUser;
         description = "Electronic Common Assessment Framework (early help) API. Authenticate with a personal API token: `Authorization: Bearer ecaf_…`. Errors are RFC 9457 problem details.",
         license(name = "MIT")
     ),
-    paths(users::me, users::list, users::show),
-    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView)),
+    paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches)),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]
@@ -44,6 +45,9 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(users::me))
         .route("/users", get(users::list))
         .route("/users/{id}", get(users::show))
+        .route("/people/search", get(people::search))
+        .route("/people", axum::routing::post(people::create))
+        .route("/people/{id}", get(people::show).put(people::update))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

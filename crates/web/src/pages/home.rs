@@ -26,7 +26,7 @@ fn sections_for(role: Role) -> Section {
         Role::Practitioner => Section {
             title: "Your CAF work",
             body: "Check whether a CAF already exists for a child before you start one, then complete the assessment with the family's consent. Your caseload, actions and reviews due will appear here.",
-            links: vec![],
+            links: vec![Link { text: "Check if a CAF exists", href: "/people/search" }],
         },
         Role::LineManager => Section {
             title: "Your team",
@@ -36,7 +36,7 @@ fn sections_for(role: Role) -> Section {
         Role::EarlyHelpTeam => Section {
             title: "Early help team",
             body: "Requests for a CAF waiting for allocation, CAFs without a lead professional, and merges of duplicate records will appear here.",
-            links: vec![],
+            links: vec![Link { text: "Check if a CAF exists", href: "/people/search" }],
         },
         Role::ServiceManager => Section {
             title: "Service overview",

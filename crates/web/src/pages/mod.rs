@@ -5,6 +5,7 @@ mod admin_audit;
 mod admin_users;
 mod health;
 mod home;
+mod people;
 mod sign_in;
 
 use crate::error::PageError;
@@ -67,6 +68,23 @@ pub fn routes() -> Router<AppState> {
             get(admin_agencies::edit_form).post(admin_agencies::update),
         )
         .route("/admin/agencies/{id}/teams", post(admin_agencies::add_team))
+        .route(
+            "/people/search",
+            get(people::search_form).post(people::search),
+        )
+        .route("/people/new", get(people::new_form).post(people::create))
+        .route("/people/{id}", get(people::show))
+        .route(
+            "/people/{id}/edit",
+            get(people::edit_form).post(people::update),
+        )
+        .route("/people/{id}/history", get(people::history))
+        .route("/people/{id}/relationships", post(people::add_relationship))
+        .route(
+            "/people/{id}/merge",
+            get(people::merge_form).post(people::merge),
+        )
+        .route("/people/merges/{id}/undo", post(people::undo_merge))
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
 }
@@ -89,6 +107,9 @@ fn navigation(visitor: &Visitor, current: &str) -> Vec<NavItem> {
         return vec![];
     };
     let mut items = vec![("Home", "/")];
+    if ecaf_domain::access::authorise::<ecaf_domain::access::UseRegister>(&user.actor()).is_ok() {
+        items.push(("Check if a CAF exists", "/people"));
+    }
     if user.roles.contains(&Role::Administrator) {
         items.extend([
             ("Users", "/admin/users"),

@@ -1,0 +1,351 @@
+//! The register over the API: search, create (after checking candidates), read and update.
+use super::ApiUser;
+use crate::error::{ApiError, FieldProblem};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use ecaf_domain::access::{authorise, UseRegister};
+use ecaf_domain::matching::MatchQuery;
+use ecaf_domain::organisation::FieldError;
+use ecaf_domain::person::{NhsNumber, PersonInput, Postcode, Upn};
+use ecaf_store::people::Person;
+use ecaf_store::register::SearchHit;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const MAX_LIMIT: usize = 50;
+/// Candidates at or above this score (or with the same identifier) must be confirmed as not
+/// the person before a new record is created.
+const CONFIRM_THRESHOLD: f64 = 8.0;
+
+fn problems(errors: Vec<FieldError>) -> ApiError {
+    ApiError::Invalid(
+        errors
+            .into_iter()
+            .map(|e| FieldProblem {
+                field: e.field.into(),
+                message: e.message,
+            })
+            .collect(),
+    )
+}
+
+/// What the practitioner knows; every field optional, but at least a name, identifier or
+/// postcode.
+#[derive(Deserialize, IntoParams)]
+pub struct SearchParams {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    /// YYYY-MM-DD
+    date_of_birth: Option<String>,
+    postcode: Option<String>,
+    nhs_number: Option<String>,
+    upn: Option<String>,
+    /// At most 50; default 10.
+    limit: Option<usize>,
+}
+
+/// A candidate: who the person is and whether a CAF exists — never case content.
+#[derive(Serialize, ToSchema)]
+pub struct Candidate {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth_is_expected: bool,
+    pub gender: Option<String>,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+    /// Sum of Fellegi–Sunter log₂ weights: above about 15 is strong, below 0 unlikely.
+    pub score: f64,
+    /// Same NHS number or UPN.
+    pub same_identifier: bool,
+    /// Plain reasons, e.g. "surname sounds the same; day and month of birth swapped".
+    pub explanation: String,
+    /// "No CAF recorded", or the CAF's state.
+    pub caf_status: String,
+    /// Whom to contact about the CAF, if one exists.
+    pub caf_contact: Option<String>,
+}
+
+impl From<SearchHit> for Candidate {
+    fn from(h: SearchHit) -> Self {
+        Self {
+            id: h.id,
+            external_id: h.external_id,
+            given_name: h.given_name,
+            family_name: h.family_name,
+            date_of_birth: h.date_of_birth,
+            date_of_birth_is_expected: h.date_of_birth_is_expected,
+            gender: h.gender,
+            town: h.town,
+            postcode: h.postcode,
+            score: h.score,
+            same_identifier: h.same_identifier,
+            explanation: h.explanation,
+            caf_status: h.caf.status.to_string(),
+            caf_contact: h.caf.contact,
+        }
+    }
+}
+
+fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
+    let mut errors = vec![];
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let date_of_birth =
+        text(&p.date_of_birth).and_then(|d| match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "date_of_birth",
+                    "Date of birth must be a real date in the form YYYY-MM-DD",
+                ));
+                None
+            }
+        });
+    let nhs_number = text(&p.nhs_number).and_then(|n| {
+        NhsNumber::parse(&n)
+            .map(|n| n.digits())
+            .map_err(|e| errors.push(FieldError::new("nhs_number", e.to_string())))
+            .ok()
+    });
+    let upn = text(&p.upn).and_then(|u| {
+        Upn::parse(&u)
+            .map(|u| u.as_str().to_string())
+            .map_err(|e| errors.push(FieldError::new("upn", e.to_string())))
+            .ok()
+    });
+    let postcode = text(&p.postcode).and_then(|c| {
+        Postcode::parse(&c)
+            .map(|c| c.as_str().to_string())
+            .map_err(|e| errors.push(FieldError::new("postcode", e.to_string())))
+            .ok()
+    });
+    if p.limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let query = MatchQuery {
+        given_name: text(&p.given_name),
+        family_name: text(&p.family_name),
+        date_of_birth,
+        postcode,
+        nhs_number,
+        upn,
+    };
+    if errors.is_empty()
+        && query.given_name.is_none()
+        && query.family_name.is_none()
+        && query.nhs_number.is_none()
+        && query.upn.is_none()
+        && query.postcode.is_none()
+    {
+        errors.push(FieldError::new(
+            "given_name",
+            "Give a name, an NHS number, a unique pupil number or a postcode",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(problems(errors))
+    }
+}
+
+/// Ranked candidates for a person, with explanations ("Check if a CAF exists").
+#[utoipa::path(get, path = "/api/v1/people/search", tag = "people", params(SearchParams),
+    responses(
+        (status = 200, description = "Candidates, most likely first", body = Vec<Candidate>),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's user may not use the register", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid search values", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn search(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Vec<Candidate>>, ApiError> {
+    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let query = parse_query(&params)?;
+    let hits = state
+        .store
+        .search_people(&grant, &api.attribution, &query, params.limit.unwrap_or(10))
+        .await?;
+    Ok(Json(hits.into_iter().map(Candidate::from).collect()))
+}
+
+/// A new person, as JSON.
+#[derive(Deserialize, ToSchema)]
+pub struct NewPerson {
+    /// The person's details (see `PersonInput`: names, gender, `date_of_birth` YYYY-MM-DD,
+    /// `date_of_birth_is_expected`, `nhs_number`, `upn`, `main_address`, `other_addresses`,
+    /// `other_names`, …).
+    #[schema(value_type = Object)]
+    pub person: PersonInput,
+    /// Ids of the candidates the caller checked and confirmed are not this person. Required
+    /// when the register holds likely matches (otherwise the answer is 409 with them).
+    #[serde(default)]
+    pub confirmed_not_matching: Vec<i64>,
+}
+
+/// A person on the register.
+#[derive(Serialize, ToSchema)]
+pub struct PersonView {
+    #[schema(value_type = Object)]
+    #[serde(flatten)]
+    pub person: Person,
+}
+
+/// Likely matches that must be confirmed before creating.
+#[derive(Serialize, ToSchema)]
+pub struct PossibleMatches {
+    pub detail: String,
+    pub candidates: Vec<Candidate>,
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    state
+        .store
+        .clock()
+        .now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}
+
+/// Add a person, after checking the register for them.
+#[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = NewPerson,
+    responses(
+        (status = 201, description = "Created", body = PersonView),
+        (status = 409, description = "Likely matches exist: confirm them in confirmed_not_matching", body = PossibleMatches),
+        (status = 422, description = "Invalid details", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Json(body): Json<NewPerson>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let details = body.person.validate(today(&state)).map_err(problems)?;
+    let query = MatchQuery {
+        given_name: Some(details.given_name.clone()),
+        family_name: Some(details.family_name.clone()),
+        date_of_birth: details.date_of_birth,
+        postcode: details
+            .main_address
+            .as_ref()
+            .and_then(|a| a.postcode.as_ref())
+            .map(|p| p.as_str().to_string()),
+        nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
+        upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
+    };
+    let likely: Vec<SearchHit> = state
+        .store
+        .search_people(&grant, &api.attribution, &query, 10)
+        .await?
+        .into_iter()
+        .filter(|h| h.same_identifier || h.score >= CONFIRM_THRESHOLD)
+        .collect();
+    let unconfirmed: Vec<SearchHit> = likely
+        .iter()
+        .filter(|h| !body.confirmed_not_matching.contains(&h.id))
+        .cloned()
+        .collect();
+    if !unconfirmed.is_empty() {
+        let body = PossibleMatches {
+            detail: "The register may already hold this person. Check these candidates; if none is the person, send their ids in confirmed_not_matching.".into(),
+            candidates: unconfirmed.into_iter().map(Candidate::from).collect(),
+        };
+        return Ok((
+            StatusCode::CONFLICT,
+            Json(serde_json::to_value(body).map_err(|e| ApiError::Internal(e.into()))?),
+        ));
+    }
+    let note = if likely.is_empty() {
+        "The search before adding found no possible matches.".to_string()
+    } else {
+        let ids: Vec<String> = likely.iter().map(|h| h.id.to_string()).collect();
+        format!(
+            "Possible matches (records {}) were confirmed not to be this person.",
+            ids.join(", ")
+        )
+    };
+    let id = state
+        .store
+        .create_person(&grant, &api.attribution, &details, None, &note)
+        .await?;
+    let person = state.store.person(&grant, &api.attribution, id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            serde_json::to_value(PersonView { person })
+                .map_err(|e| ApiError::Internal(e.into()))?,
+        ),
+    ))
+}
+
+/// One person with names, addresses, relationships and merged records.
+#[utoipa::path(get, path = "/api/v1/people/{id}", tag = "people",
+    params(("id" = i64, Path, description = "Record number")),
+    responses(
+        (status = 200, description = "The person", body = PersonView),
+        (status = 404, description = "No such person", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn show(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<PersonView>, ApiError> {
+    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    Ok(Json(PersonView {
+        person: state.store.person(&grant, &api.attribution, id).await?,
+    }))
+}
+
+/// New details for a person, with the revision they were based on.
+#[derive(Deserialize, ToSchema)]
+pub struct PersonUpdate {
+    #[schema(value_type = Object)]
+    pub person: PersonInput,
+    /// The `revision` read before editing; a stale one is refused with 409.
+    pub revision: i64,
+}
+
+/// Replace a person's identifying details (optimistic concurrency on `revision`).
+#[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", request_body = PersonUpdate,
+    params(("id" = i64, Path, description = "Record number")),
+    responses(
+        (status = 200, description = "Saved", body = PersonView),
+        (status = 409, description = "Changed by someone else since `revision`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid details", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<PersonUpdate>,
+) -> Result<Json<PersonView>, ApiError> {
+    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let details = body.person.validate(today(&state)).map_err(problems)?;
+    state
+        .store
+        .update_person(&grant, &api.attribution, id, body.revision, &details)
+        .await?;
+    Ok(Json(PersonView {
+        person: state.store.person(&grant, &api.attribution, id).await?,
+    }))
+}

@@ -1,0 +1,579 @@
+use axum::http::{Method, StatusCode};
+use ecaf_tests::{on_both_databases, Client, ADMIN, EARLY_HELP, PRACTITIONER};
+use serde_json::json;
+
+/// Add a person through the page (no candidates expected) and return their record number.
+async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
+    client.get("/people/new").await;
+    let reply = client.post("/people/new", fields).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    let location = reply.header("location").to_string();
+    location
+        .trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected location {location}"))
+}
+
+const AMELIA: &[(&str, &str)] = &[
+    ("given_name", "Amelia"),
+    ("family_name", "Hughes"),
+    ("gender", "female"),
+    ("dob_day", "7"),
+    ("dob_month", "3"),
+    ("dob_year", "2019"),
+    ("nhs_number", "943 476 5919"),
+    ("address_line1", "4 Mill Lane"),
+    ("town", "Brookford"),
+    ("postcode", "bf1 2ab"),
+];
+
+on_both_databases!(
+    a_misspelt_name_with_a_wrong_date_digit_finds_the_child,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(&mut sam, AMELIA).await;
+        add(
+            &mut sam,
+            &[
+                ("given_name", "Oliver"),
+                ("family_name", "Hughes"),
+                ("dob_day", "21"),
+                ("dob_month", "8"),
+                ("dob_year", "2016"),
+            ],
+        )
+        .await;
+        sam.get("/people/search").await;
+        // "Emilia Hewes", born 1 digit off (2018 instead of 2019).
+        let reply = sam
+            .post(
+                "/people/search",
+                &[
+                    ("given_name", "Emilia"),
+                    ("family_name", "Hewes"),
+                    ("dob_day", "7"),
+                    ("dob_month", "3"),
+                    ("dob_year", "2018"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let first = reply
+            .text
+            .find("govuk-summary-card__title\">")
+            .expect("a candidate");
+        assert!(
+            reply.text[first..].starts_with("govuk-summary-card__title\">Amelia Hughes"),
+            "Amelia ranks first"
+        );
+        assert!(reply.text.contains(&format!("/people/{id}")));
+        let why = reply
+            .text
+            .find("Why it may be them")
+            .map(|i| &reply.text[i..i + 300])
+            .unwrap_or_default();
+        assert!(
+            why.contains("sounds the same")
+                || why.contains("spelled similarly")
+                || why.contains("similar"),
+            "explained: {why}"
+        );
+        assert!(reply.text.contains("No CAF recorded"));
+        // Day and month swapped, nickname.
+        let swapped = sam
+            .post(
+                "/people/search",
+                &[
+                    ("given_name", "Millie"),
+                    ("family_name", "Hughes"),
+                    ("dob_day", "3"),
+                    ("dob_month", "7"),
+                    ("dob_year", "2019"),
+                ],
+            )
+            .await;
+        assert!(swapped.text.contains("Amelia Hughes"));
+        assert!(
+            swapped.text.contains("day and month of birth swapped"),
+            "{}",
+            swapped.text
+        );
+        let searches = app
+            .count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
+            .await;
+        assert!(searches >= 2, "searches are audited");
+    }
+);
+
+on_both_databases!(search_input_is_checked, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    sam.get("/people/search").await;
+    let reply = sam
+        .post(
+            "/people/search",
+            &[
+                ("nhs_number", "943 476 5918"),
+                ("dob_day", "31"),
+                ("dob_month", "2"),
+                ("dob_year", "2019"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text.contains("check digit does not match"));
+    assert!(reply.text.contains("Date of birth must be a real date"));
+    let empty = sam.post("/people/search", &[]).await;
+    assert!(empty.text.contains("Enter a name, an NHS number"));
+});
+
+on_both_databases!(
+    adding_a_person_checks_the_register_first_and_records_the_decision,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let first = add(&mut sam, AMELIA).await;
+        // Same child again, typed slightly differently: candidates are shown, nothing is created.
+        let again = [
+            ("given_name", "Amelia"),
+            ("family_name", "Hughs"),
+            ("dob_day", "7"),
+            ("dob_month", "3"),
+            ("dob_year", "2019"),
+            ("postcode", "BF1 2AB"),
+        ];
+        sam.get("/people/new").await;
+        let reply = sam.post("/people/new", &again).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert!(reply
+            .text
+            .contains("This person may already be on the register"));
+        assert!(reply.text.contains(&format!("/people/{first}")));
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 1);
+        // Confirming "none of these" creates the record and records the decision.
+        let mut confirmed: Vec<(&str, &str)> = again.to_vec();
+        let shown = first.to_string();
+        confirmed.push(("confirmed_none", "yes"));
+        confirmed.push(("candidates_shown", &shown));
+        let created = sam.post("/people/new", &confirmed).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
+        let note = app.count("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%confirmed not to be this person%'").await;
+        assert_eq!(note, 1);
+    }
+);
+
+on_both_databases!(
+    invalid_person_details_are_refused_and_change_nothing,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        sam.get("/people/new").await;
+        let reply = sam
+            .post(
+                "/people/new",
+                &[
+                    ("given_name", ""),
+                    ("family_name", "Hughes"),
+                    ("nhs_number", "1234567890"),
+                    ("upn", "Z12"),
+                    ("postcode", "XX"),
+                    ("dob_day", "1"),
+                    ("dob_month", "1"),
+                    ("dob_year", "2030"),
+                ],
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for message in [
+            "Enter the person&#x27;s first name",
+            "NHS number",
+            "unique pupil number",
+            "full UK postcode",
+            "expected date of birth",
+        ] {
+            assert!(reply.text.contains(message), "missing {message}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
+        // An expected date of birth in the future is fine when marked as expected.
+        let unborn = [
+            ("given_name", "Baby"),
+            ("family_name", "Thompson"),
+            ("dob_day", "1"),
+            ("dob_month", "3"),
+            ("dob_year", "2027"),
+            ("date_of_birth_is_expected", "true"),
+        ];
+        add(&mut sam, &unborn).await;
+    }
+);
+
+on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let id = add(&mut sam, AMELIA).await;
+    let mut eve = app.signed_in(EARLY_HELP).await;
+    let path = format!("/people/{id}/edit");
+    sam.get(&path).await;
+    eve.get(&path).await;
+    let mut edit: Vec<(&str, &str)> = AMELIA.to_vec();
+    edit.push(("revision", "1"));
+    edit.push(("telephone", "01632 960 123"));
+    assert_eq!(sam.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
+    edit.pop();
+    edit.push(("telephone", "07700 900 982"));
+    let stale = eve.post(&path, &edit).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.text.contains("changed by sam@test.example"),
+        "{}",
+        stale.text
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people WHERE telephone = '01632 960 123'")
+            .await,
+        1,
+        "first edit kept"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM person_history WHERE person_id = {id}"
+        ))
+        .await,
+        2
+    );
+});
+
+on_both_databases!(family_relationships_show_from_both_sides, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let child = add(&mut sam, AMELIA).await;
+    let mother = add(
+        &mut sam,
+        &[
+            ("given_name", "Sarah"),
+            ("family_name", "Hughes"),
+            ("dob_day", "12"),
+            ("dob_month", "5"),
+            ("dob_year", "1990"),
+        ],
+    )
+    .await;
+    sam.get(&format!("/people/{child}")).await;
+    let mother_text = mother.to_string();
+    let reply = sam
+        .post(
+            &format!("/people/{child}/relationships"),
+            &[
+                ("related_person_id", &mother_text),
+                ("relationship", "mother"),
+                ("parental_responsibility", "true"),
+                ("lives_with", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    let child_page = sam.get(&format!("/people/{child}")).await;
+    assert!(child_page.text.contains("Sarah Hughes") && child_page.text.contains("Mother"));
+    let mother_page = sam.get(&format!("/people/{mother}")).await;
+    assert!(mother_page.text.contains("Amelia Hughes") && mother_page.text.contains("Child"));
+    let bad = sam
+        .post(
+            &format!("/people/{child}/relationships"),
+            &[("related_person_id", "999999"), ("relationship", "mother")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("no current record with that number"));
+});
+
+on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let kept = add(&mut sam, AMELIA).await;
+    let duplicate = add(
+        &mut sam,
+        &[
+            ("given_name", "Amelie"),
+            ("family_name", "Hewitt"),
+            ("dob_day", "8"),
+            ("dob_month", "4"),
+            ("dob_year", "2020"),
+        ],
+    )
+    .await;
+    let duplicate_text = duplicate.to_string();
+    // Practitioners may not merge.
+    assert_eq!(
+        sam.get(&format!("/people/{kept}/merge")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut eve = app.signed_in(EARLY_HELP).await;
+    eve.get(&format!("/people/{kept}/merge")).await;
+    let missing_reason = eve
+        .post(
+            &format!("/people/{kept}/merge"),
+            &[("merged_id", &duplicate_text)],
+        )
+        .await;
+    assert_eq!(missing_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let merged = eve
+        .post(
+            &format!("/people/{kept}/merge"),
+            &[
+                ("merged_id", &duplicate_text),
+                ("reason", "Same child: confirmed with school"),
+            ],
+        )
+        .await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
+    // The duplicate's name now finds the kept record, and the duplicate is not offered.
+    eve.get("/people/search").await;
+    let found = eve
+        .post(
+            "/people/search",
+            &[
+                ("given_name", "Amelie"),
+                ("family_name", "Hewitt"),
+                ("dob_day", "8"),
+                ("dob_month", "4"),
+                ("dob_year", "2020"),
+            ],
+        )
+        .await;
+    assert!(
+        found.text.contains(&format!("/people/{kept}\"")),
+        "{}",
+        found.text
+    );
+    assert!(!found.text.contains(&format!("/people/{duplicate}\"")));
+    // Nothing is lost: the duplicate row is still there, marked.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM people WHERE id = {duplicate} AND merged_into_id = {kept}"
+        ))
+        .await,
+        1
+    );
+    assert!(app
+        .audit_actions()
+        .await
+        .contains(&"person.merge".to_string()));
+    // Undo.
+    let page = eve.get(&format!("/people/{kept}")).await;
+    let marker = "/people/merges/";
+    let start = page.text.find(marker).expect("undo button") + marker.len();
+    let merge_id: String = page.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let undone = eve
+        .post(&format!("/people/merges/{merge_id}/undo"), &[])
+        .await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER);
+    let again = eve
+        .post(
+            "/people/search",
+            &[
+                ("given_name", "Amelie"),
+                ("family_name", "Hewitt"),
+                ("dob_day", "8"),
+                ("dob_month", "4"),
+                ("dob_year", "2020"),
+            ],
+        )
+        .await;
+    assert!(again.text.contains(&format!("/people/{duplicate}\"")));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people WHERE merged_into_id IS NOT NULL")
+            .await,
+        0
+    );
+});
+
+on_both_databases!(another_instance_sees_changes_at_once, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    // The second instance builds its index now, before the person exists.
+    let other_router = app.second_instance(&app.url).await;
+    let mut other = app.client_of(other_router);
+    other.sign_in(PRACTITIONER, ecaf_tests::PASSWORD).await;
+    other.get("/people/search").await;
+    let before = other
+        .post(
+            "/people/search",
+            &[("given_name", "Kacper"), ("family_name", "Nowak")],
+        )
+        .await;
+    assert!(!before.text.contains("Kacper Nowak"));
+    let id = add(
+        &mut sam,
+        &[
+            ("given_name", "Kacper"),
+            ("family_name", "Nowak"),
+            ("dob_day", "30"),
+            ("dob_month", "1"),
+            ("dob_year", "2014"),
+        ],
+    )
+    .await;
+    let after = other
+        .post(
+            "/people/search",
+            &[
+                ("given_name", "Kasper"),
+                ("family_name", "Novak"),
+                ("dob_day", "30"),
+                ("dob_month", "1"),
+                ("dob_year", "2014"),
+            ],
+        )
+        .await;
+    assert!(
+        after.text.contains(&format!("/people/{id}\"")),
+        "found through the other instance: {}",
+        after.text
+    );
+    // A rename through the first instance is seen by the second: new name found, old not.
+    sam.get(&format!("/people/{id}/edit")).await;
+    let renamed = sam
+        .post(
+            &format!("/people/{id}/edit"),
+            &[
+                ("given_name", "Jakub"),
+                ("family_name", "Zielinski"),
+                ("dob_day", "30"),
+                ("dob_month", "1"),
+                ("dob_year", "2014"),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    let by_new = other
+        .post(
+            "/people/search",
+            &[("given_name", "Jakub"), ("family_name", "Zielinski")],
+        )
+        .await;
+    assert!(by_new.text.contains(&format!("/people/{id}\"")));
+    let by_old = other
+        .post(
+            "/people/search",
+            &[
+                ("given_name", "Kacper"),
+                ("family_name", "Nowak"),
+                ("postcode", "BF1 1AA"),
+            ],
+        )
+        .await;
+    assert!(!by_old.text.contains("Kacper Nowak"));
+});
+
+on_both_databases!(
+    administrators_without_a_practice_role_cannot_use_the_register,
+    |app| {
+        let mut admin = app.signed_in(ADMIN).await;
+        assert_eq!(
+            admin.get("/people/search").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(admin.get("/people/1").await.status, StatusCode::FORBIDDEN);
+    }
+);
+
+on_both_databases!(the_register_over_the_api, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let token = sam.create_token("Case system").await;
+    let mut api = app.client();
+    let amelia = json!({"person": {"given_name": "Amelia", "family_name": "Hughes", "gender": "female", "date_of_birth": "2019-03-07",
+        "nhs_number": "9434765919", "main_address": {"line1": "4 Mill Lane", "town": "Brookford", "postcode": "BF1 2AB"},
+        "other_names": [{"kind": "known_as", "given_name": "Millie", "family_name": "Hughes"}]}});
+    let created = api
+        .api_json(Method::POST, "/api/v1/people", &token, &amelia)
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(created.json()["main_address"]["postcode"], "BF1 2AB");
+    // The same child again: 409 with the candidate, until confirmed.
+    let again = api
+        .api_json(Method::POST, "/api/v1/people", &token, &amelia)
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["candidates"][0]["id"], id);
+    assert_eq!(again.json()["candidates"][0]["same_identifier"], true);
+    let search = api
+        .api_get(
+            "/api/v1/people/search?given_name=Emilia&family_name=Hughs&date_of_birth=2019-07-03",
+            &token,
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert_eq!(search.json()[0]["id"], id, "{}", search.text);
+    let why = search.json()[0]["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(why.contains("day and month of birth swapped"), "{why}");
+    assert!(
+        search.json()[0].get("communication_needs").is_none(),
+        "no case content in results"
+    );
+    let bad = api
+        .api_get(
+            "/api/v1/people/search?nhs_number=123&date_of_birth=2019-02-31",
+            &token,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["errors"].as_array().unwrap().len(), 2);
+    let invalid = api
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": {"given_name": "", "family_name": "X", "upn": "bad"}}),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.header("content-type"), "application/problem+json");
+    let malformed = api
+        .send(
+            Method::POST,
+            "/api/v1/people",
+            axum::body::Body::from("{not json"),
+            Some("application/json"),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.header("content-type"), "application/problem+json");
+    // Update with optimistic concurrency.
+    let mut change = amelia.clone();
+    change["person"]["telephone"] = json!("01632 960 123");
+    change["revision"] = json!(1);
+    let ok = api
+        .api_json(
+            Method::PUT,
+            &format!("/api/v1/people/{id}"),
+            &token,
+            &change,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(ok.json()["revision"], 2);
+    let stale = api
+        .api_json(
+            Method::PUT,
+            &format!("/api/v1/people/{id}"),
+            &token,
+            &change,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("changed by sam@test.example"));
+    let read = api.api_get(&format!("/api/v1/people/{id}"), &token).await;
+    assert_eq!(read.json()["telephone"], "01632 960 123");
+    assert_eq!(
+        api.api_get("/api/v1/people/999999", &token).await.status,
+        StatusCode::NOT_FOUND
+    );
+});
