@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod audit;
 pub mod demo;
+pub mod import;
 pub mod people;
 pub mod register;
 pub mod sessions;

@@ -40,6 +40,15 @@ fn date(value: Value) -> Result<String, Error> {
     Ok(parsed.format("%-d %B %Y").to_string())
 }
 
+/// Upper-case the first letter only (Jinja's `capitalize` would lower-case names after it).
+fn sentence(value: String) -> String {
+    let mut chars = value.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => value,
+    }
+}
+
 impl Templates {
     pub fn load() -> anyhow::Result<Self> {
         let mut env = Environment::new();
@@ -50,6 +59,7 @@ impl Templates {
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         env.add_filter("datetime", datetime);
         env.add_filter("date", date);
+        env.add_filter("sentence", sentence);
         // Fail at start, not on a user's request, if a template does not compile.
         for name in TemplateFiles::iter() {
             env.get_template(&name)
