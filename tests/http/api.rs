@@ -39,6 +39,12 @@ on_both_databases!(a_token_acts_as_its_owner_until_revoked, |app| {
     let users = api.api_get("/api/v1/users", &token).await;
     assert_eq!(users.status, StatusCode::FORBIDDEN);
     assert_eq!(users.header("content-type"), "application/problem+json");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"access.denied".to_string()),
+        "API refusals are audited"
+    );
     // Revoke it.
     let page = sam.get("/account/api-tokens").await;
     let id_marker = "/account/api-tokens/";

@@ -99,3 +99,19 @@ on_both_databases!(every_response_has_the_security_headers, |app| {
         "no-store"
     );
 });
+
+on_both_databases!(request_ids_are_always_made_by_the_server, |app| {
+    let mut client = app.client();
+    let reply = client
+        .send(
+            Method::GET,
+            "/sign-in",
+            Body::empty(),
+            None,
+            &[("x-request-id", "forged-by-client")],
+        )
+        .await;
+    let id = reply.header("x-request-id");
+    assert_ne!(id, "forged-by-client");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+});

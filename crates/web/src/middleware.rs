@@ -19,6 +19,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn with_request_ids(router: Router) -> Router {
     router.layer(
         ServiceBuilder::new()
+            .layer(axum::middleware::map_request(drop_client_request_id))
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(
                 TraceLayer::new_for_http()
@@ -26,6 +27,12 @@ pub fn with_request_ids(router: Router) -> Router {
             )
             .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
     )
+}
+
+/// Request ids end up in logs and audit rows, so only ids this server made are trusted.
+async fn drop_client_request_id(mut request: Request) -> Request {
+    request.headers_mut().remove(REQUEST_ID);
+    request
 }
 
 fn request_span(request: &Request) -> tracing::Span {

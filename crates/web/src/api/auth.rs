@@ -5,6 +5,8 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use ecaf_domain::access::{authorise, Capability, Grant};
+use ecaf_store::audit::AuditEntry;
 use ecaf_store::users::User;
 use ecaf_store::Attribution;
 
@@ -55,5 +57,19 @@ impl FromRequestParts<AppState> for ApiUser {
             ..attribution
         };
         Ok(ApiUser { user, attribution })
+    }
+}
+
+impl ApiUser {
+    /// The one access check for API handlers: a refusal is audited like on the pages.
+    pub async fn authorise<C: Capability>(&self, state: &AppState) -> Result<Grant<C>, ApiError> {
+        match authorise::<C>(&self.user.actor()) {
+            Ok(grant) => Ok(grant),
+            Err(denied) => {
+                let entry = AuditEntry::new("access.denied").detail(format!("API: {denied}"));
+                state.store.audit(&self.attribution, entry).await?;
+                Err(denied.into())
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
-use ecaf_domain::access::{authorise, UseRegister};
+use ecaf_domain::access::UseRegister;
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{NhsNumber, PersonInput, Postcode, Upn};
@@ -175,7 +175,7 @@ pub async fn search(
     api: ApiUser,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<Vec<Candidate>>, ApiError> {
-    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let grant = api.authorise::<UseRegister>(&state).await?;
     let query = parse_query(&params)?;
     let hits = state
         .store
@@ -236,7 +236,7 @@ pub async fn create(
     api: ApiUser,
     Json(body): Json<NewPerson>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let grant = api.authorise::<UseRegister>(&state).await?;
     let details = body.person.validate(today(&state)).map_err(problems)?;
     let query = MatchQuery {
         given_name: Some(details.given_name.clone()),
@@ -309,7 +309,7 @@ pub async fn show(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PersonView>, ApiError> {
-    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let grant = api.authorise::<UseRegister>(&state).await?;
     Ok(Json(PersonView {
         person: state.store.person(&grant, &api.attribution, id).await?,
     }))
@@ -339,7 +339,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<PersonUpdate>,
 ) -> Result<Json<PersonView>, ApiError> {
-    let grant = authorise::<UseRegister>(&api.user.actor())?;
+    let grant = api.authorise::<UseRegister>(&state).await?;
     let details = body.person.validate(today(&state)).map_err(problems)?;
     state
         .store

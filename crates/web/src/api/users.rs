@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
-use ecaf_domain::access::{authorise, ManageUsers};
+use ecaf_domain::access::ManageUsers;
 use ecaf_store::users::User;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -73,7 +73,7 @@ pub async fn list(
     State(state): State<AppState>,
     api: ApiUser,
 ) -> Result<Json<Vec<UserView>>, ApiError> {
-    let grant = authorise::<ManageUsers>(&api.user.actor())?;
+    let grant = api.authorise::<ManageUsers>(&state).await?;
     let users = state.store.users(&grant).await?;
     Ok(Json(users.into_iter().map(UserView::from).collect()))
 }
@@ -92,6 +92,6 @@ pub async fn show(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<UserView>, ApiError> {
-    authorise::<ManageUsers>(&api.user.actor())?;
+    api.authorise::<ManageUsers>(&state).await?;
     Ok(Json(state.store.user(id).await?.into()))
 }

@@ -191,18 +191,21 @@ pub async fn csv(
         .map_err(|e| PageError::Internal(e.into()))?;
     for e in &events {
         writer
-            .write_record([
-                e.id.to_string(),
-                e.at.to_rfc3339(),
-                e.user_id.map(|v| v.to_string()).unwrap_or_default(),
-                e.actor_email.clone().unwrap_or_default(),
-                e.action.clone(),
-                e.record_type.clone().unwrap_or_default(),
-                e.record_id.clone().unwrap_or_default(),
-                e.source_address.clone().unwrap_or_default(),
-                e.request_id.clone().unwrap_or_default(),
-                e.detail.clone().unwrap_or_default(),
-            ])
+            .write_record(
+                [
+                    e.id.to_string(),
+                    e.at.to_rfc3339(),
+                    e.user_id.map(|v| v.to_string()).unwrap_or_default(),
+                    e.actor_email.clone().unwrap_or_default(),
+                    e.action.clone(),
+                    e.record_type.clone().unwrap_or_default(),
+                    e.record_id.clone().unwrap_or_default(),
+                    e.source_address.clone().unwrap_or_default(),
+                    e.request_id.clone().unwrap_or_default(),
+                    e.detail.clone().unwrap_or_default(),
+                ]
+                .map(|cell| spreadsheet_safe(&cell)),
+            )
             .map_err(|e| PageError::Internal(e.into()))?;
     }
     let bytes = writer
@@ -219,4 +222,26 @@ pub async fn csv(
         bytes,
     )
         .into_response())
+}
+
+/// Cells starting with =, +, - or @ are formulas to spreadsheet programs; prefix them with an
+/// apostrophe so an exported value can never run as one (CSV injection).
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn formulas_are_neutralised_in_exports() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("sign_in.failure"), "sign_in.failure");
+    }
 }
