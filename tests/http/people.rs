@@ -274,6 +274,34 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
     assert!(child_page.text.contains("Sarah Hughes") && child_page.text.contains("Mother"));
     let mother_page = sam.get(&format!("/people/{mother}")).await;
     assert!(mother_page.text.contains("Amelia Hughes") && mother_page.text.contains("Child"));
+    // A second child of the same mother shows as Amelia's sibling without a recorded link.
+    let brother = add(
+        &mut sam,
+        &[
+            ("given_name", "Oliver"),
+            ("family_name", "Hughes"),
+            ("dob_day", "21"),
+            ("dob_month", "8"),
+            ("dob_year", "2016"),
+        ],
+    )
+    .await;
+    sam.get(&format!("/people/{brother}")).await;
+    sam.post(
+        &format!("/people/{brother}/relationships"),
+        &[
+            ("related_person_id", &mother_text),
+            ("relationship", "mother"),
+        ],
+    )
+    .await;
+    let family = sam.get(&format!("/people/{child}")).await;
+    assert!(
+        family.text.contains("Oliver Hughes")
+            && family.text.contains("Sibling (same parent or carer)"),
+        "{}",
+        family.text
+    );
     let bad = sam
         .post(
             &format!("/people/{child}/relationships"),

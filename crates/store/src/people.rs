@@ -244,26 +244,38 @@ impl Store {
              SELECT r.id, r.relationship, r.parental_responsibility, r.lives_with, 0 AS outward, \
              p.id AS other_id, p.given_name, p.family_name, p.date_of_birth \
              FROM relationships r JOIN people p ON p.id = r.person_id \
-             WHERE r.related_person_id = $1 AND r.ended_at IS NULL",
+             WHERE r.related_person_id = $1 AND r.ended_at IS NULL \
+             UNION ALL \
+             SELECT MIN(b.id) AS id, 'sibling' AS relationship, 0 AS parental_responsibility, 0 AS lives_with, 2 AS outward, \
+             p.id AS other_id, p.given_name, p.family_name, p.date_of_birth \
+             FROM relationships a JOIN relationships b ON b.related_person_id = a.related_person_id \
+             JOIN people p ON p.id = b.person_id \
+             WHERE a.person_id = $1 AND b.person_id <> $1 AND a.ended_at IS NULL AND b.ended_at IS NULL \
+             AND a.relationship IN ('mother', 'father', 'step_parent', 'carer') \
+             AND b.relationship IN ('mother', 'father', 'step_parent', 'carer') \
+             AND p.merged_into_id IS NULL \
+             GROUP BY p.id, p.given_name, p.family_name, p.date_of_birth",
         )
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::new();
+        let mut out: Vec<RelatedPerson> = Vec::new();
         for r in &rows {
             let code: String = r.try_get("relationship")?;
             let relationship =
                 Relationship::parse(&code).map_err(|e| StoreError::Refused(e.to_string()))?;
-            let outward = r.try_get::<i64, _>("outward")? != 0;
-            let role = if outward {
-                relationship.label().to_lowercase()
-            } else {
-                inverse_label(relationship).to_string()
+            let other_id: i64 = r.try_get("other_id")?;
+            let role = match r.try_get::<i64, _>("outward")? {
+                1 => relationship.label().to_lowercase(),
+                0 => inverse_label(relationship).to_string(),
+                // Children of the same parent or carer, when no sibling link was recorded.
+                _ if out.iter().any(|o| o.person_id == other_id) => continue,
+                _ => "sibling (same parent or carer)".to_string(),
             };
             let dob: Option<String> = r.try_get("date_of_birth")?;
             out.push(RelatedPerson {
                 relationship_id: r.try_get("id")?,
-                person_id: r.try_get("other_id")?,
+                person_id: other_id,
                 given_name: r.try_get("given_name")?,
                 family_name: r.try_get("family_name")?,
                 date_of_birth: dob.and_then(|d| d.parse().ok()),
