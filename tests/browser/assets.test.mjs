@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { ROOT, assertNoPageProblems, checkA11y, launchBrowser, newPage, visit } from './harness.mjs';
+import { ROOT, assertNoPageProblems, checkA11y, launchBrowser, newPage, visit, where } from './harness.mjs';
 
 /** The CSP the layout is meant to work under: no inline script or style, everything from 'self'. */
 export const STRICT_CSP =
@@ -133,6 +133,22 @@ describe('vendored GOV.UK Frontend and the harness', () => {
         return true;
       },
     );
+  });
+
+  it('where() answers at once on a page without an error summary (failure messages must not wait)', async (t) => {
+    const page = await newPage(browser, baseURL, t);
+    await page.setContent('<!DOCTYPE html><html lang="en"><head><title>Plain</title></head><body><h1>Plain page</h1></body></html>');
+    const started = performance.now();
+    const text = await where(page);
+    const ms = performance.now() - started;
+    assert.match(text, /h1: "Plain page"/);
+    assert.doesNotMatch(text, /error summary/);
+    assert.ok(ms < 2_000, `where() took ${Math.round(ms)} ms: it waits for an element that is not there`);
+    await page.setContent(
+      '<!DOCTYPE html><html lang="en"><head><title>Errors</title></head><body><div class="govuk-error-summary">' +
+        '<h2>There is a problem</h2><ul><li>Enter an email</li></ul></div><h1>Form</h1></body></html>',
+    );
+    assert.match(await where(page), /error summary: "There is a problem Enter an email"/);
   });
 
   it('the page-problem check reports console errors', async (t) => {

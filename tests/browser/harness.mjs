@@ -276,15 +276,20 @@ export async function h1Text(page) {
   return (await h1.innerText()).trim();
 }
 
-/** Describes where the page is, for failure messages. */
+/**
+ * Describes where the page is, for failure messages. It never waits: the tests build their
+ * messages eagerly (`${await where(page)}` in every assertion, failing or not), so a locator
+ * that auto-waits for an absent element (`.govuk-error-summary` on most pages) would cost the
+ * full default timeout, 15 s, on every assertion.
+ */
 export async function where(page) {
-  const heading = await h1Text(page).catch(() => '');
-  const summary = await page
-    .locator('.govuk-error-summary')
-    .first()
-    .innerText()
-    .catch(() => '');
-  return `${page.url()} (h1: ${JSON.stringify(heading)}${summary ? `; error summary: ${JSON.stringify(summary.replace(/\s+/g, ' '))}` : ''})`;
+  const state = await page
+    .evaluate(() => ({
+      heading: (document.querySelector('h1')?.innerText ?? '').trim(),
+      summary: (document.querySelector('.govuk-error-summary')?.innerText ?? '').replace(/\s+/g, ' ').trim(),
+    }))
+    .catch(() => ({ heading: '', summary: '' }));
+  return `${page.url()} (h1: ${JSON.stringify(state.heading)}${state.summary ? `; error summary: ${JSON.stringify(state.summary)}` : ''})`;
 }
 
 /** The checks every page gets: no console errors or failed requests, and axe-clean. */
