@@ -23,6 +23,8 @@ pub enum PageError {
     Forbidden(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("session expired")]
     SessionExpired,
     #[error("csrf token rejected")]
@@ -35,6 +37,18 @@ impl From<StoreError> for PageError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => PageError::NotFound,
+            StoreError::Conflict { by, at } => {
+                let local = at
+                    .with_timezone(&chrono_tz::Europe::London)
+                    .format("%-d %B %Y at %-I:%M%P");
+                PageError::Conflict(format!(
+                    "This record was changed by {by} at {local} while you were working on it, so nothing you sent was saved. Go back, reload the page and try again."
+                ))
+            }
+            StoreError::Duplicate(field) => PageError::BadRequest(format!(
+                "The {field} is already in use. Nothing was changed."
+            )),
+            StoreError::Refused(why) => PageError::BadRequest(why),
             other => PageError::Internal(other.into()),
         }
     }
@@ -60,6 +74,7 @@ impl PageError {
                 format!("Your account does not allow this: {why}. If you think you need access, ask your line manager or an administrator."),
             ),
             PageError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Sorry, there is a problem with the request", why.clone()),
+            PageError::Conflict(why) => (StatusCode::CONFLICT, "Someone else changed this first", why.clone()),
             PageError::SessionExpired => (
                 StatusCode::UNAUTHORIZED,
                 "You have been signed out",

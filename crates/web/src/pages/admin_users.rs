@@ -438,15 +438,15 @@ async fn set_active(
 ) -> Result<Response, PageError> {
     let revision = parse_revision(&form.revision)?;
     let attribution = admin.signed_in.visitor.attribution();
-    match state.store.set_user_active(&admin.grant, &attribution, id, revision, active).await {
+    match state
+        .store
+        .set_user_active(&admin.grant, &attribution, id, revision, active)
+        .await
+    {
         Ok(()) => {
             let done = if active { "reactivated" } else { "deactivated" };
             Ok(Redirect::to(&format!("/admin/users/{id}?done={done}")).into_response())
         }
-        Err(StoreError::Refused(why)) => Err(PageError::BadRequest(why)),
-        Err(StoreError::Conflict { by, .. }) => Err(PageError::BadRequest(format!(
-            "This user was changed by {by} while you were looking at them. Go back, reload the page and try again."
-        ))),
         Err(err) => Err(err.into()),
     }
 }

@@ -735,7 +735,6 @@ pub async fn update(
             )?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
-        Err(StoreError::Refused(why)) => Err(PageError::BadRequest(why)),
         Err(err) => Err(err.into()),
     }
 }
