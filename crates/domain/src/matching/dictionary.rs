@@ -5,6 +5,7 @@
 //! index then only sees exact token ids.
 
 use super::nicknames::Nicknames;
+use super::similarity::{jaro_winkler, within_edits};
 use super::table::IntBuild;
 use rphonetic::DoubleMetaphone;
 use std::collections::HashMap;
@@ -28,12 +29,6 @@ pub(crate) struct Expansion {
     pub(crate) token: u32,
     pub(crate) relation: Relation,
     pub(crate) similarity: f32,
-}
-
-struct Token {
-    text: Box<str>,
-    /// How many live records use this token, for value-specific (frequency) weights.
-    count: u32,
 }
 
 /// A u64 → token ids multimap that stores the common single-id case inline (most deletion
@@ -86,7 +81,13 @@ impl MultiMap {
 /// Distinct normalised name tokens with phonetic and deletion indexes.
 pub(crate) struct Dictionary {
     ids: HashMap<Box<str>, u32, IntBuild>,
-    tokens: Vec<Token>,
+    /// Every token's text, one after another; token `i` is `texts[starts[i]..starts[i + 1]]`.
+    /// One buffer rather than a string each keeps the fuzzy lookup's many comparisons close
+    /// together in memory.
+    texts: String,
+    starts: Vec<u32>,
+    /// How many live records use each token, for value-specific (frequency) weights.
+    counts: Vec<u32>,
     by_code: MultiMap,
     by_deletion: MultiMap,
     metaphone: DoubleMetaphone,
@@ -122,7 +123,9 @@ impl Dictionary {
     pub(crate) fn new() -> Self {
         Self {
             ids: HashMap::default(),
-            tokens: Vec::new(),
+            texts: String::new(),
+            starts: vec![0],
+            counts: Vec::new(),
             by_code: MultiMap::default(),
             by_deletion: MultiMap::default(),
             metaphone: DoubleMetaphone::default(),
@@ -139,7 +142,7 @@ impl Dictionary {
         if let Some(id) = self.ids.get(word) {
             return *id;
         }
-        let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
+        let id = u32::try_from(self.counts.len()).unwrap_or(u32::MAX);
         let [primary, alternate] = self.codes(word);
         for code in [primary, alternate] {
             if code != 0 {
@@ -150,10 +153,10 @@ impl Dictionary {
             self.by_deletion.push(h, id);
         }
         self.ids.insert(word.into(), id);
-        self.tokens.push(Token {
-            text: word.into(),
-            count: 0,
-        });
+        self.texts.push_str(word);
+        self.starts
+            .push(u32::try_from(self.texts.len()).unwrap_or(u32::MAX));
+        self.counts.push(0);
         id
     }
 
@@ -164,21 +167,25 @@ impl Dictionary {
 
     /// The text of a token.
     pub(crate) fn text(&self, id: u32) -> &str {
-        self.tokens.get(id as usize).map_or("", |t| &t.text)
+        let i = id as usize;
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.texts.get(a as usize..b as usize).unwrap_or(""),
+            _ => "",
+        }
     }
 
     /// How many live records use a token.
     pub(crate) fn count(&self, id: u32) -> u32 {
-        self.tokens.get(id as usize).map_or(0, |t| t.count)
+        self.counts.get(id as usize).copied().unwrap_or(0)
     }
 
     /// Records that one more (`up`) or one fewer record uses a token.
     pub(crate) fn adjust_count(&mut self, id: u32, up: bool) {
-        if let Some(t) = self.tokens.get_mut(id as usize) {
-            t.count = if up {
-                t.count.saturating_add(1)
+        if let Some(count) = self.counts.get_mut(id as usize) {
+            *count = if up {
+                count.saturating_add(1)
             } else {
-                t.count.saturating_sub(1)
+                count.saturating_sub(1)
             };
         }
     }
@@ -186,34 +193,35 @@ impl Dictionary {
     /// The known tokens a searched (normalised) word could stand for, strongest first, at most
     /// `cap` of them. Tokens no live record uses any more are left out.
     pub(crate) fn expand(&self, word: &str, cap: usize) -> Vec<Expansion> {
-        let mut found: HashMap<u32, Expansion, IntBuild> = HashMap::default();
-        let mut offer = |token: u32, relation: Relation, similarity: f32| {
-            let e = found.entry(token).or_insert(Expansion {
-                token,
-                relation,
-                similarity,
-            });
-            if relation > e.relation {
-                e.relation = relation;
+        // Gather (token, relation) first, similarity later: a common phonetic code is shared by
+        // hundreds of spellings, and each should be compared with the word only once.
+        let mut found: Vec<Expansion> = Vec::new();
+        let mut offer = |token: u32, relation: Relation| {
+            if self.count(token) > 0 {
+                found.push(Expansion {
+                    token,
+                    relation,
+                    similarity: 0.0,
+                });
             }
         };
-        let sim = |id: u32| strsim::jaro_winkler(word, self.text(id)) as f32;
         if let Some(id) = self.id(word) {
-            offer(id, Relation::Exact, 1.0);
+            offer(id, Relation::Exact);
         }
         let nicknames = Nicknames::get();
         for variant in nicknames.variants(word) {
             if let Some(id) = self.id(variant) {
-                offer(id, Relation::Nickname, sim(id));
+                offer(id, Relation::Nickname);
             }
         }
         let [primary, alternate] = self.codes(word);
+        let alternate = if alternate == primary { 0 } else { alternate };
         for code in [primary, alternate] {
             if code == 0 {
                 continue;
             }
             for id in self.by_code.get(u64::from(code)) {
-                offer(*id, Relation::Sounds, sim(*id));
+                offer(*id, Relation::Sounds);
             }
         }
         // Symmetric deletion: words one deletion apart on either side are at most one
@@ -222,24 +230,33 @@ impl Dictionary {
         let max_edits = if word.len() >= 7 { 2 } else { 1 };
         for h in deletion_hashes(word) {
             for id in self.by_deletion.get(h) {
-                let text = self.text(*id);
-                if strsim::damerau_levenshtein(word, text) <= max_edits {
-                    offer(*id, Relation::Spelled, sim(*id));
+                if within_edits(word, self.text(*id), max_edits) {
+                    offer(*id, Relation::Spelled);
                 }
             }
         }
-        let mut out: Vec<Expansion> = found
-            .into_values()
-            .filter(|e| self.count(e.token) > 0)
-            .collect();
-        out.sort_by(|a, b| {
+        // One entry per token, with its strongest relation.
+        found.sort_unstable_by(|a, b| a.token.cmp(&b.token).then(b.relation.cmp(&a.relation)));
+        found.dedup_by_key(|e| e.token);
+        for e in &mut found {
+            e.similarity = if e.relation == Relation::Exact {
+                1.0
+            } else {
+                jaro_winkler(word, self.text(e.token)) as f32
+            };
+        }
+        let order = |a: &Expansion, b: &Expansion| {
             b.relation
                 .cmp(&a.relation)
                 .then(b.similarity.total_cmp(&a.similarity))
                 .then(a.token.cmp(&b.token))
-        });
-        out.truncate(cap);
-        out
+        };
+        if found.len() > cap && cap > 0 {
+            found.select_nth_unstable_by(cap - 1, order);
+        }
+        found.truncate(cap);
+        found.sort_unstable_by(order);
+        found
     }
 }
 

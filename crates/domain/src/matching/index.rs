@@ -24,6 +24,14 @@ const MAX_NAME_TOKENS: usize = 5;
 /// Most other known names indexed per person.
 const MAX_OTHER_NAMES: usize = 8;
 
+/// A scored candidate, before its reasons are worked out.
+struct Scored {
+    score: f64,
+    same_identifier: bool,
+    id: i64,
+    slot: u32,
+}
+
 /// One person, compactly: 48 bytes plus their name tokens in the shared arena.
 #[derive(Clone, Copy, Default)]
 struct Entry {
@@ -413,23 +421,17 @@ impl MatchIndex {
         }
     }
 
-    fn read_block(&self, key: u64, cap: usize, out: &mut Vec<u32>) {
-        if self.table.block_len(key) <= cap {
-            self.table.for_each(key, |slot| out.push(slot));
-        }
-    }
-
     /// The narrow pass: identifiers, postcode, and (name, date of birth) for the typed date and
-    /// every date one slip away.
-    fn narrow_candidates(&self, q: &PreparedQuery, out: &mut Vec<u32>) {
+    /// every date one slip away. Pushes (key, largest block worth reading) to `keys`.
+    fn narrow_keys(&self, q: &PreparedQuery, out: &mut Vec<(u64, usize)>) {
         if q.nhs != 0 {
-            self.read_block(keys::nhs(q.nhs), usize::MAX, out);
+            out.push((keys::nhs(q.nhs), usize::MAX));
         }
         if q.upn != 0 {
-            self.read_block(keys::upn(q.upn), usize::MAX, out);
+            out.push((keys::upn(q.upn), usize::MAX));
         }
         if q.postcode != 0 {
-            self.read_block(keys::postcode(q.postcode), MAX_BLOCK, out);
+            out.push((keys::postcode(q.postcode), MAX_BLOCK));
         }
         let Some(dob) = q.dob else {
             return;
@@ -445,46 +447,43 @@ impl MatchIndex {
             };
             for role in roles.iter().flatten() {
                 for e in role.expansions.iter().take(cap) {
-                    self.read_block(keys::name_dob(e.token, day), MAX_BLOCK, out);
+                    out.push((keys::name_dob(e.token, day), MAX_BLOCK));
                 }
             }
         }
     }
 
     /// The wide pass: pairs of names, for a date of birth that is missing or wrong.
-    fn wide_candidates(&self, q: &PreparedQuery, out: &mut Vec<u32>) {
+    fn wide_keys(&self, q: &PreparedQuery, out: &mut Vec<(u64, usize)>) {
         let (Some(g), Some(f)) = (&q.given, &q.family) else {
             return;
         };
         for a in g.expansions.iter().take(EXPANSIONS_PAIR) {
             for b in f.expansions.iter().take(EXPANSIONS_PAIR) {
-                self.read_block(keys::pair(a.token, b.token), MAX_BLOCK, out);
+                out.push((keys::pair(a.token, b.token), MAX_BLOCK));
             }
         }
     }
 
     fn score_all(
         &self,
+        scorer: &Scorer<'_>,
         q: &PreparedQuery,
         slots: &[u32],
         caches: &mut [LooseCache; 2],
-        out: &mut Vec<Candidate>,
+        out: &mut Vec<Scored>,
     ) {
-        let scorer = Scorer {
-            dict: &self.dict,
-            population: self.live.max(1) as f64,
-        };
         for &slot in slots {
             let (Some(view), Some(entry)) = (self.view(slot), self.entries.get(slot as usize))
             else {
                 continue;
             };
-            let (score, same_identifier, reasons) = scorer.score(q, &view, caches);
-            out.push(Candidate {
-                id: entry.id,
+            let (score, same_identifier) = scorer.score(q, &view, caches, None);
+            out.push(Scored {
                 score,
                 same_identifier,
-                reasons,
+                id: entry.id,
+                slot,
             });
         }
     }
@@ -500,28 +499,55 @@ impl MatchIndex {
         }
         let q = self.prepare(query);
         let mut caches: [LooseCache; 2] = Default::default();
+        let mut lookups = Vec::new();
+        self.narrow_keys(&q, &mut lookups);
         let mut slots = Vec::new();
-        self.narrow_candidates(&q, &mut slots);
+        self.table.gather(&lookups, &mut slots);
         slots.sort_unstable();
         slots.dedup();
-        let mut candidates = Vec::with_capacity(slots.len());
-        self.score_all(&q, &slots, &mut caches, &mut candidates);
-        let convinced = candidates.iter().any(|c| c.score >= CONVINCING);
+        let scorer = Scorer {
+            dict: &self.dict,
+            population: self.live.max(1) as f64,
+        };
+        let mut scored = Vec::with_capacity(slots.len());
+        self.score_all(&scorer, &q, &slots, &mut caches, &mut scored);
+        let convinced = scored.iter().any(|c| c.score >= CONVINCING);
         if !convinced {
+            lookups.clear();
+            self.wide_keys(&q, &mut lookups);
             let mut wide = Vec::new();
-            self.wide_candidates(&q, &mut wide);
+            self.table.gather(&lookups, &mut wide);
             wide.sort_unstable();
             wide.dedup();
             wide.retain(|s| slots.binary_search(s).is_err());
-            self.score_all(&q, &wide, &mut caches, &mut candidates);
+            self.score_all(&scorer, &q, &wide, &mut caches, &mut scored);
         }
-        candidates.sort_by(|a, b| {
+        let order = |a: &Scored, b: &Scored| {
             b.same_identifier
                 .cmp(&a.same_identifier)
                 .then(b.score.total_cmp(&a.score))
                 .then(a.id.cmp(&b.id))
-        });
-        candidates.truncate(limit);
-        candidates
+        };
+        if scored.len() > limit {
+            scored.select_nth_unstable_by(limit - 1, order);
+            scored.truncate(limit);
+        }
+        scored.sort_by(order);
+        // Only the candidates shown need their reasons.
+        scored
+            .iter()
+            .filter_map(|c| {
+                let view = self.view(c.slot)?;
+                let mut reasons = Vec::new();
+                let (score, same_identifier) =
+                    scorer.score(&q, &view, &mut caches, Some(&mut reasons));
+                Some(Candidate {
+                    id: c.id,
+                    score,
+                    same_identifier,
+                    reasons,
+                })
+            })
+            .collect()
     }
 }

@@ -127,17 +127,23 @@ pub(crate) enum DobLevel {
 }
 
 fn digits(d: NaiveDate) -> [u8; 8] {
-    let s = format!(
-        "{:02}{:02}{:04}",
+    // DDMMYYYY, as written; the year modulo 10,000 like a four-digit field.
+    let (day, month, year) = (
         d.day(),
         d.month(),
-        d.year().rem_euclid(10_000)
+        d.year().rem_euclid(10_000).unsigned_abs(),
     );
-    let mut out = [0u8; 8];
-    for (o, c) in out.iter_mut().zip(s.bytes()) {
-        *o = c - b'0';
-    }
-    out
+    let digit = |n: u32| u8::try_from(n % 10).unwrap_or(0);
+    [
+        digit(day / 10),
+        digit(day),
+        digit(month / 10),
+        digit(month),
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+    ]
 }
 
 fn from_digits(g: &[u8; 8]) -> Option<NaiveDate> {
@@ -216,6 +222,20 @@ mod tests {
         assert_eq!(compare_dob(date(2015, 3, 17), d), DobLevel::OneDigit);
         assert_eq!(compare_dob(date(2015, 11, 30), d), DobLevel::SameYear);
         assert_eq!(compare_dob(date(2012, 11, 30), d), DobLevel::Different);
+    }
+
+    #[test]
+    fn digits_are_the_date_as_written() {
+        for d in [
+            date(2015, 3, 7),
+            date(1999, 12, 31),
+            date(2100, 1, 1),
+            date(1900, 10, 20),
+        ] {
+            let written = format!("{:02}{:02}{:04}", d.day(), d.month(), d.year());
+            let expected: Vec<u8> = written.bytes().map(|b| b - b'0').collect();
+            assert_eq!(digits(d).to_vec(), expected, "{d}");
+        }
     }
 
     #[test]

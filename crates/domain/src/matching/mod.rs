@@ -26,6 +26,7 @@ mod keys;
 mod nicknames;
 mod normalise;
 mod score;
+mod similarity;
 mod table;
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 use super::dictionary::{Dictionary, Expansion, Relation};
 use super::keys::{self, DobLevel};
 use super::normalise::name_tokens;
+use super::similarity::jaro_winkler;
 use super::table::IntBuild;
 use super::MatchReason;
 use chrono::NaiveDate;
@@ -224,7 +225,7 @@ impl Scorer<'_> {
                 let text = self.dict.text(t);
                 q.words
                     .iter()
-                    .map(|w| strsim::jaro_winkler(w, text))
+                    .map(|w| jaro_winkler(w, text))
                     .fold(0.0, f64::max)
             });
             if sim >= LOOSE_JARO_WINKLER {
@@ -249,7 +250,7 @@ impl Scorer<'_> {
         main: &[u32],
         other: &[u32],
         cache: &mut LooseCache,
-        reasons: &mut Vec<MatchReason>,
+        reasons: Option<&mut Vec<MatchReason>>,
     ) -> f64 {
         let is_given = role == Role::Given;
         let main_match = self.agreement(q, main, cache, is_given);
@@ -261,13 +262,18 @@ impl Scorer<'_> {
             })
             .filter(|o| main_match.as_ref().is_none_or(|m| o.weight > m.weight));
         if let Some(o) = other_match {
-            reasons.push(MatchReason::OtherKnownName {
-                name: self.dict.text(o.token).to_owned(),
-            });
+            if let Some(reasons) = reasons {
+                reasons.push(MatchReason::OtherKnownName {
+                    name: self.dict.text(o.token).to_owned(),
+                });
+            }
             return o.weight;
         }
         let Some(m) = main_match else {
             return if main.is_empty() { 0.0 } else { NAME_DIFFERENT };
+        };
+        let Some(reasons) = reasons else {
+            return m.weight;
         };
         let reason = match (role, m.relation, m.part) {
             (Role::Family, Relation::Exact, false) => Some(MatchReason::ExactFamilyName),
@@ -291,14 +297,16 @@ impl Scorer<'_> {
         m.weight
     }
 
+    /// The names' weight; their reasons go to `reasons` when it is given.
     fn names(
         &self,
         q: &PreparedQuery,
         r: &RecordView<'_>,
         caches: &mut [LooseCache; 2],
-        reasons: &mut Vec<MatchReason>,
+        mut reasons: Option<&mut Vec<MatchReason>>,
     ) -> f64 {
         let [given_cache, family_cache] = caches;
+        let want = reasons.is_some();
         let mut straight_reasons = Vec::new();
         let mut straight = 0.0;
         if let Some(f) = &q.family {
@@ -308,7 +316,7 @@ impl Scorer<'_> {
                 r.family,
                 r.other,
                 family_cache,
-                &mut straight_reasons,
+                want.then_some(&mut straight_reasons),
             );
         }
         if let Some(g) = &q.given {
@@ -318,46 +326,55 @@ impl Scorer<'_> {
                 r.given,
                 r.other,
                 given_cache,
-                &mut straight_reasons,
+                want.then_some(&mut straight_reasons),
             );
         }
         if let (Some(g), Some(f)) = (&q.given, &q.family) {
             // The straight reading must be clearly worse before swapped names are suggested.
             if straight < 2.0 * EXACT_NAME_MIN {
-                let mut swapped_reasons = vec![MatchReason::NamesSwapped];
+                let mut swapped_reasons = Vec::new();
+                if want {
+                    swapped_reasons.push(MatchReason::NamesSwapped);
+                }
                 let swapped = self.name_field(
                     g,
                     Role::Family,
                     r.family,
                     &[],
                     given_cache,
-                    &mut swapped_reasons,
+                    want.then_some(&mut swapped_reasons),
                 ) + self.name_field(
                     f,
                     Role::Given,
                     r.given,
                     &[],
                     family_cache,
-                    &mut swapped_reasons,
+                    want.then_some(&mut swapped_reasons),
                 ) - SWAP_PENALTY;
                 if swapped > straight {
-                    reasons.append(&mut swapped_reasons);
+                    if let Some(reasons) = reasons.as_deref_mut() {
+                        reasons.append(&mut swapped_reasons);
+                    }
                     return swapped;
                 }
             }
         }
-        reasons.append(&mut straight_reasons);
+        if let Some(reasons) = reasons {
+            reasons.append(&mut straight_reasons);
+        }
         straight
     }
 
-    /// Scores one record: (total weight, same identifier, reasons).
+    /// Scores one record: (total weight, same identifier). Its reasons go to `reasons` when
+    /// it is given; leaving them out makes scoring allocation-free, for the many candidates
+    /// that will not be shown.
     pub(crate) fn score(
         &self,
         q: &PreparedQuery,
         r: &RecordView<'_>,
         caches: &mut [LooseCache; 2],
-    ) -> (f64, bool, Vec<MatchReason>) {
-        let mut reasons = Vec::new();
+        mut reasons: Option<&mut Vec<MatchReason>>,
+    ) -> (f64, bool) {
         let mut total = 0.0;
         let mut same_identifier = false;
         for (searched, recorded, reason) in [
@@ -368,13 +385,15 @@ impl Scorer<'_> {
                 if searched == recorded {
                     total += IDENTIFIER_SAME;
                     same_identifier = true;
-                    reasons.push(reason);
+                    if let Some(reasons) = reasons.as_deref_mut() {
+                        reasons.push(reason);
+                    }
                 } else {
                     total += IDENTIFIER_DIFFERENT;
                 }
             }
         }
-        total += self.names(q, r, caches, &mut reasons);
+        total += self.names(q, r, caches, reasons.as_deref_mut());
         if let (Some(searched), Some(recorded)) = (q.dob, r.dob) {
             let (w, reason) = match keys::compare_dob(searched, recorded) {
                 DobLevel::Same => (DOB_SAME, Some(MatchReason::SameDateOfBirth)),
@@ -387,7 +406,9 @@ impl Scorer<'_> {
                 DobLevel::Different => (DOB_DIFFERENT, None),
             };
             total += w;
-            reasons.extend(reason);
+            if let Some(reasons) = reasons.as_deref_mut() {
+                reasons.extend(reason);
+            }
         }
         if q.postcode != 0 && r.postcode != 0 {
             let (w, reason) = if q.postcode == r.postcode {
@@ -400,9 +421,11 @@ impl Scorer<'_> {
                 (POSTCODE_DIFFERENT, None)
             };
             total += w;
-            reasons.extend(reason);
+            if let Some(reasons) = reasons {
+                reasons.extend(reason);
+            }
         }
-        (total, same_identifier, reasons)
+        (total, same_identifier)
     }
 }
 

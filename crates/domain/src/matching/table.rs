@@ -132,13 +132,8 @@ impl PostingTable {
         Some(self.offsets[i] as usize..self.offsets[i + 1] as usize)
     }
 
-    /// An upper bound on the number of slots under `key` (tombstones included), so callers can
-    /// skip a block too big to be useful before reading it.
-    pub(crate) fn block_len(&self, key: u64) -> usize {
-        self.static_range(key).map_or(0, |r| r.len()) + self.delta.get(&key).map_or(0, Vec::len)
-    }
-
     /// Calls `f` with every slot under `key`.
+    #[cfg(test)]
     pub(crate) fn for_each(&self, key: u64, mut f: impl FnMut(u32)) {
         if let Some(range) = self.static_range(key) {
             for slot in &self.postings[range] {
@@ -149,6 +144,59 @@ impl PostingTable {
         }
         if let Some(slots) = self.delta.get(&key) {
             slots.iter().copied().for_each(f);
+        }
+    }
+
+    /// Appends to `out` every slot under each of `keys` whose block holds at most its `cap`
+    /// slots (tombstones included: a cheap upper bound, so a block too big to be useful is
+    /// skipped without being read). The lookups go in stages — every directory
+    /// entry, then every key run, then every postings range — so that their cache misses,
+    /// which dominate a large table, overlap instead of following one another.
+    pub(crate) fn gather(&self, keys: &[(u64, usize)], out: &mut Vec<u32>) {
+        let shift = 64 - self.dir_bits;
+        // Stage 1: directory ranges.
+        let mut found: Vec<(u64, u32, u32)> = keys
+            .iter()
+            .map(|&(key, _)| {
+                let mixed = mix(key);
+                let b = (mixed >> shift) as usize;
+                let lo = self.dir.get(b).copied().unwrap_or(0);
+                let hi = self.dir.get(b + 1).copied().unwrap_or(0);
+                (mixed, lo, hi)
+            })
+            .collect();
+        // Stage 2: the key's position in `keys`, or `u32::MAX` when absent.
+        for f in &mut found {
+            let (lo, hi) = (f.1 as usize, f.2 as usize);
+            f.1 = self
+                .keys
+                .get(lo..hi)
+                .and_then(|run| run.iter().position(|k| *k == f.0))
+                .map_or(u32::MAX, |i| to_u32(lo + i));
+        }
+        // Stage 3: postings.
+        for (f, &(key, cap)) in found.iter().zip(keys) {
+            let range = match f.1 {
+                u32::MAX => 0..0,
+                i => self.offsets[i as usize] as usize..self.offsets[i as usize + 1] as usize,
+            };
+            let delta = if self.delta.is_empty() {
+                None
+            } else {
+                self.delta.get(&key)
+            };
+            if range.len() + delta.map_or(0, Vec::len) > cap {
+                continue;
+            }
+            out.extend(
+                self.postings[range]
+                    .iter()
+                    .copied()
+                    .filter(|s| *s != TOMBSTONE),
+            );
+            if let Some(slots) = delta {
+                out.extend_from_slice(slots);
+            }
         }
     }
 
@@ -235,6 +283,23 @@ mod tests {
         t.remove(2_000, 7);
         assert_eq!(slots(&t, 2_000), Vec::<u32>::new());
         assert_eq!(t.live_postings(), 10_000);
+    }
+
+    #[test]
+    fn gathering_finds_what_key_by_key_lookups_find() {
+        let pairs: Vec<(u64, u32)> = (0..10_000u32).map(|i| (u64::from(i % 997), i)).collect();
+        let mut t = PostingTable::build(pairs);
+        t.remove(5, 5);
+        t.insert(5, 123_456);
+        t.insert(2_000, 7);
+        let lookups: Vec<(u64, usize)> =
+            vec![(5, 100), (6, 100), (2_000, 100), (3_000, 100), (7, 5)];
+        let mut got = Vec::new();
+        t.gather(&lookups, &mut got);
+        got.sort_unstable();
+        let mut expected: Vec<u32> = [5, 6, 2_000].iter().flat_map(|k| slots(&t, *k)).collect();
+        expected.sort_unstable();
+        assert_eq!(got, expected);
     }
 
     #[test]
