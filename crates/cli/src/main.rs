@@ -1,5 +1,8 @@
 //! The `ecaf` binary: serve the service, load demo data, manage users, and (from the register
 //! onwards) import, search and benchmark.
+mod bench;
+mod import;
+mod search;
 mod serve;
 mod users;
 
@@ -67,7 +70,32 @@ enum Command {
     },
     /// Print the OpenAPI document of the API.
     Openapi,
+    /// Import records into the register (see docs/IMPORT.md).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
+    /// Search the register as the search page does; ranked candidates with reasons.
+    Search(search::SearchArgs),
+    /// Benchmarks (see docs/PERFORMANCE.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
+
+/// Input the user can correct (a malformed value, an invalid CSV file): printed without a
+/// backtrace or "Error:" prefix and exits with status 2, apart from failures (status 1).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
 
 #[derive(Subcommand)]
 enum DemoCommand {
@@ -89,7 +117,17 @@ fn init_logging() {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logging();
-    match cli.command {
+    match run(cli.command).await {
+        Err(err) if err.is::<InputError>() => {
+            eprintln!("{err}");
+            std::process::exit(2);
+        }
+        other => other,
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(db) => {
             let store = db.open().await?;
@@ -110,6 +148,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => users::run(command).await,
+        Command::Import { command } => import::run(command).await,
+        Command::Search(args) => search::run(args).await,
+        Command::Bench { command } => bench::run(command).await,
         Command::Openapi => {
             println!(
                 "{}",
