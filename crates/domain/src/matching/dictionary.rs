@@ -5,9 +5,11 @@
 //! index then only sees exact token ids.
 
 use super::nicknames::Nicknames;
-use super::similarity::{jaro_winkler, within_edits};
+use super::similarity::{jaro_winkler, within_edits, BoundQuery, Signature};
 use super::table::IntBuild;
 use rphonetic::DoubleMetaphone;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::collections::HashMap;
 
 /// How a dictionary token relates to a searched name, weakest first.
@@ -78,6 +80,15 @@ impl MultiMap {
     }
 }
 
+/// How close a known token is to the searched word.
+fn similarity(dict: &Dictionary, word: &str, e: &Expansion) -> f32 {
+    if e.relation == Relation::Exact {
+        1.0
+    } else {
+        jaro_winkler(word, dict.text(e.token)) as f32
+    }
+}
+
 /// Distinct normalised name tokens with phonetic and deletion indexes.
 pub(crate) struct Dictionary {
     ids: HashMap<Box<str>, u32, IntBuild>,
@@ -88,6 +99,8 @@ pub(crate) struct Dictionary {
     starts: Vec<u32>,
     /// How many live records use each token, for value-specific (frequency) weights.
     counts: Vec<u32>,
+    /// Each token's [`Signature`], to rule out weak spellings without comparing them.
+    signatures: Vec<Signature>,
     by_code: MultiMap,
     by_deletion: MultiMap,
     metaphone: DoubleMetaphone,
@@ -126,6 +139,7 @@ impl Dictionary {
             texts: String::new(),
             starts: vec![0],
             counts: Vec::new(),
+            signatures: Vec::new(),
             by_code: MultiMap::default(),
             by_deletion: MultiMap::default(),
             metaphone: DoubleMetaphone::default(),
@@ -157,6 +171,7 @@ impl Dictionary {
         self.starts
             .push(u32::try_from(self.texts.len()).unwrap_or(u32::MAX));
         self.counts.push(0);
+        self.signatures.push(Signature::of(word));
         id
     }
 
@@ -238,12 +253,71 @@ impl Dictionary {
         // One entry per token, with its strongest relation.
         found.sort_unstable_by(|a, b| a.token.cmp(&b.token).then(b.relation.cmp(&a.relation)));
         found.dedup_by_key(|e| e.token);
-        for e in &mut found {
-            e.similarity = if e.relation == Relation::Exact {
-                1.0
-            } else {
-                jaro_winkler(word, self.text(e.token)) as f32
-            };
+        let stronger = found
+            .iter()
+            .filter(|e| e.relation > Relation::Sounds)
+            .count();
+        let sounds = found
+            .iter()
+            .filter(|e| e.relation == Relation::Sounds)
+            .count();
+        if stronger + sounds > cap {
+            // A big phonetic family (hundreds of spellings of Muhammad): only its closest
+            // `cap - stronger` spellings can be kept, and spelling slips rank below them all.
+            // Compare the spellings in order of an upper bound on their similarity and stop
+            // once no bound can reach the closest kept so far.
+            found.retain(|e| e.relation >= Relation::Sounds);
+            let keep = cap.saturating_sub(stronger);
+            let bound = BoundQuery::new(word);
+            let mut order: Vec<(f64, usize)> = found
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.relation == Relation::Sounds)
+                .map(|(i, e)| {
+                    let sig = self
+                        .signatures
+                        .get(e.token as usize)
+                        .copied()
+                        .unwrap_or_default();
+                    (bound.upper_bound(sig), i)
+                })
+                .collect();
+            order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+            // The `keep` best similarities so far (non-negative f32 bit patterns order like
+            // the values).
+            let mut best: BinaryHeap<Reverse<u32>> = BinaryHeap::with_capacity(keep + 1);
+            let mut dropped = vec![false; found.len()];
+            for &(ub, i) in &order {
+                if keep == 0
+                    || (best.len() == keep
+                        && best
+                            .peek()
+                            .is_some_and(|b| (ub as f32) < f32::from_bits(b.0)))
+                {
+                    dropped[i] = true;
+                    continue;
+                }
+                let sim = jaro_winkler(word, self.text(found[i].token)) as f32;
+                found[i].similarity = sim;
+                best.push(Reverse(sim.to_bits()));
+                if best.len() > keep {
+                    best.pop();
+                }
+            }
+            let mut i = 0;
+            found.retain(|_| {
+                i += 1;
+                !dropped[i - 1]
+            });
+            for e in &mut found {
+                if e.relation > Relation::Sounds {
+                    e.similarity = similarity(self, word, e);
+                }
+            }
+        } else {
+            for e in &mut found {
+                e.similarity = similarity(self, word, e);
+            }
         }
         let order = |a: &Expansion, b: &Expansion| {
             b.relation

@@ -72,6 +72,101 @@ fn jaro(a: &[u8], b: &[u8]) -> f64 {
         / 3.0
 }
 
+/// What a cheap upper bound on Jaro–Winkler needs to know about a word: its length, how often
+/// each letter occurs (two bits a letter, 3 meaning "3 or more") and its first four bytes.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Signature {
+    /// Letter counts in bits 0..52, length in bits 52..63; bit 63 set when the word is not
+    /// all lower-case ASCII letters or is too long, and no bound can be given.
+    counts: u64,
+    head: u32,
+}
+
+const NO_BOUND: u64 = 1 << 63;
+
+impl Signature {
+    pub(crate) fn of(word: &str) -> Self {
+        let bytes = word.as_bytes();
+        let head = bytes
+            .iter()
+            .take(4)
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (8 * i));
+        if bytes.len() > FAST || !bytes.iter().all(u8::is_ascii_lowercase) {
+            return Self {
+                counts: NO_BOUND,
+                head,
+            };
+        }
+        let mut counts = (bytes.len() as u64) << 52;
+        for b in bytes {
+            let shift = 2 * u64::from(b - b'a');
+            if (counts >> shift) & 3 < 3 {
+                counts += 1 << shift;
+            }
+        }
+        Self { counts, head }
+    }
+
+    fn len(self) -> usize {
+        ((self.counts >> 52) & 0x7ff) as usize
+    }
+
+    fn count(self, letter: u8) -> usize {
+        ((self.counts >> (2 * u64::from(letter - b'a'))) & 3) as usize
+    }
+}
+
+/// A searched word, ready to bound its Jaro–Winkler similarity with many known words.
+pub(crate) struct BoundQuery {
+    sig: Signature,
+    /// The word's distinct letters and how often each occurs.
+    letters: Vec<(u8, usize)>,
+}
+
+impl BoundQuery {
+    pub(crate) fn new(word: &str) -> Self {
+        let sig = Signature::of(word);
+        let mut letters: Vec<(u8, usize)> = Vec::new();
+        if sig.counts & NO_BOUND == 0 {
+            for b in word.bytes() {
+                match letters.iter_mut().find(|(l, _)| *l == b) {
+                    Some(entry) => entry.1 += 1,
+                    None => letters.push((b, 1)),
+                }
+            }
+        }
+        Self { sig, letters }
+    }
+
+    /// At least `jaro_winkler(word, other)`, from `other`'s signature alone: Jaro's matches
+    /// pair equal letters, so they are at most the letters the two words share, and the
+    /// Winkler prefix is at most the shared start.
+    pub(crate) fn upper_bound(&self, other: Signature) -> f64 {
+        if (self.sig.counts | other.counts) & NO_BOUND != 0 {
+            return f64::INFINITY;
+        }
+        let (la, lb) = (self.sig.len(), other.len());
+        if la == 0 || lb == 0 {
+            return f64::INFINITY;
+        }
+        let shared: usize = self
+            .letters
+            .iter()
+            .map(|&(l, n)| match other.count(l) {
+                3 => n,
+                c => c.min(n),
+            })
+            .sum();
+        let m = shared.min(la).min(lb);
+        let jaro = (m as f64 / la as f64 + m as f64 / lb as f64 + 1.0) / 3.0;
+        let same = (self.sig.head ^ other.head).trailing_zeros() as usize / 8;
+        let prefix = same.min(4).min(la).min(lb);
+        // A margin for rounding: the bound is compared with similarities computed differently.
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro) + 1e-9
+    }
+}
+
 /// Whether the (unrestricted) Damerau–Levenshtein distance of two words is at most
 /// `max_edits`, as `strsim::damerau_levenshtein(a, b) <= max_edits`.
 pub(crate) fn within_edits(a: &str, b: &str, max_edits: usize) -> bool {
@@ -157,6 +252,19 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn the_bound_is_an_upper_bound(a in "[a-f]{0,12}", b in "[a-f]{0,12}") {
+            let bound = BoundQuery::new(&a).upper_bound(Signature::of(&b));
+            prop_assert!(jaro_winkler(&a, &b) <= bound, "{} {} {}", a, b, bound);
+        }
+
+        #[test]
+        fn the_bound_holds_on_names(a in "[a-z]{0,14}", b in "[a-z]{0,14}", c in "(mu|mo)ha?mm?[ae]d") {
+            prop_assert!(jaro_winkler(&a, &b) <= BoundQuery::new(&a).upper_bound(Signature::of(&b)));
+            prop_assert!(jaro_winkler(&c, &b) <= BoundQuery::new(&c).upper_bound(Signature::of(&b)));
+            prop_assert!(jaro_winkler(&a, &c) <= BoundQuery::new(&a).upper_bound(Signature::of(&c)));
+        }
+
         #[test]
         fn same_as_strsim(a in "[a-e]{0,12}", b in "[a-e]{0,12}", max in 0usize..4) {
             prop_assert_eq!(jaro_winkler(&a, &b).to_bits(), strsim::jaro_winkler(&a, &b).to_bits());
