@@ -1,14 +1,14 @@
 //! The in-memory matching index: compact records, blocking keys, search.
 
 use super::dictionary::Dictionary;
+use super::ids::IdTable;
 use super::keys;
 use super::normalise::name_tokens;
 use super::score::{
     LooseCache, PreparedQuery, RecordView, RoleQuery, Scorer, CONVINCING, SEPARATOR,
 };
-use super::table::{IntBuild, PostingTable};
+use super::table::PostingTable;
 use super::{Candidate, MatchQuery, PersonRecord};
-use std::collections::HashMap;
 
 /// How many dictionary expansions of a searched name are tried with the typed date of birth,
 /// with the dates one slip away, and in name pairs. Beyond these the expansions are weak
@@ -59,7 +59,7 @@ struct Entry {
 pub struct MatchIndex {
     entries: Vec<Entry>,
     free: Vec<u32>,
-    slot_of: HashMap<i64, u32, IntBuild>,
+    slot_of: IdTable,
     arena: Vec<u32>,
     arena_garbage: usize,
     dict: Dictionary,
@@ -101,7 +101,7 @@ impl MatchIndex {
         Self {
             entries: Vec::new(),
             free: Vec::new(),
-            slot_of: HashMap::default(),
+            slot_of: IdTable::new(),
             arena: Vec::new(),
             arena_garbage: 0,
             dict: Dictionary::new(),
@@ -119,7 +119,7 @@ impl MatchIndex {
         let mut later: Vec<PersonRecord> = Vec::new();
         let mut keys = Vec::new();
         for record in records {
-            if index.slot_of.contains_key(&record.id) {
+            if index.contains(record.id) {
                 later.push(record);
                 continue;
             }
@@ -153,14 +153,20 @@ impl MatchIndex {
         self.table.live_postings()
     }
 
+    fn slot_of_id(&self, id: i64) -> Option<u32> {
+        let entries = &self.entries;
+        self.slot_of
+            .get(id, |s| entries.get(s as usize).map_or(i64::MIN, |e| e.id))
+    }
+
     /// Whether a person id is in the index.
     pub fn contains(&self, id: i64) -> bool {
-        self.slot_of.contains_key(&id)
+        self.slot_of_id(id).is_some()
     }
 
     /// Adds a person, or replaces every trace of the previous version of the same id.
     pub fn upsert(&mut self, record: PersonRecord) {
-        if let Some(&slot) = self.slot_of.get(&record.id) {
+        if let Some(slot) = self.slot_of_id(record.id) {
             self.unindex(slot);
         }
         let slot = self.place(&record);
@@ -174,7 +180,11 @@ impl MatchIndex {
 
     /// Removes a person; returns whether they were there.
     pub fn remove(&mut self, id: i64) -> bool {
-        let Some(slot) = self.slot_of.remove(&id) else {
+        let entries = &self.entries;
+        let Some(slot) = self
+            .slot_of
+            .remove(id, |s| entries.get(s as usize).map_or(i64::MIN, |e| e.id))
+        else {
             return false;
         };
         self.unindex(slot);
@@ -239,7 +249,7 @@ impl MatchIndex {
             self.dict.adjust_count(t, true);
         }
 
-        let existing = self.slot_of.get(&record.id).copied();
+        let existing = self.slot_of_id(record.id);
         let slot = match existing.or_else(|| self.free.pop()) {
             Some(slot) => slot,
             None => {
@@ -248,7 +258,14 @@ impl MatchIndex {
             }
         };
         if existing.is_none() {
-            self.slot_of.insert(record.id, slot);
+            // The entry is written below; until then the slot must not be compared by id.
+            if let Some(e) = self.entries.get_mut(slot as usize) {
+                e.id = record.id;
+            }
+            let entries = &self.entries;
+            self.slot_of.insert(record.id, slot, |s| {
+                entries.get(s as usize).map_or(i64::MIN, |e| e.id)
+            });
             self.live += 1;
         }
         let old = self.entries.get(slot as usize).copied().unwrap_or_default();

@@ -21,6 +21,7 @@
 //!   is), and the sum ranks candidates. An exact NHS number or UPN always ranks first.
 
 mod dictionary;
+mod ids;
 mod index;
 mod keys;
 mod nicknames;
