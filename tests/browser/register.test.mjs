@@ -1,0 +1,510 @@
+// The children and families register: "Check if a CAF exists" (by keyboard), adding a person
+// after the duplicate check, validation with the GOV.UK error summary, merging a duplicate,
+// and who may use the register at all.
+// Every page visited is checked with axe-core (WCAG 2.2 AA) and for browser console errors.
+// Full-page screenshots go to $ECAF_TEST_SHOTS (default /tmp/shots) as register-*.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import {
+  DEMO_ADMIN,
+  DEMO_PRACTITIONER,
+  checkPage,
+  h1Text,
+  signIn,
+  submitAndWait,
+  useApp,
+  visit,
+  where,
+} from './harness.mjs';
+
+const DEMO_EARLY_HELP = 'rachel.adeyemi@demo.ecaf.org.uk';
+const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
+
+/** A full-page screenshot, for people to look at (not compared). */
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `register-${name}.png`), fullPage: true });
+}
+
+/** What has the keyboard focus, in a form fit for failure messages. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return { tag: 'body', id: '', text: '', href: '', describe: '<body> (nothing focused)' };
+    const text = (e.innerText || e.value || '').trim().replace(/\s+/g, ' ').slice(0, 60);
+    const href = e.getAttribute('href') || '';
+    const attrs = [e.id && `id="${e.id}"`, e.getAttribute('name') && `name="${e.getAttribute('name')}"`, href && `href="${href}"`].filter(Boolean);
+    return {
+      tag: e.tagName.toLowerCase(),
+      id: e.id,
+      text,
+      href,
+      describe: `<${e.tagName.toLowerCase()}${attrs.length ? ` ${attrs.join(' ')}` : ''}>${text ? ` "${text}"` : ''}`,
+    };
+  });
+}
+
+/**
+ * Presses Tab until `matches(focused)` holds; fails listing where the focus went instead.
+ * `what` names the target in the failure message.
+ */
+async function tabUntil(page, what, matches, maxPresses = 80) {
+  const seen = [];
+  for (let i = 0; i <= maxPresses; i++) {
+    const now = await focused(page);
+    if (matches(now)) return now;
+    seen.push(now.describe);
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Pressing Tab ${maxPresses} times never focused ${what} on ${await where(page)}. Focus went to:\n- ${seen.join('\n- ')}`);
+}
+
+const tabToId = (page, id) => tabUntil(page, `#${id}`, (f) => f.id === id);
+
+/** Fails unless `Tab` from the current focus lands on #id (the fields follow each other). */
+async function tabNext(page, id) {
+  await page.keyboard.press('Tab');
+  const now = await focused(page);
+  assert.equal(now.id, id, `Tab should move to #${id}, but focused ${now.describe} on ${page.url()}`);
+}
+
+/** The value of the summary-list row whose key is `key` inside `scope`, whitespace collapsed. */
+async function rowValue(scope, key) {
+  const row = scope.locator('.govuk-summary-list__row').filter({
+    has: scope.page().locator('.govuk-summary-list__key', { hasText: new RegExp(`^\\s*${key}\\s*$`) }),
+  });
+  if ((await row.count()) === 0) return null;
+  return (await row.first().locator('.govuk-summary-list__value').innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The search-result (or possible-match) summary cards on the page, as { title, why, caf, id }. */
+async function cards(page) {
+  const list = [];
+  const all = page.locator('main .govuk-summary-card');
+  for (let i = 0; i < (await all.count()); i++) {
+    const card = all.nth(i);
+    list.push({
+      card,
+      title: (await card.locator('.govuk-summary-card__title').innerText()).replace(/\s+/g, ' ').trim(),
+      why: await rowValue(card, 'Why it may be them'),
+      caf: await rowValue(card, 'CAF'),
+      id: await rowValue(card, 'Record number'),
+    });
+  }
+  return list;
+}
+
+/** The success notification banner's text ('' if there is none). */
+async function successBanner(page) {
+  const banner = page.locator('.govuk-notification-banner--success');
+  if ((await banner.count()) === 0) return '';
+  return (await banner.first().innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The record number from a /people/{id} address. */
+function recordId(page) {
+  const match = new URL(page.url()).pathname.match(/^\/people\/(\d+)$/);
+  return match ? match[1] : null;
+}
+
+/** Fills the "Add a person to the register" form (mouse and typing, not the journey under test). */
+async function fillPersonForm(page, { given, family, gender = 'Male', day, month, year, postcode, nhs, expected = false }) {
+  await page.locator('#given_name').fill(given);
+  await page.locator('#family_name').fill(family);
+  if (gender) {
+    const radio = page.getByRole('radio', { name: gender, exact: true });
+    assert.equal(await radio.count(), 1, `The add-person form has no "${gender}" gender radio: ${await where(page)}`);
+    await radio.check();
+  }
+  await page.locator('#date_of_birth-day').fill(String(day ?? ''));
+  await page.locator('#date_of_birth-month').fill(String(month ?? ''));
+  await page.locator('#date_of_birth-year').fill(String(year ?? ''));
+  if (expected) await page.locator('#date_of_birth_is_expected').check();
+  if (postcode !== undefined) await page.locator('#postcode').fill(postcode);
+  if (nhs !== undefined) await page.locator('#nhs_number').fill(nhs);
+}
+
+const addButton = (page) => page.getByRole('button', { name: 'Add to the register', exact: true });
+
+/**
+ * Adds a person through /people/new; if possible matches are shown first, ticks "None of these is
+ * the person I am adding" and submits again. Returns the new record's number.
+ */
+async function addPerson(page, person) {
+  await visit(page, '/people/new');
+  await fillPersonForm(page, person);
+  let response = await submitAndWait(page, addButton(page));
+  assert.ok(response.status() < 400, `Adding ${person.given} ${person.family} answered ${response.status()}: ${await where(page)}`);
+  if (recordId(page) === null) {
+    await checkPage(page);
+    const confirm = page.locator('#confirmed_none');
+    assert.equal(
+      await confirm.count(),
+      1,
+      `Adding ${person.given} ${person.family} neither created a record nor offered "None of these is the person I am adding": ${await where(page)}`,
+    );
+    await confirm.check();
+    response = await submitAndWait(page, addButton(page));
+    assert.ok(response.status() < 400, `Confirming the new ${person.given} ${person.family} answered ${response.status()}: ${await where(page)}`);
+  }
+  const id = recordId(page);
+  assert.ok(id, `Adding ${person.given} ${person.family} should land on the new record /people/{id}, but is at ${await where(page)}`);
+  await checkPage(page);
+  return id;
+}
+
+/** Searches through the form on /people/search (mouse); returns the result cards. */
+async function search(page, { given = '', family = '', day = '', month = '', year = '', nhs = '' }) {
+  await visit(page, '/people/search');
+  await page.locator('#given_name').fill(given);
+  await page.locator('#family_name').fill(family);
+  await page.locator('#date_of_birth-day').fill(String(day));
+  await page.locator('#date_of_birth-month').fill(String(month));
+  await page.locator('#date_of_birth-year').fill(String(year));
+  await page.locator('#nhs_number').fill(nhs);
+  const response = await submitAndWait(page, page.getByRole('button', { name: 'Search', exact: true }));
+  assert.equal(response.status(), 200, `Searching for ${given} ${family} ${nhs} answered ${response.status()}: ${await where(page)}`);
+  await checkPage(page);
+  return cards(page);
+}
+
+/** The record number of the demo child Amelia Hughes (found by her NHS number). */
+async function ameliaId(page) {
+  const hits = await search(page, { nhs: '943 476 5919' });
+  const amelia = hits.find((h) => h.title.startsWith('Amelia Hughes'));
+  assert.ok(amelia, `Searching by NHS number 943 476 5919 did not find Amelia Hughes; found: ${JSON.stringify(hits.map((h) => h.title))}`);
+  return amelia.id;
+}
+
+describe('children and families register', () => {
+  const app = useApp();
+
+  it('"Check if a CAF exists" by keyboard alone finds Amelia Hughes from a misheard name and a swapped date', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_PRACTITIONER);
+    await visit(page, '/');
+
+    // The service navigation link, by Tab and Enter.
+    const link = await tabUntil(page, 'the service-navigation link "Check if a CAF exists"', (f) => f.tag === 'a' && f.text === 'Check if a CAF exists', 40);
+    let response = await submitAndWait(page, () => page.keyboard.press('Enter'));
+    assert.ok(
+      response.status() < 400,
+      `Following the "Check if a CAF exists" link (href="${link.href}") answered ${response.status()}: ${await where(page)}. ` +
+        'The search form is served at /people/search.',
+    );
+    assert.equal(await h1Text(page), 'Check if a CAF exists', `The navigation link should open the search form: ${await where(page)}`);
+    await checkPage(page);
+
+    // The search form, field after field.
+    await tabToId(page, 'given_name');
+    await page.keyboard.type('Emilia');
+    await tabNext(page, 'family_name');
+    await page.keyboard.type('Hughs');
+    await tabNext(page, 'date_of_birth-day');
+    await page.keyboard.type('3');
+    await tabNext(page, 'date_of_birth-month');
+    await page.keyboard.type('7');
+    await tabNext(page, 'date_of_birth-year');
+    await page.keyboard.type('2019');
+    response = await submitAndWait(page, () => page.keyboard.press('Enter'));
+    assert.equal(response.status(), 200, `Submitting the search with Enter answered ${response.status()}: ${await where(page)}`);
+    await checkPage(page);
+
+    const results = page.locator('#results');
+    assert.equal(await results.count(), 1, `After searching there is no results heading (#results): ${await where(page)}`);
+    const heading = (await results.innerText()).trim();
+    assert.match(heading, /\d+ possible match(es)?$/, `The results heading should say how many possible matches, but says ${JSON.stringify(heading)}`);
+
+    const hits = await cards(page);
+    assert.ok(hits.length > 0, `The results heading says ${JSON.stringify(heading)} but there are no result cards`);
+    const first = hits[0];
+    assert.ok(
+      first.title.startsWith('Amelia Hughes'),
+      `The first possible match for Emilia Hughs 3/7/2019 should be Amelia Hughes, but the cards are ${JSON.stringify(hits.map((h) => h.title))}`,
+    );
+    assert.ok(
+      first.why?.includes('day and month of birth swapped'),
+      `Amelia Hughes's "Why it may be them" should mention "day and month of birth swapped", but says ${JSON.stringify(first.why)}`,
+    );
+    assert.ok(first.caf?.startsWith('No CAF recorded'), `Amelia Hughes's CAF row should say "No CAF recorded", but says ${JSON.stringify(first.caf)}`);
+    await shot(page, 'search-results');
+
+    // "View record" of the first card, by Tab and Enter.
+    const viewHref = await first.card.getByRole('link', { name: /^View record/ }).getAttribute('href');
+    assert.ok(viewHref, 'The Amelia Hughes card has no "View record" link');
+    await tabUntil(page, `the "View record" link of Amelia Hughes (${viewHref})`, (f) => f.tag === 'a' && f.href === viewHref, 80);
+    response = await submitAndWait(page, () => page.keyboard.press('Enter'));
+    assert.ok(response.status() < 400, `Following "View record" answered ${response.status()}: ${await where(page)}`);
+    assert.equal(new URL(page.url()).pathname, viewHref, `"View record" should open ${viewHref}, but is at ${await where(page)}`);
+    assert.equal(await h1Text(page), 'Amelia Hughes', `The record page's <h1> should be the child's name: ${await where(page)}`);
+    await checkPage(page);
+
+    const table = page.locator('main table.govuk-table');
+    assert.equal(await table.count(), 1, `Amelia Hughes's record has no family table: ${await where(page)}`);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.cells].map((c) => c.innerText.replace(/\s+/g, ' ').trim())),
+    );
+    for (const [name, role] of [['Sarah Hughes', 'Mother'], ['Oliver Hughes', 'Sibling']]) {
+      assert.ok(
+        rows.some((r) => r[0] === name && r[1] === role),
+        `The family table on Amelia Hughes's record should list ${name} as ${role}; its rows are ${JSON.stringify(rows)}`,
+      );
+    }
+    await shot(page, 'record-amelia-hughes');
+  });
+
+  it('a child not on the register is added after the search; a misspelt second entry is caught as a possible match first', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_PRACTITIONER);
+    const noah = { given: 'Noah', family: 'Patel', gender: 'Male', day: 12, month: 4, year: 2020, postcode: 'BF2 6EF' };
+
+    const hits = await search(page, noah);
+    assert.equal(
+      (await page.locator('#results').innerText()).trim(),
+      'No possible matches',
+      `Noah Patel 12/4/2020 is not on the demo register, but the search found ${JSON.stringify(hits.map((h) => h.title))}`,
+    );
+    const addLink = page.getByRole('link', { name: 'add them to the register', exact: true });
+    assert.equal(await addLink.count(), 1, `The results have no "add them to the register" link: ${await where(page)}`);
+    let response = await submitAndWait(page, addLink);
+    assert.ok(response.status() < 400, `"add them to the register" answered ${response.status()}: ${await where(page)}`);
+    assert.equal(await h1Text(page), 'Add a person to the register', `"add them to the register" should open the add form: ${await where(page)}`);
+    await checkPage(page);
+
+    await fillPersonForm(page, noah);
+    response = await submitAndWait(page, addButton(page));
+    assert.ok(response.status() < 400, `Adding Noah Patel answered ${response.status()}: ${await where(page)}`);
+    const firstId = recordId(page);
+    assert.ok(firstId, `Adding Noah Patel (no possible matches) should land on the new record, but is at ${await where(page)}`);
+    assert.equal(await h1Text(page), 'Noah Patel', `The new record's <h1> should be "Noah Patel": ${await where(page)}`);
+    assert.ok(
+      (await successBanner(page)).includes('The person has been added to the register'),
+      `The new record should show a success banner "The person has been added to the register": ${await where(page)}`,
+    );
+    await checkPage(page);
+
+    // The same child again, surname misspelt.
+    await visit(page, '/people/new');
+    await fillPersonForm(page, { ...noah, family: 'Patell' });
+    response = await submitAndWait(page, addButton(page));
+    assert.equal(response.status(), 200, `Adding "Noah Patell" should show the possible matches (200), but answered ${response.status()}: ${await where(page)}`);
+    assert.equal(recordId(page), null, `Adding "Noah Patell" created a record without showing the possible match Noah Patel: ${await where(page)}`);
+    await checkPage(page);
+    const warning = page.getByRole('heading', { name: 'This person may already be on the register' });
+    assert.equal(await warning.count(), 1, `Adding "Noah Patell" does not say "This person may already be on the register": ${await where(page)}`);
+    const candidates = await cards(page);
+    assert.ok(
+      candidates.some((c) => c.id === firstId && c.title.startsWith('Noah Patel')),
+      `The possible matches for "Noah Patell" should list record ${firstId} Noah Patel, but list ${JSON.stringify(candidates.map((c) => `${c.id} ${c.title}`))}`,
+    );
+    await shot(page, 'add-form-possible-matches');
+
+    // Without the confirmation: an error next to the checkbox, and still nothing created.
+    response = await submitAndWait(page, addButton(page));
+    assert.ok(response.status() < 500, `Submitting without the confirmation answered ${response.status()}: ${await where(page)}`);
+    assert.equal(recordId(page), null, `Submitting without ticking "None of these is the person I am adding" created a record: ${await where(page)}`);
+    await checkPage(page);
+    const confirmGroup = page.locator('.govuk-form-group--error').filter({ has: page.locator('#confirmed_none') });
+    assert.equal(
+      await confirmGroup.count(),
+      1,
+      `Without the confirmation, the "None of these is the person I am adding" checkbox should be in a GOV.UK error form group: ${await where(page)}`,
+    );
+    const message = confirmGroup.locator('.govuk-error-message');
+    assert.equal(await message.count(), 1, `Without the confirmation there is no GOV.UK error message next to the checkbox: ${await where(page)}`);
+    assert.match(await message.innerText(), /Confirm that none of these is the person/, 'The error message next to the checkbox should ask to confirm');
+    const describedBy = await confirmGroup.locator('fieldset').getAttribute('aria-describedby');
+    const messageId = await message.getAttribute('id');
+    assert.ok(
+      messageId && (describedBy ?? '').split(/\s+/).includes(messageId),
+      `The confirmation fieldset's aria-describedby (${describedBy}) should name its error message (#${messageId})`,
+    );
+    assert.equal(await page.locator('#given_name').inputValue(), 'Noah', 'The form should keep what was typed after the error');
+    assert.equal(await page.locator('#family_name').inputValue(), 'Patell', 'The form should keep what was typed after the error');
+
+    // Tick it: the second record is created.
+    await page.locator('#confirmed_none').check();
+    response = await submitAndWait(page, addButton(page));
+    assert.ok(response.status() < 400, `Confirming "Noah Patell" answered ${response.status()}: ${await where(page)}`);
+    const secondId = recordId(page);
+    assert.ok(secondId, `After ticking "None of these is the person I am adding" a record should be created, but the browser is at ${await where(page)}`);
+    assert.notEqual(secondId, firstId, 'The confirmed "Noah Patell" should be a new record, not Noah Patel\'s');
+    assert.equal(await h1Text(page), 'Noah Patell', `The second record's <h1> should be "Noah Patell": ${await where(page)}`);
+    assert.ok(
+      (await successBanner(page)).includes('The person has been added to the register'),
+      `The second record should show the success banner: ${await where(page)}`,
+    );
+    await checkPage(page);
+
+    // Its history says the possible matches were ruled out.
+    const historyLink = page.getByRole('link', { name: 'See the history of this record', exact: true });
+    assert.equal(await historyLink.count(), 1, `The record has no "See the history of this record" link: ${await where(page)}`);
+    response = await submitAndWait(page, historyLink);
+    assert.ok(response.status() < 400, `The history page answered ${response.status()}: ${await where(page)}`);
+    assert.equal(new URL(page.url()).pathname, `/people/${secondId}/history`, `The history link went to ${await where(page)}`);
+    await checkPage(page);
+    const history = (await page.locator('main table.govuk-table').innerText()).replace(/\s+/g, ' ');
+    assert.match(
+      history,
+      /confirmed not to be this person/,
+      `The history of record ${secondId} should say the possible matches were confirmed not to be this person; it says: ${history}`,
+    );
+    assert.ok(history.includes(firstId), `The history of record ${secondId} should name the possible match ${firstId}; it says: ${history}`);
+    await shot(page, 'history');
+  });
+
+  it('an invalid NHS number, postcode and future date of birth are listed in an error summary whose links focus the fields', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_PRACTITIONER);
+    await visit(page, '/people/new');
+    const nextYear = new Date().getFullYear() + 1;
+    await fillPersonForm(page, {
+      given: 'Quillon',
+      family: 'Vantreight',
+      gender: 'Female',
+      day: 1,
+      month: 6,
+      year: nextYear,
+      postcode: 'XX',
+      nhs: '943 476 5918',
+    });
+    const response = await submitAndWait(page, addButton(page));
+    assert.ok(
+      [200, 400, 422].includes(response.status()),
+      `An invalid add-person form should be shown again with errors (200, 400 or 422), but answered ${response.status()}: ${await where(page)}`,
+    );
+    assert.equal(recordId(page), null, `An invalid add-person form created a record: ${await where(page)}`);
+    await checkPage(page);
+
+    const summary = page.locator('.govuk-error-summary');
+    assert.equal(await summary.count(), 1, `No GOV.UK error summary after submitting invalid details: ${await where(page)}`);
+    const links = await summary.locator('.govuk-error-summary__list a').evaluateAll((as) =>
+      as.map((a) => ({ text: a.innerText.trim(), href: a.getAttribute('href') })),
+    );
+    // Each expected error: its message, and the control the GOV.UK pattern puts the focus in.
+    const expected = [
+      { what: 'future date of birth', message: /Date of birth must be today or in the past/, field: 'date_of_birth-day' },
+      { what: 'NHS number', message: /NHS number/, field: 'nhs_number' },
+      { what: 'postcode', message: /postcode/i, field: 'postcode' },
+    ];
+    for (const e of expected) {
+      assert.ok(
+        links.some((l) => e.message.test(l.text)),
+        `The error summary should list the ${e.what} (${e.message}); it lists ${JSON.stringify(links)}`,
+      );
+    }
+
+    // The first link, then every other: the GOV.UK error-summary script moves the focus into the field.
+    const problems = [];
+    for (const e of [...expected].sort((a, b) => links.findIndex((l) => a.message.test(l.text)) - links.findIndex((l) => b.message.test(l.text)))) {
+      const index = links.findIndex((l) => e.message.test(l.text));
+      await summary.locator('.govuk-error-summary__list a').nth(index).click();
+      const now = await focused(page);
+      if (now.id !== e.field) {
+        problems.push(`"${links[index].text}" (href="${links[index].href}") left the focus on ${now.describe}, expected #${e.field}`);
+      }
+    }
+
+    // Nothing was created.
+    const hits = await search(page, { given: 'Quillon', family: 'Vantreight' });
+    assert.ok(
+      !hits.some((h) => h.title.startsWith('Quillon Vantreight')),
+      `The invalid form created a record for Quillon Vantreight after all: ${JSON.stringify(hits.map((h) => `${h.id} ${h.title}`))}`,
+    );
+
+    assert.deepEqual(
+      problems,
+      [],
+      `Error-summary links must focus the field they name (GOV.UK: a date links to its first input, an address error to the field in error):\n- ${problems.join('\n- ')}`,
+    );
+  });
+
+  it('the early help team merges a duplicate into Amelia Hughes\'s record, and a practitioner may not', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_EARLY_HELP);
+    const duplicateId = await addPerson(page, {
+      given: 'Amelie',
+      family: 'Hewitt',
+      gender: 'Female',
+      day: 8,
+      month: 4,
+      year: 2020,
+    });
+    const caption = (await page.locator('main .govuk-caption-l').first().innerText()).trim();
+    assert.equal(caption, `Record ${duplicateId}`, `The new record should show its number as "Record ${duplicateId}", but shows ${JSON.stringify(caption)}`);
+
+    const keptId = await ameliaId(page);
+    await visit(page, `/people/${keptId}`);
+    const mergeLink = page.getByRole('link', { name: 'Merge a duplicate record into this one', exact: true });
+    assert.equal(await mergeLink.count(), 1, `The early help team sees no "Merge a duplicate record into this one" link on ${await where(page)}`);
+    let response = await submitAndWait(page, mergeLink);
+    assert.ok(response.status() < 400, `The merge page answered ${response.status()}: ${await where(page)}`);
+    assert.equal(new URL(page.url()).pathname, `/people/${keptId}/merge`, `The merge link went to ${await where(page)}`);
+    await checkPage(page);
+    await page.locator('#merged_id').fill(duplicateId);
+    await page.locator('#reason').fill('Same child: the spelling was confirmed with the family and the school');
+    await shot(page, 'merge');
+
+    response = await submitAndWait(page, page.getByRole('button', { name: 'Merge records', exact: true }));
+    assert.ok(response.status() < 400, `Merging record ${duplicateId} into ${keptId} answered ${response.status()}: ${await where(page)}`);
+    assert.equal(new URL(page.url()).pathname, `/people/${keptId}`, `After merging, the browser should be on the kept record: ${await where(page)}`);
+    assert.ok((await successBanner(page)).includes('The records have been merged'), `After merging there is no success banner: ${await where(page)}`);
+    await checkPage(page);
+    const mergedHeading = page.getByRole('heading', { name: 'Records merged into this one' });
+    assert.equal(await mergedHeading.count(), 1, `Amelia Hughes's record does not show "Records merged into this one": ${await where(page)}`);
+    const mergedItem = page.locator('main li').filter({ hasText: `Record ${duplicateId}: Amelie Hewitt` });
+    assert.equal(await mergedItem.count(), 1, `"Records merged into this one" does not list "Record ${duplicateId}: Amelie Hewitt": ${await where(page)}`);
+    const undo = mergedItem.getByRole('button', { name: `Undo merge of record ${duplicateId}`, exact: true });
+    assert.equal(await undo.count(), 1, `The merged record ${duplicateId} has no "Undo merge" button: ${await where(page)}`);
+
+    // The duplicate now points at the kept record.
+    await visit(page, `/people/${duplicateId}`);
+    assert.ok(
+      (await page.locator('main .govuk-warning-text').innerText()).includes(`merged into record ${keptId}`),
+      `Record ${duplicateId} should say it was merged into record ${keptId}: ${await where(page)}`,
+    );
+
+    // A practitioner may not merge.
+    const practitioner = await app.newPage(t);
+    await signIn(practitioner, DEMO_PRACTITIONER);
+    response = await practitioner.goto(`/people/${keptId}/merge`);
+    assert.equal(response.status(), 403, `A practitioner asking for /people/${keptId}/merge got ${response.status()}, expected 403: ${await where(practitioner)}`);
+    assert.ok(
+      (await h1Text(practitioner)).includes('You do not have permission'),
+      `The 403 page's <h1> should contain "You do not have permission": ${await where(practitioner)}`,
+    );
+    await checkPage(practitioner);
+    await visit(practitioner, `/people/${keptId}`);
+    assert.equal(
+      await practitioner.getByRole('link', { name: 'Merge a duplicate record into this one' }).count(),
+      0,
+      `A practitioner should not be offered "Merge a duplicate record into this one": ${await where(practitioner)}`,
+    );
+    assert.equal(
+      await practitioner.getByRole('button', { name: /^Undo merge/ }).count(),
+      0,
+      `A practitioner should not be offered "Undo merge": ${await where(practitioner)}`,
+    );
+  });
+
+  it('an administrator may not search the register (403 page)', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_ADMIN);
+    const response = await page.goto('/people/search');
+    assert.equal(response.status(), 403, `An administrator asking for /people/search got ${response.status()}, expected 403: ${await where(page)}`);
+    assert.ok(
+      (await h1Text(page)).includes('You do not have permission'),
+      `The 403 page's <h1> should contain "You do not have permission", but is ${JSON.stringify(await h1Text(page))}`,
+    );
+    await checkPage(page);
+    assert.equal(
+      await page.getByRole('link', { name: 'Check if a CAF exists' }).count(),
+      0,
+      `An administrator should not be offered "Check if a CAF exists" in the navigation: ${await where(page)}`,
+    );
+  });
+});
