@@ -239,6 +239,8 @@ describe('children and families register', () => {
     await tabUntil(page, `the "View record" link of Amelia Hughes (${viewHref})`, (f) => f.tag === 'a' && f.href === viewHref, 80);
     response = await submitAndWait(page, () => page.keyboard.press('Enter'));
     assert.ok(response.status() < 400, `Following "View record" answered ${response.status()}: ${await where(page)}`);
+    // The document response can arrive before the page commits to the new URL.
+    await page.waitForURL((url) => url.pathname === viewHref, { timeout: 5_000 }).catch(() => {});
     assert.equal(new URL(page.url()).pathname, viewHref, `"View record" should open ${viewHref}, but is at ${await where(page)}`);
     assert.equal(await h1Text(page), 'Amelia Hughes', `The record page's <h1> should be the child's name: ${await where(page)}`);
     await checkPage(page);

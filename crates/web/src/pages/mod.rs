@@ -68,6 +68,11 @@ pub fn routes() -> Router<AppState> {
             get(admin_agencies::edit_form).post(admin_agencies::update),
         )
         .route("/admin/agencies/{id}/teams", post(admin_agencies::add_team))
+        // The navigation's "Check if a CAF exists" marks the whole /people section.
+        .route(
+            "/people",
+            get(|| async { axum::response::Redirect::to("/people/search") }),
+        )
         .route(
             "/people/search",
             get(people::search_form).post(people::search),

@@ -533,17 +533,26 @@ pub async fn create(
                 "Confirm that none of these is the person, or view the matching record instead",
             )
             .filter(|_| !form.candidates_shown.is_empty());
+        let summary: Vec<FieldError> = confirm_error
+            .map(|m| FieldError::new("confirmed_none", m))
+            .into_iter()
+            .collect();
+        let status = if summary.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         let page = form_page(
             &state,
             signed_in,
             new_page(),
             &form,
-            vec![],
+            summary,
             &hits,
             confirm_error,
             None,
         )?;
-        return Ok((StatusCode::OK, page).into_response());
+        return Ok((status, page).into_response());
     }
     let note = if hits.is_empty() {
         "The search before adding found no possible matches.".to_string()
