@@ -103,20 +103,34 @@ enum DemoCommand {
     Load(DatabaseArgs),
 }
 
-fn init_logging() {
+/// Logs go to standard output for the service. The tools that print results there (import,
+/// search, bench) log to standard error instead, so `--json` output stays parseable, and keep
+/// sqlx's slow-statement warnings out of the way: a bulk load is slow statements by design.
+fn init_logging(tool: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("ECAF_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
+    let default = if tool {
+        "warn,sqlx=error"
+    } else {
+        "info,sqlx=warn"
+    };
+    let filter = EnvFilter::try_from_env("ECAF_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    if tool {
+        builder.with_writer(std::io::stderr).init();
+    } else {
+        builder.init();
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(matches!(
+        cli.command,
+        Command::Import { .. } | Command::Search(_) | Command::Bench { .. }
+    ));
     match run(cli.command).await {
         Err(err) if err.is::<InputError>() => {
             eprintln!("{err}");
