@@ -63,6 +63,7 @@ impl Store {
             let mark = self.latest_change().await?;
             let index = MatchIndex::build(self.all_index_records().await?);
             let size = index.len();
+            release_freed_memory();
             if let Ok(mut slot) = register.index.write() {
                 *slot = Some(index);
             }
@@ -212,18 +213,32 @@ impl Store {
             .ok()
             .and_then(|i| i.as_ref().map(|i| i.search(query, limit)))
             .unwrap_or_default();
+        // One query for every candidate's display row; the placeholders are generated, the
+        // values are bound.
+        let placeholders: Vec<String> = (1..=candidates.len()).map(|i| format!("${i}")).collect();
+        let mut rows_by_id: HashMap<i64, crate::Row> = HashMap::new();
+        if !candidates.is_empty() {
+            let sql = format!(
+                "SELECT p.id, p.external_id, p.given_name, p.family_name, p.date_of_birth, p.date_of_birth_is_expected, \
+                 p.gender, a.town, a.postcode FROM people p \
+                 LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
+                 WHERE p.merged_into_id IS NULL AND p.id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for c in &candidates {
+                query = query.bind(c.id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                rows_by_id.insert(row.try_get("id")?, row);
+            }
+        }
         let mut hits = Vec::with_capacity(candidates.len());
         for c in candidates {
-            let row = sqlx::query(
-                "SELECT p.external_id, p.given_name, p.family_name, p.date_of_birth, p.date_of_birth_is_expected, p.gender, \
-                 a.town, a.postcode FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
-                 WHERE p.id = $1 AND p.merged_into_id IS NULL",
-            )
-            .bind(c.id)
-            .fetch_optional(self.pool())
-            .await?;
             // A record merged after the catch-up is skipped rather than shown stale.
-            let Some(row) = row else { continue };
+            let Some(row) = rows_by_id.get(&c.id) else {
+                continue;
+            };
             let dob: Option<String> = row.try_get("date_of_birth")?;
             hits.push(SearchHit {
                 id: c.id,
@@ -276,4 +291,15 @@ fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
         nhs_number: row.try_get("nhs_number")?,
         upn: row.try_get("upn")?,
     })
+}
+
+/// Loading a million records leaves hundreds of megabytes of freed heap that glibc keeps for
+/// reuse; hand it back so a serving process stays near the size of its index.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns unused heap pages to the operating system; it has no
+    // preconditions and does not touch live allocations.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
