@@ -331,6 +331,9 @@ export async function submitAndWait(page, action) {
   const documentResponse = nextDocument(page);
   await (typeof action === 'function' ? action() : action.click());
   const response = await documentResponse;
+  // The response can arrive before the page commits to its URL; wait for that too, or the
+  // caller may read the previous page's URL.
+  await page.waitForURL(response.url(), { timeout: 10_000 }).catch(() => {});
   await page.waitForLoadState('load');
   return response;
 }
