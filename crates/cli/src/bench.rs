@@ -55,6 +55,10 @@ pub struct MatchingArgs {
     /// Keep the PostgreSQL database after the run.
     #[arg(long)]
     keep: bool,
+    /// Load the SQLite register into this new directory and keep it, so `ecaf serve
+    /// --data-dir DIR` can be measured on it afterwards (default: a temporary directory).
+    #[arg(long, conflicts_with = "database_url")]
+    data_dir: Option<std::path::PathBuf>,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -307,7 +311,20 @@ pub async fn matching(args: &MatchingArgs) -> anyhow::Result<Report> {
             let (fresh_url, name) = fresh_database(url).await?;
             (Store::connect(&fresh_url, clock).await?, Some(name))
         }
-        None => (Store::open_data_dir(dir.path(), clock).await?, None),
+        None => {
+            let path = match &args.data_dir {
+                Some(path) => {
+                    anyhow::ensure!(
+                        !path.exists(),
+                        "{} already exists; give a new directory",
+                        path.display()
+                    );
+                    path.as_path()
+                }
+                None => dir.path(),
+            };
+            (Store::open_data_dir(path, clock).await?, None)
+        }
     };
     let result = measure(args, &store, population, &searches, generate_s).await;
     store.close().await;
@@ -351,6 +368,7 @@ async fn measure(
     let people = population.people.len();
     // The service holds no population: free it so the memory figure is the index's.
     drop(population);
+    ecaf_store::register::release_freed_memory();
 
     let rss_mb_before_index = rss_mb();
     let t = Instant::now();

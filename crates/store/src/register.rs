@@ -61,7 +61,7 @@ impl Store {
             // Read the high-water mark first: changes committed during the load are applied
             // again afterwards, which is harmless (upserts are idempotent).
             let mark = self.latest_change().await?;
-            let index = MatchIndex::build(self.all_index_records().await?);
+            let index = self.build_index().await?;
             let size = index.len();
             release_freed_memory();
             if let Ok(mut slot) = register.index.write() {
@@ -116,51 +116,45 @@ impl Store {
         Ok(row.try_get("seq")?)
     }
 
-    /// Every live person as the matcher sees them, streamed so a million rows fit in memory.
-    async fn all_index_records(&self) -> Result<Vec<PersonRecord>> {
-        let mut records = Vec::new();
-        let mut position: HashMap<i64, usize> = HashMap::new();
-        let mut rows = sqlx::query("SELECT id, given_name, family_name, date_of_birth, nhs_number, upn FROM people WHERE merged_into_id IS NULL")
-            .fetch(self.pool());
-        while let Some(row) = rows.try_next().await? {
-            let record = record_from_row(&row)?;
-            position.insert(record.id, records.len());
-            records.push(record);
-        }
-        drop(rows);
-        let mut names =
-            sqlx::query("SELECT person_id, given_name, family_name FROM person_other_names")
-                .fetch(self.pool());
-        while let Some(row) = names.try_next().await? {
-            let id: i64 = row.try_get("person_id")?;
-            if let Some(&i) = position.get(&id) {
-                records[i].other_names.push(full_name(&row)?);
-            }
-        }
-        drop(names);
-        let mut addresses = sqlx::query("SELECT person_id, postcode FROM person_addresses WHERE is_main = 1 AND postcode IS NOT NULL")
-            .fetch(self.pool());
-        while let Some(row) = addresses.try_next().await? {
-            let id: i64 = row.try_get("person_id")?;
-            if let Some(&i) = position.get(&id) {
-                records[i].postcode = row.try_get("postcode")?;
-            }
-        }
-        drop(addresses);
+    /// The index built from every live person. People are streamed into the builder one row
+    /// at a time (a million of them never sit in memory as records); only their other known
+    /// names, which few people have, are gathered first.
+    async fn build_index(&self) -> Result<MatchIndex> {
+        let mut other_names: HashMap<i64, Vec<String>> = HashMap::new();
         // A merged record's names stay findable under the record it was merged into.
-        let mut merged = sqlx::query(
-            "SELECT p.merged_into_id AS kept, p.given_name, p.family_name FROM people p WHERE p.merged_into_id IS NOT NULL \
+        let mut names = sqlx::query(
+            "SELECT n.person_id AS kept, n.given_name, n.family_name FROM person_other_names n \
+             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NULL \
+             UNION ALL SELECT p.merged_into_id AS kept, p.given_name, p.family_name FROM people p WHERE p.merged_into_id IS NOT NULL \
              UNION ALL SELECT p.merged_into_id AS kept, n.given_name, n.family_name FROM person_other_names n \
              JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NOT NULL",
         )
         .fetch(self.pool());
-        while let Some(row) = merged.try_next().await? {
-            let kept: i64 = row.try_get("kept")?;
-            if let Some(&i) = position.get(&kept) {
-                records[i].other_names.push(full_name(&row)?);
-            }
+        while let Some(row) = names.try_next().await? {
+            other_names
+                .entry(row.try_get("kept")?)
+                .or_default()
+                .push(full_name(&row)?);
         }
-        Ok(records)
+        drop(names);
+        let mut builder = MatchIndex::builder();
+        let mut people = sqlx::query(
+            "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode \
+             FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
+             WHERE p.merged_into_id IS NULL",
+        )
+        .fetch(self.pool());
+        while let Some(row) = people.try_next().await? {
+            let mut record = record_from_row(&row)?;
+            record.postcode = row.try_get("postcode")?;
+            // Cloned, not taken: a person with two main addresses (never written so, but possible in
+            // imported data) comes twice, and the last row wins.
+            record.other_names = other_names.get(&record.id).cloned().unwrap_or_default();
+            builder.add(record);
+        }
+        drop(people);
+        drop(other_names);
+        Ok(builder.finish())
     }
 
     /// One person as the matcher sees them, or `None` if merged away or missing.
@@ -295,7 +289,7 @@ fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
 
 /// Loading a million records leaves hundreds of megabytes of freed heap that glibc keeps for
 /// reuse; hand it back so a serving process stays near the size of its index.
-fn release_freed_memory() {
+pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns unused heap pages to the operating system; it has no
     // preconditions and does not touch live allocations.

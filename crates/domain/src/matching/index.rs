@@ -81,6 +81,38 @@ impl std::fmt::Debug for MatchIndex {
     }
 }
 
+/// Builds a [`MatchIndex`] from many records much faster than upserting them one by one: the
+/// records are placed as they come, and [`IndexBuilder::finish`] lays out every posting in one
+/// pass. If an id is added more than once, the last record wins.
+pub struct IndexBuilder {
+    index: MatchIndex,
+    /// Records whose id was already added, applied as upserts at the end.
+    later: Vec<PersonRecord>,
+}
+
+impl IndexBuilder {
+    /// Adds one person.
+    pub fn add(&mut self, record: PersonRecord) {
+        if self.index.contains(record.id) {
+            self.later.push(record);
+            return;
+        }
+        self.index.place(&record);
+    }
+
+    /// The finished index.
+    pub fn finish(self) -> MatchIndex {
+        let mut index = self.index;
+        index.table = index.build_table();
+        for record in self.later {
+            index.upsert(record);
+        }
+        index.entries.shrink_to_fit();
+        index.arena.shrink_to_fit();
+        index
+    }
+}
+
 /// A record's tokens grouped by role, before they are placed in the arena.
 struct Tokens {
     given: Vec<u32>,
@@ -110,31 +142,22 @@ impl MatchIndex {
         }
     }
 
-    /// Builds an index from many records at once, much faster than upserting them one by one:
-    /// the postings are collected, sorted and laid out in one pass. If an id appears more than
-    /// once, the last record wins.
+    /// Builds an index from many records at once; see [`IndexBuilder`].
     pub fn build(records: impl IntoIterator<Item = PersonRecord>) -> Self {
-        let mut index = Self::new();
-        let mut pairs: Vec<(u64, u32)> = Vec::new();
-        let mut later: Vec<PersonRecord> = Vec::new();
-        let mut keys = Vec::new();
+        let mut builder = Self::builder();
         for record in records {
-            if index.contains(record.id) {
-                later.push(record);
-                continue;
-            }
-            let slot = index.place(&record);
-            keys.clear();
-            index.keys_of(slot, &mut keys);
-            pairs.extend(keys.iter().map(|k| (*k, slot)));
+            builder.add(record);
         }
-        index.table = PostingTable::build(pairs);
-        for record in later {
-            index.upsert(record);
+        builder.finish()
+    }
+
+    /// A builder that takes records one at a time, so a caller streaming a million rows from
+    /// the database never holds them all.
+    pub fn builder() -> IndexBuilder {
+        IndexBuilder {
+            index: Self::new(),
+            later: Vec::new(),
         }
-        index.entries.shrink_to_fit();
-        index.arena.shrink_to_fit();
-        index
     }
 
     /// The number of people in the index.
@@ -404,15 +427,13 @@ impl MatchIndex {
         }
         self.arena = arena;
         self.arena_garbage = 0;
-        let mut pairs = Vec::new();
-        let mut keys = Vec::new();
-        for slot in 0..self.entries.len() {
-            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
-            keys.clear();
-            self.keys_of(slot, &mut keys);
-            pairs.extend(keys.iter().map(|k| (*k, slot)));
-        }
-        self.table = PostingTable::build(pairs);
+        self.table = self.build_table();
+    }
+
+    /// A posting table laid out afresh from every entry.
+    fn build_table(&self) -> PostingTable {
+        let slots = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+        PostingTable::build(slots, |slot, out| self.keys_of(slot, out))
     }
 
     fn prepare(&self, query: &MatchQuery) -> PreparedQuery {

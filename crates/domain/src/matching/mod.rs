@@ -33,7 +33,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-pub use index::MatchIndex;
+pub use index::{IndexBuilder, MatchIndex};
 pub use nicknames::{are_nicknames, nickname_variants};
 pub use normalise::normalise_name;
 

@@ -72,30 +72,31 @@ pub(crate) struct PostingTable {
 impl PostingTable {
     /// An empty table.
     pub(crate) fn new() -> Self {
-        Self::build(Vec::new())
+        Self::build(0, |_, _| {})
     }
 
-    /// Builds the static part from (key, slot) pairs in any order.
-    pub(crate) fn build(mut pairs: Vec<(u64, u32)>) -> Self {
-        for pair in &mut pairs {
-            pair.0 = mix(pair.0);
-        }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut keys = Vec::new();
-        let mut offsets = Vec::new();
-        let mut postings = Vec::with_capacity(pairs.len());
-        for (key, slot) in &pairs {
-            if keys.last() != Some(key) {
-                keys.push(*key);
-                offsets.push(to_u32(postings.len()));
+    /// Builds the static part from the keys of slots `0..slots`, as `keys_of` gives them
+    /// (distinct per slot, and the same every time: it is asked four times). Asking again
+    /// instead of collecting every (key, slot) pair first keeps the build's peak memory near
+    /// the finished table's: at a million people that list alone would be over 100 MB.
+    pub(crate) fn build(slots: u32, mut keys_of: impl FnMut(u32, &mut Vec<u64>)) -> Self {
+        let mut buf = Vec::new();
+        let mut each_key = |f: &mut dyn FnMut(u32, u64)| {
+            for slot in 0..slots {
+                buf.clear();
+                keys_of(slot, &mut buf);
+                for key in &buf {
+                    f(slot, *key);
+                }
             }
-            postings.push(*slot);
-        }
-        offsets.push(to_u32(postings.len()));
-        drop(pairs);
+        };
+        let mut total = 0usize;
+        each_key(&mut |_, _| total += 1);
+        let mut keys = Vec::with_capacity(total);
+        each_key(&mut |_, key| keys.push(mix(key)));
+        keys.sort_unstable();
+        keys.dedup();
         keys.shrink_to_fit();
-        offsets.shrink_to_fit();
         // Two to four keys per directory entry: one more comparison per lookup (same cache
         // line, usually) for a directory of about one byte per key.
         let dir_bits = (usize::BITS - keys.len().leading_zeros())
@@ -111,24 +112,48 @@ impl PostingTable {
             dir.push(to_u32(at));
         }
         dir.push(to_u32(keys.len()));
-        Self {
+        let mut table = Self {
             dir_bits,
             dir,
+            offsets: vec![0; keys.len() + 1],
             keys,
-            offsets,
-            postings,
+            postings: vec![0; total],
             delta: HashMap::default(),
             delta_postings: 0,
             tombstones: 0,
+        };
+        // Count each key's postings into the slot after it, and sum: `offsets[i]` is then
+        // where key i's postings start. Filling advances `offsets[i]` to where they end,
+        // which is where key i + 1's start; shifting by one restores the starts.
+        each_key(&mut |_, key| {
+            if let Some(i) = table.position(mix(key)) {
+                table.offsets[i + 1] += 1;
+            }
+        });
+        for i in 1..table.offsets.len() {
+            table.offsets[i] += table.offsets[i - 1];
         }
+        each_key(&mut |slot, key| {
+            if let Some(i) = table.position(mix(key)) {
+                table.postings[table.offsets[i] as usize] = slot;
+                table.offsets[i] += 1;
+            }
+        });
+        table.offsets.rotate_right(1);
+        table.offsets[0] = 0;
+        table
     }
 
-    fn static_range(&self, key: u64) -> Option<std::ops::Range<usize>> {
-        let mixed = mix(key);
+    /// Where a mixed key is in `keys`.
+    fn position(&self, mixed: u64) -> Option<usize> {
         let b = (mixed >> (64 - self.dir_bits)) as usize;
         let lo = *self.dir.get(b)? as usize;
         let hi = *self.dir.get(b + 1)? as usize;
-        let i = lo + self.keys.get(lo..hi)?.iter().position(|k| *k == mixed)?;
+        Some(lo + self.keys.get(lo..hi)?.iter().position(|k| *k == mixed)?)
+    }
+
+    fn static_range(&self, key: u64) -> Option<std::ops::Range<usize>> {
+        let i = self.position(mix(key))?;
         Some(self.offsets[i] as usize..self.offsets[i + 1] as usize)
     }
 
@@ -261,6 +286,11 @@ fn to_u32(n: usize) -> u32 {
 mod tests {
     use super::*;
 
+    /// Slot i under key i mod 997.
+    fn every_997th(slot: u32, out: &mut Vec<u64>) {
+        out.push(u64::from(slot % 997));
+    }
+
     fn slots(t: &PostingTable, key: u64) -> Vec<u32> {
         let mut v = Vec::new();
         t.for_each(key, |s| v.push(s));
@@ -270,8 +300,7 @@ mod tests {
 
     #[test]
     fn built_postings_are_found_and_removals_hide_them() {
-        let pairs: Vec<(u64, u32)> = (0..10_000u32).map(|i| (u64::from(i % 997), i)).collect();
-        let mut t = PostingTable::build(pairs);
+        let mut t = PostingTable::build(10_000, every_997th);
         assert_eq!(slots(&t, 5).len(), 11);
         assert_eq!(slots(&t, 2_000), Vec::<u32>::new());
         t.remove(5, 5);
@@ -287,8 +316,7 @@ mod tests {
 
     #[test]
     fn gathering_finds_what_key_by_key_lookups_find() {
-        let pairs: Vec<(u64, u32)> = (0..10_000u32).map(|i| (u64::from(i % 997), i)).collect();
-        let mut t = PostingTable::build(pairs);
+        let mut t = PostingTable::build(10_000, every_997th);
         t.remove(5, 5);
         t.insert(5, 123_456);
         t.insert(2_000, 7);
