@@ -420,23 +420,39 @@ fn csrf_in(html: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
-/// Run the same async test body on SQLite and on PostgreSQL.
+/// What a test runs against, made fresh on one database: a [`TestApp`], or the command-line
+/// tests' target directory.
+pub trait OnDatabase: Sized {
+    fn on(db: Db) -> impl std::future::Future<Output = Self>;
+}
+
+impl OnDatabase for TestApp {
+    async fn on(db: Db) -> Self {
+        Self::new(db).await
+    }
+}
+
+/// Run the same async test body on SQLite and on PostgreSQL, against a [`TestApp`] or, with
+/// `|t: Type|`, any other [`OnDatabase`].
 #[macro_export]
 macro_rules! on_both_databases {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::on_both_databases!($name, |$app: $crate::TestApp| $body);
+    };
+    ($name:ident, |$app:ident: $ty:ty| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
-            async fn run($app: ecaf_tests::TestApp) $body
+            async fn run($app: $ty) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                run(ecaf_tests::TestApp::new(ecaf_tests::Db::Sqlite).await).await
+                run(<$ty as $crate::OnDatabase>::on($crate::Db::Sqlite).await).await
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                run(ecaf_tests::TestApp::new(ecaf_tests::Db::Postgres).await).await
+                run(<$ty as $crate::OnDatabase>::on($crate::Db::Postgres).await).await
             }
         }
     };

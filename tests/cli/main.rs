@@ -6,15 +6,10 @@ use ecaf_domain::clock::SystemClock;
 use ecaf_domain::person::PersonInput;
 use ecaf_store::import::ImportPerson;
 use ecaf_store::{Attribution, Store};
+use ecaf_tests::{on_both_databases, Db, OnDatabase};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
-
-#[derive(Debug, Clone, Copy)]
-enum Db {
-    Sqlite,
-    Postgres,
-}
 
 /// A fresh database and how to point the binary at it.
 struct Target {
@@ -22,8 +17,8 @@ struct Target {
     url: Option<String>,
 }
 
-impl Target {
-    async fn new(db: Db) -> Target {
+impl OnDatabase for Target {
+    async fn on(db: Db) -> Target {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = match db {
             Db::Sqlite => None,
@@ -31,7 +26,9 @@ impl Target {
         };
         Target { dir, url }
     }
+}
 
+impl Target {
     fn ecaf(&self, args: &[&str]) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ecaf"));
         command
@@ -85,30 +82,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Run the same async test body on SQLite and on PostgreSQL.
-macro_rules! on_both_databases {
-    ($name:ident, |$target:ident| $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($target: Target) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                run(Target::new(Db::Sqlite).await).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                run(Target::new(Db::Postgres).await).await
-            }
-        }
-    };
-}
-
 on_both_databases!(
     a_valid_file_is_imported_with_history_changes_and_one_audit_row,
-    |t| {
+    |t: Target| {
         let out = t.ecaf(&["import", "people", &fixture("people.csv")]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
@@ -157,37 +133,40 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(invalid_rows_are_all_reported_and_nothing_is_imported, |t| {
-    let out = t.ecaf(&["import", "people", &fixture("people_invalid.csv")]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    for expected in [
-        "row 3, column date_of_birth: Date of birth must be a real date",
-        "row 4, column nhs_number: NHS number is not valid: check digit does not match",
-        "row 5, column date_of_birth: Date of birth must be today or in the past",
-        "row 6, column given_name: Enter the person's first name",
-        "row 7, column external_id: External id T-1 is also on row 2",
-        "row 8, column postcode: Enter a full UK postcode",
-        "row 9, column gender: Gender must be one of",
-        "row 11, column (row): has 2 fields but the header has 12",
-        "8 of 10 rows are invalid; nothing was imported",
-    ] {
-        assert!(
-            stderr.contains(expected),
-            "missing {expected:?} in:\n{stderr}"
+on_both_databases!(
+    invalid_rows_are_all_reported_and_nothing_is_imported,
+    |t: Target| {
+        let out = t.ecaf(&["import", "people", &fixture("people_invalid.csv")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        for expected in [
+            "row 3, column date_of_birth: Date of birth must be a real date",
+            "row 4, column nhs_number: NHS number is not valid: check digit does not match",
+            "row 5, column date_of_birth: Date of birth must be today or in the past",
+            "row 6, column given_name: Enter the person's first name",
+            "row 7, column external_id: External id T-1 is also on row 2",
+            "row 8, column postcode: Enter a full UK postcode",
+            "row 9, column gender: Gender must be one of",
+            "row 11, column (row): has 2 fields but the header has 12",
+            "8 of 10 rows are invalid; nothing was imported",
+        ] {
+            assert!(
+                stderr.contains(expected),
+                "missing {expected:?} in:\n{stderr}"
+            );
+        }
+        assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 0);
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.import'")
+                .await,
+            0
         );
     }
-    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 0);
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.import'")
-            .await,
-        0
-    );
-});
+);
 
 on_both_databases!(
     skip_invalid_imports_the_rest_and_writes_the_rejected_rows_with_reasons,
-    |t| {
+    |t: Target| {
         let rejected = t.dir.path().join("rejected.csv");
         let rejected_arg = rejected.display().to_string();
         let out = t.ecaf(&[
@@ -226,59 +205,66 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(a_header_with_unknown_or_missing_columns_is_refused, |t| {
-    let file = t.file(
-        "bad_header.csv",
-        "external_id,given_name,surname,date_of_birth\nX1,Amelia,Smith,2019-03-07\n",
-    );
-    let out = t.ecaf(&["import", "people", &file.display().to_string()]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("unknown column(s) in the header row: surname"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("required column(s) missing: family_name"),
-        "{stderr}"
-    );
-    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 0);
-});
+on_both_databases!(
+    a_header_with_unknown_or_missing_columns_is_refused,
+    |t: Target| {
+        let file = t.file(
+            "bad_header.csv",
+            "external_id,given_name,surname,date_of_birth\nX1,Amelia,Smith,2019-03-07\n",
+        );
+        let out = t.ecaf(&["import", "people", &file.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("unknown column(s) in the header row: surname"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("required column(s) missing: family_name"),
+            "{stderr}"
+        );
+        assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 0);
+    }
+);
 
-on_both_databases!(an_external_id_already_on_the_register_is_refused, |t| {
-    let first = t.ecaf(&["import", "people", &fixture("people.csv")]);
-    assert!(first.status.success(), "{}", text(&first.stderr));
-    let file = t.file(
+on_both_databases!(
+    an_external_id_already_on_the_register_is_refused,
+    |t: Target| {
+        let first = t.ecaf(&["import", "people", &fixture("people.csv")]);
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        let file = t.file(
         "again.csv",
         "external_id,given_name,family_name,date_of_birth,nhs_number\nMIS-1001,Amelia,Smith,2019-03-07,\nNEW-1,Grace,Okafor,1988-11-02,401 023 4598\n",
     );
-    let out = t.ecaf(&["import", "people", &file.display().to_string()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr)
-        .contains("row 2, column external_id: External id MIS-1001 is already on the register"));
-    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 5);
-    // With --skip-invalid the new person goes in, and is flagged against the register.
-    let rejected = t.dir.path().join("rejected.csv").display().to_string();
-    let out = t.ecaf(&[
-        "import",
-        "people",
-        &file.display().to_string(),
-        "--skip-invalid",
-        &rejected,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("row 3 and register person"), "{stdout}");
-    assert!(
-        stdout.contains("(external id MIS-1002): same name and date of birth"),
-        "{stdout}"
-    );
-    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 6);
-});
+        let out = t.ecaf(&["import", "people", &file.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(text(&out.stderr).contains(
+            "row 2, column external_id: External id MIS-1001 is already on the register"
+        ));
+        assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 5);
+        // With --skip-invalid the new person goes in, and is flagged against the register.
+        let rejected = t.dir.path().join("rejected.csv").display().to_string();
+        let out = t.ecaf(&[
+            "import",
+            "people",
+            &file.display().to_string(),
+            "--skip-invalid",
+            &rejected,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("row 3 and register person"), "{stdout}");
+        assert!(
+            stdout.contains("(external id MIS-1002): same name and date of birth"),
+            "{stdout}"
+        );
+        assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 6);
+    }
+);
 
 on_both_databases!(
     search_finds_a_misspelt_child_with_a_wrong_date_of_birth_digit,
-    |t| {
+    |t: Target| {
         let out = t.ecaf(&["import", "people", &fixture("people.csv")]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         let out = t.ecaf(&[
@@ -327,72 +313,78 @@ on_both_databases!(
     }
 );
 
-on_both_databases!(search_refuses_malformed_values_with_status_2, |t| {
-    for (args, message) in [
-        (
-            vec!["search", "--given", "Amelia", "--dob", "2019-02-30"],
-            "date of birth must be a real date",
-        ),
-        (
-            vec!["search", "--nhs-number", "401 023 4564"],
-            "check digit does not match",
-        ),
-        (
-            vec!["search", "--upn", "A12"],
-            "unique pupil number in the correct format",
-        ),
-        (vec!["search"], "give at least one of"),
-    ] {
-        let out = t.ecaf(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            text(&out.stderr).contains(message),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
-    }
-});
-
-on_both_databases!(bulk_ids_do_not_collide_with_people_added_afterwards, |t| {
-    let store = t.store().await;
-    let grant = operator_grant::<UseRegister>();
-    let by = Attribution::default();
-    let today = chrono::Utc::now().date_naive();
-    let person = |given: &str, row: u64| ImportPerson {
-        source_row: row,
-        external_id: None,
-        details: PersonInput {
-            given_name: given.into(),
-            family_name: "Shaw".into(),
-            date_of_birth: "2015-06-01".into(),
-            ..PersonInput::default()
+on_both_databases!(
+    search_refuses_malformed_values_with_status_2,
+    |t: Target| {
+        for (args, message) in [
+            (
+                vec!["search", "--given", "Amelia", "--dob", "2019-02-30"],
+                "date of birth must be a real date",
+            ),
+            (
+                vec!["search", "--nhs-number", "401 023 4564"],
+                "check digit does not match",
+            ),
+            (
+                vec!["search", "--upn", "A12"],
+                "unique pupil number in the correct format",
+            ),
+            (vec!["search"], "give at least one of"),
+        ] {
+            let out = t.ecaf(&args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(
+                text(&out.stderr).contains(message),
+                "{args:?}: {}",
+                text(&out.stderr)
+            );
         }
-        .validate(today)
-        .expect("valid"),
-    };
-    let (ids, done) = store
-        .import_people_batch(&grant, &by, "test", &[person("Ava", 2), person("Ben", 3)])
-        .await
-        .expect("import");
-    assert_eq!(done.people, 2);
-    let later = store
-        .create_person(&grant, &by, &person("Cal", 0).details, None, "")
-        .await
-        .expect("a person added after an import");
-    assert!(!ids.contains(&later));
-    let hits = store
-        .search_people(
-            &grant,
-            &by,
-            &ecaf_domain::matching::MatchQuery {
-                given_name: Some("Ava".into()),
-                family_name: Some("Shaw".into()),
-                ..Default::default()
-            },
-            5,
-        )
-        .await
-        .expect("search");
-    assert_eq!(hits.first().map(|h| h.id), ids.first().copied());
-    store.close().await;
-});
+    }
+);
+
+on_both_databases!(
+    bulk_ids_do_not_collide_with_people_added_afterwards,
+    |t: Target| {
+        let store = t.store().await;
+        let grant = operator_grant::<UseRegister>();
+        let by = Attribution::default();
+        let today = chrono::Utc::now().date_naive();
+        let person = |given: &str, row: u64| ImportPerson {
+            source_row: row,
+            external_id: None,
+            details: PersonInput {
+                given_name: given.into(),
+                family_name: "Shaw".into(),
+                date_of_birth: "2015-06-01".into(),
+                ..PersonInput::default()
+            }
+            .validate(today)
+            .expect("valid"),
+        };
+        let (ids, done) = store
+            .import_people_batch(&grant, &by, "test", &[person("Ava", 2), person("Ben", 3)])
+            .await
+            .expect("import");
+        assert_eq!(done.people, 2);
+        let later = store
+            .create_person(&grant, &by, &person("Cal", 0).details, None, "")
+            .await
+            .expect("a person added after an import");
+        assert!(!ids.contains(&later));
+        let hits = store
+            .search_people(
+                &grant,
+                &by,
+                &ecaf_domain::matching::MatchQuery {
+                    given_name: Some("Ava".into()),
+                    family_name: Some("Shaw".into()),
+                    ..Default::default()
+                },
+                5,
+            )
+            .await
+            .expect("search");
+        assert_eq!(hits.first().map(|h| h.id), ids.first().copied());
+        store.close().await;
+    }
+);

@@ -115,27 +115,18 @@ impl Store {
         note: &str,
     ) -> Result<i64> {
         let now = self.now_ms();
-        let row = sqlx::query(
-            "INSERT INTO people (external_id, given_name, family_name, gender, date_of_birth, \
-             date_of_birth_is_expected, nhs_number, upn, telephone, ethnicity, first_language, \
-             communication_needs, interpreter_needed, disability, revision, created_at, created_by, \
-             updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $15, $16) \
-             RETURNING id",
+        let row = bind_details(
+            sqlx::query(
+                "INSERT INTO people (given_name, family_name, gender, date_of_birth, \
+                 date_of_birth_is_expected, nhs_number, upn, telephone, ethnicity, first_language, \
+                 communication_needs, interpreter_needed, disability, external_id, revision, created_at, \
+                 created_by, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16, $15, $16) \
+                 RETURNING id",
+            ),
+            details,
         )
         .bind(external_id)
-        .bind(&details.given_name)
-        .bind(&details.family_name)
-        .bind(details.gender.map(|g| g.as_str()))
-        .bind(details.date_of_birth.map(|d| d.to_string()))
-        .bind(flag(details.date_of_birth_is_expected))
-        .bind(details.nhs_number.as_ref().map(NhsNumber::digits))
-        .bind(details.upn.as_ref().map(|u| u.as_str().to_string()))
-        .bind(details.telephone.clone())
-        .bind(details.ethnicity.clone())
-        .bind(&details.first_language)
-        .bind(&details.communication_needs)
-        .bind(flag(details.interpreter_needed))
-        .bind(&details.disability)
         .bind(now)
         .bind(by.user_id)
         .fetch_one(&mut **tx)
@@ -320,26 +311,16 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.begin_register_write().await?;
         let now = self.now_ms();
-        let done = sqlx::query(
-            "UPDATE people SET given_name = $1, family_name = $2, gender = $3, date_of_birth = $4, \
-             date_of_birth_is_expected = $5, nhs_number = $6, upn = $7, telephone = $8, ethnicity = $9, \
-             first_language = $10, communication_needs = $11, interpreter_needed = $12, disability = $13, \
-             revision = revision + 1, updated_at = $14, updated_by = $15 \
-             WHERE id = $16 AND revision = $17 AND merged_into_id IS NULL",
+        let done = bind_details(
+            sqlx::query(
+                "UPDATE people SET given_name = $1, family_name = $2, gender = $3, date_of_birth = $4, \
+                 date_of_birth_is_expected = $5, nhs_number = $6, upn = $7, telephone = $8, ethnicity = $9, \
+                 first_language = $10, communication_needs = $11, interpreter_needed = $12, disability = $13, \
+                 revision = revision + 1, updated_at = $14, updated_by = $15 \
+                 WHERE id = $16 AND revision = $17 AND merged_into_id IS NULL",
+            ),
+            details,
         )
-        .bind(&details.given_name)
-        .bind(&details.family_name)
-        .bind(details.gender.map(|g| g.as_str()))
-        .bind(details.date_of_birth.map(|d| d.to_string()))
-        .bind(flag(details.date_of_birth_is_expected))
-        .bind(details.nhs_number.as_ref().map(NhsNumber::digits))
-        .bind(details.upn.as_ref().map(|u| u.as_str().to_string()))
-        .bind(details.telephone.clone())
-        .bind(details.ethnicity.clone())
-        .bind(&details.first_language)
-        .bind(&details.communication_needs)
-        .bind(flag(details.interpreter_needed))
-        .bind(&details.disability)
         .bind(now)
         .bind(by.user_id)
         .bind(id)
@@ -419,15 +400,11 @@ impl Store {
             ));
         }
         let mut tx = self.begin_register_write().await?;
-        for id in [person_id, related_id] {
-            let live =
-                sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if live.is_none() {
-                return Err(StoreError::NotFound);
-            }
+        if first_not_live(&mut tx, [person_id, related_id])
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::NotFound);
         }
         let now = self.now_ms();
         let row = sqlx::query(
@@ -476,17 +453,10 @@ impl Store {
             ));
         }
         let mut tx = self.begin_register_write().await?;
-        for id in [kept_id, merged_id] {
-            let live =
-                sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if live.is_none() {
-                return Err(StoreError::Refused(format!(
-                    "Record {id} does not exist or has already been merged"
-                )));
-            }
+        if let Some(id) = first_not_live(&mut tx, [kept_id, merged_id]).await? {
+            return Err(StoreError::Refused(format!(
+                "Record {id} does not exist or has already been merged"
+            )));
         }
         let now = self.now_ms();
         sqlx::query("UPDATE people SET merged_into_id = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = $4")
@@ -751,4 +721,41 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         Ok(row.try_get("kept_id")?)
     }
+}
+
+/// The first of `ids` that is missing or merged away, read inside the writer's transaction.
+async fn first_not_live(tx: &mut Tx, ids: [i64; 2]) -> Result<Option<i64>> {
+    for id in ids {
+        let live = sqlx::query("SELECT id FROM people WHERE id = $1 AND merged_into_id IS NULL")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if live.is_none() {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds a person's own details as `$1`–`$13`, in the column order both the insert and the
+/// update use: given_name, family_name, gender, date_of_birth, date_of_birth_is_expected,
+/// nhs_number, upn, telephone, ethnicity, first_language, communication_needs,
+/// interpreter_needed, disability.
+fn bind_details<'q>(query: AnyQuery<'q>, details: &'q PersonDetails) -> AnyQuery<'q> {
+    query
+        .bind(&details.given_name)
+        .bind(&details.family_name)
+        .bind(details.gender.map(|g| g.as_str()))
+        .bind(details.date_of_birth.map(|d| d.to_string()))
+        .bind(flag(details.date_of_birth_is_expected))
+        .bind(details.nhs_number.as_ref().map(NhsNumber::digits))
+        .bind(details.upn.as_ref().map(|u| u.as_str().to_string()))
+        .bind(details.telephone.clone())
+        .bind(details.ethnicity.clone())
+        .bind(&details.first_language)
+        .bind(&details.communication_needs)
+        .bind(flag(details.interpreter_needed))
+        .bind(&details.disability)
 }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use ecaf_domain::access::UseRegister;
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{NhsNumber, PersonInput, Postcode, Upn};
+use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
 use ecaf_store::people::Person;
 use ecaf_store::register::SearchHit;
 use serde::{Deserialize, Serialize};
@@ -94,14 +94,12 @@ impl From<SearchHit> for Candidate {
 
 fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
     let mut errors = vec![];
-    let text = |s: &Option<String>| {
-        s.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let date_of_birth =
-        text(&p.date_of_birth).and_then(|d| match NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
+    let date_of_birth = p
+        .date_of_birth
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .and_then(|d| match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
                 errors.push(FieldError::new(
@@ -111,55 +109,24 @@ fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
                 None
             }
         });
-    let nhs_number = text(&p.nhs_number).and_then(|n| {
-        NhsNumber::parse(&n)
-            .map(|n| n.digits())
-            .map_err(|e| errors.push(FieldError::new("nhs_number", e.to_string())))
-            .ok()
-    });
-    let upn = text(&p.upn).and_then(|u| {
-        Upn::parse(&u)
-            .map(|u| u.as_str().to_string())
-            .map_err(|e| errors.push(FieldError::new("upn", e.to_string())))
-            .ok()
-    });
-    let postcode = text(&p.postcode).and_then(|c| {
-        Postcode::parse(&c)
-            .map(|c| c.as_str().to_string())
-            .map_err(|e| errors.push(FieldError::new("postcode", e.to_string())))
-            .ok()
-    });
     if p.limit.is_some_and(|l| l == 0 || l > MAX_LIMIT) {
         errors.push(FieldError::new(
             "limit",
             format!("limit must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let query = MatchQuery {
-        given_name: text(&p.given_name),
-        family_name: text(&p.family_name),
-        date_of_birth,
-        postcode,
-        nhs_number,
-        upn,
-    };
-    if errors.is_empty()
-        && query.given_name.is_none()
-        && query.family_name.is_none()
-        && query.nhs_number.is_none()
-        && query.upn.is_none()
-        && query.postcode.is_none()
-    {
-        errors.push(FieldError::new(
-            "given_name",
-            "Give a name, an NHS number, a unique pupil number or a postcode",
-        ));
+    fn field(f: &Option<String>) -> &str {
+        f.as_deref().unwrap_or_default()
     }
-    if errors.is_empty() {
-        Ok(query)
-    } else {
-        Err(problems(errors))
+    SearchTerms {
+        given_name: field(&p.given_name),
+        family_name: field(&p.family_name),
+        postcode: field(&p.postcode),
+        nhs_number: field(&p.nhs_number),
+        upn: field(&p.upn),
     }
+    .check(date_of_birth, errors)
+    .map_err(problems)
 }
 
 /// Ranked candidates for a person, with explanations ("Check if a CAF exists").

@@ -13,7 +13,7 @@ use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{
     ethnicity_label, AddressInput, Gender, NhsNumber, OtherNameInput, OtherNameKind, PersonDetails,
-    PersonInput, Postcode, Relationship, Upn, ETHNICITIES,
+    PersonInput, Relationship, SearchTerms, ETHNICITIES,
 };
 use ecaf_store::people::Person;
 use ecaf_store::register::SearchHit;
@@ -239,7 +239,6 @@ impl PersonForm {
 /// Turn what the practitioner knows into a match query, checking the identifiers and date.
 fn match_query(form: &PersonForm, today: chrono::NaiveDate) -> Result<MatchQuery, Vec<FieldError>> {
     let mut errors = vec![];
-    let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
     // Reuse the person rules for the date (a search may name an expected date too).
     let probe = PersonInput {
         given_name: "x".into(),
@@ -269,52 +268,14 @@ fn match_query(form: &PersonForm, today: chrono::NaiveDate) -> Result<MatchQuery
             }
         }
     };
-    let nhs_number = text(&form.nhs_number).and_then(|n| match NhsNumber::parse(&n) {
-        Ok(n) => Some(n.digits()),
-        Err(e) => {
-            errors.push(FieldError::new("nhs_number", e.to_string()));
-            None
-        }
-    });
-    let upn = text(&form.upn).and_then(|u| match Upn::parse(&u) {
-        Ok(u) => Some(u.as_str().to_string()),
-        Err(e) => {
-            errors.push(FieldError::new("upn", e.to_string()));
-            None
-        }
-    });
-    let postcode = text(&form.postcode).and_then(|p| match Postcode::parse(&p) {
-        Ok(p) => Some(p.as_str().to_string()),
-        Err(e) => {
-            errors.push(FieldError::new("postcode", e.to_string()));
-            None
-        }
-    });
-    let query = MatchQuery {
-        given_name: text(&form.given_name),
-        family_name: text(&form.family_name),
-        date_of_birth,
-        postcode,
-        nhs_number,
-        upn,
-    };
-    let has_name = query.given_name.is_some() || query.family_name.is_some();
-    if errors.is_empty()
-        && !has_name
-        && query.nhs_number.is_none()
-        && query.upn.is_none()
-        && query.postcode.is_none()
-    {
-        errors.push(FieldError::new(
-            "given_name",
-            "Enter a name, an NHS number, a unique pupil number or a postcode",
-        ));
+    SearchTerms {
+        given_name: &form.given_name,
+        family_name: &form.family_name,
+        postcode: &form.postcode,
+        nhs_number: &form.nhs_number,
+        upn: &form.upn,
     }
-    if errors.is_empty() {
-        Ok(query)
-    } else {
-        Err(errors)
-    }
+    .check(date_of_birth, errors)
 }
 
 fn today(state: &AppState) -> chrono::NaiveDate {

@@ -1,0 +1,129 @@
+//! What a practitioner typed to look for a person, checked into a [`MatchQuery`]. The pages
+//! and the API both search through here, so they accept and refuse the same things.
+use super::{NhsNumber, PersonError, Postcode, Upn};
+use crate::matching::MatchQuery;
+use crate::organisation::FieldError;
+use chrono::NaiveDate;
+
+/// The text fields of a search as typed. The date of birth is read by the caller: a form gives
+/// a day, month and year, the API one ISO date.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SearchTerms<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub postcode: &'a str,
+    pub nhs_number: &'a str,
+    pub upn: &'a str,
+}
+
+impl SearchTerms<'_> {
+    /// The query, or every problem with it. `errors` holds any the caller found in the date.
+    pub fn check(
+        self,
+        date_of_birth: Option<NaiveDate>,
+        mut errors: Vec<FieldError>,
+    ) -> Result<MatchQuery, Vec<FieldError>> {
+        let mut identifier =
+            |field: &'static str, raw: &str, parse: fn(&str) -> Result<String, PersonError>| {
+                text(raw).and_then(|value| {
+                    parse(&value)
+                        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+                        .ok()
+                })
+            };
+        let nhs_number = identifier("nhs_number", self.nhs_number, |n| {
+            NhsNumber::parse(n).map(|n| n.digits())
+        });
+        let upn = identifier("upn", self.upn, |u| {
+            Upn::parse(u).map(|u| u.as_str().to_string())
+        });
+        let postcode = identifier("postcode", self.postcode, |p| {
+            Postcode::parse(p).map(|p| p.as_str().to_string())
+        });
+        let query = MatchQuery {
+            given_name: text(self.given_name),
+            family_name: text(self.family_name),
+            date_of_birth,
+            postcode,
+            nhs_number,
+            upn,
+        };
+        let nothing_to_search = query.given_name.is_none()
+            && query.family_name.is_none()
+            && query.nhs_number.is_none()
+            && query.upn.is_none()
+            && query.postcode.is_none();
+        if errors.is_empty() && nothing_to_search {
+            errors.push(FieldError::new(
+                "given_name",
+                "Enter a name, an NHS number, a unique pupil number or a postcode",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn text(s: &str) -> Option<String> {
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_normalised_and_names_trimmed() {
+        let q = SearchTerms {
+            given_name: "  Amelia ",
+            nhs_number: "943 476 5919",
+            postcode: "sw1a1aa",
+            upn: "b801200005001",
+            ..Default::default()
+        }
+        .check(None, vec![]);
+        let q = q.map_err(|e| format!("{e:?}"));
+        assert_eq!(
+            q.map(|q| (q.given_name, q.family_name, q.nhs_number, q.postcode)),
+            Ok((
+                Some("Amelia".to_string()),
+                None,
+                Some("9434765919".to_string()),
+                Some("SW1A 1AA".to_string())
+            ))
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_with_the_callers_date_error() {
+        let date = FieldError::new("date_of_birth", "Date of birth must be a real date");
+        let errors = SearchTerms {
+            given_name: "Amelia",
+            nhs_number: "943 476 5918",
+            postcode: "nowhere",
+            ..Default::default()
+        }
+        .check(None, vec![date.clone()])
+        .err()
+        .unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["date_of_birth", "nhs_number", "postcode"]);
+    }
+
+    #[test]
+    fn an_empty_search_asks_for_something_to_search_on() {
+        let errors = SearchTerms {
+            given_name: "   ",
+            ..Default::default()
+        }
+        .check(None, vec![])
+        .err()
+        .unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "given_name");
+        assert!(errors[0].message.starts_with("Enter a name"));
+    }
+}
