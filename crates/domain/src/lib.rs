@@ -6,3 +6,4 @@ pub mod credentials;
 pub mod matching;
 pub mod organisation;
 pub mod person;
+mod vocabulary;

@@ -1,54 +1,37 @@
 //! Agencies, teams and the people who use the service, with the rules for their details.
 use crate::access::Role;
+use crate::vocabulary::vocabulary;
 use serde::{Deserialize, Serialize};
 
-macro_rules! coded_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            /// The stable code stored in the database and used in the API.
-            pub fn code(self) -> &'static str { match self { $($name::$variant => $code,)+ } }
-            /// The words a practitioner reads.
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label,)+ } }
-            pub fn parse(code: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.code() == code) }
-        }
-    };
-}
-
-coded_enum! {
+vocabulary!(
     /// Who runs an agency.
-    Sector {
-        Statutory => "statutory", "Statutory";
-        Voluntary => "voluntary", "Voluntary or community";
-        Private => "private", "Private";
+    Sector, {
+        Statutory => "statutory", "Statutory",
+        Voluntary => "voluntary", "Voluntary or community",
+        Private => "private", "Private",
     }
-}
+);
 
-coded_enum! {
+vocabulary!(
     /// What kind of service an agency is.
-    AgencyType {
-        School => "school", "School";
-        PreSchool => "pre_school", "Pre-school or nursery";
-        ChildrensCentre => "childrens_centre", "Children's centre";
-        HealthVisiting => "health_visiting", "Health visiting";
-        SchoolNursing => "school_nursing", "School nursing";
-        GeneralPractice => "gp", "GP practice";
-        Camhs => "camhs", "Child and adolescent mental health (CAMHS)";
-        YouthService => "youth_service", "Youth service";
-        YouthOffending => "youth_offending", "Youth offending service";
-        Housing => "housing", "Housing";
-        AdultMentalHealth => "adult_mental_health", "Adult mental health";
-        SubstanceMisuse => "substance_misuse", "Substance misuse service";
-        VoluntaryOrganisation => "voluntary_organisation", "Voluntary organisation";
-        EarlyHelpTeam => "early_help_team", "Early help team";
-        ChildrensSocialCare => "childrens_social_care", "Children's social care";
+    AgencyType, {
+        School => "school", "School",
+        PreSchool => "pre_school", "Pre-school or nursery",
+        ChildrensCentre => "childrens_centre", "Children's centre",
+        HealthVisiting => "health_visiting", "Health visiting",
+        SchoolNursing => "school_nursing", "School nursing",
+        GeneralPractice => "gp", "GP practice",
+        Camhs => "camhs", "Child and adolescent mental health (CAMHS)",
+        YouthService => "youth_service", "Youth service",
+        YouthOffending => "youth_offending", "Youth offending service",
+        Housing => "housing", "Housing",
+        AdultMentalHealth => "adult_mental_health", "Adult mental health",
+        SubstanceMisuse => "substance_misuse", "Substance misuse service",
+        VoluntaryOrganisation => "voluntary_organisation", "Voluntary organisation",
+        EarlyHelpTeam => "early_help_team", "Early help team",
+        ChildrensSocialCare => "childrens_social_care", "Children's social care",
     }
-}
+);
 
 /// A field-level problem with submitted details, in GOV.UK error message style.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -272,11 +255,11 @@ impl AgencyDetailsInput {
                 "Agency name must be 200 characters or fewer",
             ));
         }
-        let sector = Sector::parse(self.sector.trim());
+        let sector = Sector::from_code(self.sector.trim());
         if sector.is_none() {
             errors.push(FieldError::new("sector", "Select the agency's sector"));
         }
-        let agency_type = AgencyType::parse(self.agency_type.trim());
+        let agency_type = AgencyType::from_code(self.agency_type.trim());
         if agency_type.is_none() {
             errors.push(FieldError::new("agency_type", "Select the type of agency"));
         }
@@ -389,10 +372,10 @@ mod tests {
     #[test]
     fn agency_codes_round_trip() {
         for t in AgencyType::ALL {
-            assert_eq!(AgencyType::parse(t.code()), Some(*t));
+            assert_eq!(AgencyType::from_code(t.code()), Some(*t));
         }
         for s in Sector::ALL {
-            assert_eq!(Sector::parse(s.code()), Some(*s));
+            assert_eq!(Sector::from_code(s.code()), Some(*s));
         }
     }
 }

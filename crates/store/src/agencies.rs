@@ -37,9 +37,9 @@ fn agency_from_row(row: &crate::Row) -> Result<Agency> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         // Codes are only ever written from the enums, so an unknown one is a corrupted row.
-        sector: Sector::parse(&sector)
+        sector: Sector::from_code(&sector)
             .ok_or_else(|| StoreError::Refused(format!("unknown sector {sector}")))?,
-        agency_type: AgencyType::parse(&agency_type)
+        agency_type: AgencyType::from_code(&agency_type)
             .ok_or_else(|| StoreError::Refused(format!("unknown agency type {agency_type}")))?,
         address: row.try_get("address")?,
         telephone: row.try_get("telephone")?,

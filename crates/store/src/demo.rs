@@ -647,7 +647,7 @@ impl Store {
             )
             .bind(a)
             .bind(b)
-            .bind(relationship.as_str())
+            .bind(relationship.code())
             .bind(crate::flag(*pr))
             .bind(crate::flag(*lives_with))
             .bind(now)

@@ -162,7 +162,7 @@ impl Store {
                     Value::Text(p.external_id.as_deref()),
                     Value::Text(Some(&d.given_name)),
                     Value::Text(Some(&d.family_name)),
-                    Value::Text(d.gender.map(|g| g.as_str())),
+                    Value::Text(d.gender.map(|g| g.code())),
                     Value::Owned(d.date_of_birth.map(|b| b.to_string())),
                     Value::Int(flag(d.date_of_birth_is_expected)),
                     Value::Text(nhs.as_deref()),
@@ -201,7 +201,7 @@ impl Store {
             for n in &p.details.other_names {
                 name_rows.push(vec![
                     Value::Int(*id),
-                    Value::Text(Some(n.kind.as_str())),
+                    Value::Text(Some(n.kind.code())),
                     Value::Text(Some(&n.given_name)),
                     Value::Text(Some(&n.family_name)),
                 ]);

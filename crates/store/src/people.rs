@@ -413,7 +413,7 @@ impl Store {
         )
         .bind(person_id)
         .bind(related_id)
-        .bind(relationship.as_str())
+        .bind(relationship.code())
         .bind(flag(parental_responsibility))
         .bind(flag(lives_with))
         .bind(now)
@@ -429,7 +429,7 @@ impl Store {
                 .record("person", person_id)
                 .detail(format!(
                     "person {related_id} is the {} of person {person_id}",
-                    relationship.as_str()
+                    relationship.code()
                 )),
         )
         .await?;
@@ -643,7 +643,7 @@ async fn write_names_and_addresses(tx: &mut Tx, id: i64, details: &PersonDetails
     for name in &details.other_names {
         sqlx::query("INSERT INTO person_other_names (person_id, kind, given_name, family_name) VALUES ($1, $2, $3, $4)")
             .bind(id)
-            .bind(name.kind.as_str())
+            .bind(name.kind.code())
             .bind(&name.given_name)
             .bind(&name.family_name)
             .execute(&mut **tx)
@@ -747,7 +747,7 @@ fn bind_details<'q>(query: AnyQuery<'q>, details: &'q PersonDetails) -> AnyQuery
     query
         .bind(&details.given_name)
         .bind(&details.family_name)
-        .bind(details.gender.map(|g| g.as_str()))
+        .bind(details.gender.map(|g| g.code()))
         .bind(details.date_of_birth.map(|d| d.to_string()))
         .bind(flag(details.date_of_birth_is_expected))
         .bind(details.nhs_number.as_ref().map(NhsNumber::digits))

@@ -2,61 +2,11 @@
 //! and the API.
 
 use super::PersonError;
-use std::fmt;
-
-macro_rules! vocabulary {
-    (
-        $(#[$meta:meta])* $name:ident, $error:expr,
-        { $( $(#[$vmeta:meta])* $variant:ident => $code:literal, $label:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant ),+
-        }
-
-        impl $name {
-            /// Every value, in the order forms list them.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable snake_case code used in the database and the API.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// The words shown to practitioners and families.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            /// Parses the snake_case code (as produced by [`Self::as_str`]).
-            pub fn parse(code: &str) -> Result<Self, PersonError> {
-                match code.trim() {
-                    $($code => Ok($name::$variant),)+
-                    _ => Err($error),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.label())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = PersonError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-    };
-}
+use crate::vocabulary::vocabulary;
 
 vocabulary!(
     /// A child's gender as recorded on the CAF form.
-    Gender, PersonError::UnknownGender, {
+    Gender, PersonError = PersonError::UnknownGender, {
         /// Female.
         Female => "female", "Female",
         /// Male.
@@ -72,7 +22,7 @@ vocabulary!(
 
 vocabulary!(
     /// What kind of "other known name" a child has; all are searched by the matcher.
-    OtherNameKind, PersonError::UnknownOtherNameKind, {
+    OtherNameKind, PersonError = PersonError::UnknownOtherNameKind, {
         /// A name the child is also known by.
         Alias => "alias", "Alias",
         /// A name the child used before (for example before adoption or a parent's marriage).
@@ -88,7 +38,7 @@ vocabulary!(
 
 vocabulary!(
     /// How an adult or another child is related to the child.
-    Relationship, PersonError::UnknownRelationship, {
+    Relationship, PersonError = PersonError::UnknownRelationship, {
         /// Mother.
         Mother => "mother", "Mother",
         /// Father.
@@ -113,22 +63,22 @@ mod tests {
     #[test]
     fn every_code_round_trips() {
         for g in Gender::ALL {
-            assert_eq!(Gender::parse(g.as_str()), Ok(*g));
+            assert_eq!(Gender::parse(g.code()), Ok(*g));
         }
         for k in OtherNameKind::ALL {
-            assert_eq!(OtherNameKind::parse(k.as_str()), Ok(*k));
+            assert_eq!(OtherNameKind::parse(k.code()), Ok(*k));
         }
         for r in Relationship::ALL {
-            assert_eq!(Relationship::parse(r.as_str()), Ok(*r));
+            assert_eq!(Relationship::parse(r.code()), Ok(*r));
         }
     }
 
     #[test]
     fn codes_are_stable_snake_case() {
-        assert_eq!(Gender::NotStated.as_str(), "not_stated");
-        assert_eq!(OtherNameKind::PreviousName.as_str(), "previous_name");
-        assert_eq!(OtherNameKind::KnownAs.as_str(), "known_as");
-        assert_eq!(Relationship::StepParent.as_str(), "step_parent");
+        assert_eq!(Gender::NotStated.code(), "not_stated");
+        assert_eq!(OtherNameKind::PreviousName.code(), "previous_name");
+        assert_eq!(OtherNameKind::KnownAs.code(), "known_as");
+        assert_eq!(Relationship::StepParent.code(), "step_parent");
     }
 
     #[test]

@@ -152,7 +152,7 @@ impl PersonForm {
         Self {
             given_name: d.given_name.clone(),
             family_name: d.family_name.clone(),
-            gender: d.gender.map(|g| g.as_str().to_string()).unwrap_or_default(),
+            gender: d.gender.map(|g| g.code().to_string()).unwrap_or_default(),
             dob_day: d
                 .date_of_birth
                 .map(|x| x.format("%-d").to_string())
@@ -199,7 +199,7 @@ impl PersonForm {
             other_kind: d
                 .other_names
                 .iter()
-                .map(|n| n.kind.as_str().to_string())
+                .map(|n| n.kind.code().to_string())
                 .collect(),
             other_given_name: d.other_names.iter().map(|n| n.given_name.clone()).collect(),
             other_family_name: d
@@ -228,7 +228,7 @@ impl PersonForm {
             })
             .collect();
         rows.push(NameRow {
-            kind: OtherNameKind::Alias.as_str().into(),
+            kind: OtherNameKind::Alias.code().into(),
             given_name: String::new(),
             family_name: String::new(),
         });
@@ -350,7 +350,7 @@ fn choices() -> (Vec<Choice>, Vec<Choice>, Vec<Choice>) {
     (
         Gender::ALL
             .iter()
-            .map(|g| Choice::new(g.as_str(), g.label()))
+            .map(|g| Choice::new(g.code(), g.label()))
             .collect(),
         ETHNICITIES
             .iter()
@@ -358,7 +358,7 @@ fn choices() -> (Vec<Choice>, Vec<Choice>, Vec<Choice>) {
             .collect(),
         OtherNameKind::ALL
             .iter()
-            .map(|k| Choice::new(k.as_str(), k.label()))
+            .map(|k| Choice::new(k.code(), k.label()))
             .collect(),
     )
 }
@@ -576,7 +576,7 @@ async fn show_page(
         other_names => d.other_names.iter().map(|n| format!("{} {} ({})", n.given_name, n.family_name, n.kind.label().to_lowercase())).collect::<Vec<_>>(),
         main_address => d.main_address.as_ref().map(address_text),
         other_addresses => d.other_addresses.iter().map(address_text).collect::<Vec<_>>(),
-        relationship_kinds => Relationship::ALL.iter().map(|r| Choice::new(r.as_str(), r.label().to_lowercase())).collect::<Vec<_>>(),
+        relationship_kinds => Relationship::ALL.iter().map(|r| Choice::new(r.code(), r.label().to_lowercase())).collect::<Vec<_>>(),
         can_merge => authorise::<MergePeople>(&register.signed_in.user.actor()).is_ok(),
         flash => flash,
         errors => errors,
