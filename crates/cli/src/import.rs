@@ -816,6 +816,7 @@ pub async fn import_people(
     }
     write_batch(store, &grant, &by, &source, &mut batch, &mut done).await?;
     bar.finish_and_clear();
+    store.settle_after_import().await?;
     done.duplicates = std::mem::take(&mut checked.duplicates.found);
     Ok(done)
 }

@@ -334,6 +334,25 @@ impl Store {
         }
     }
 
+    /// After a bulk import: refreshes the planner's statistics (PostgreSQL `ANALYZE`; SQLite
+    /// `PRAGMA optimize`) and, on SQLite, writes the load out of the write-ahead log. Without it the first
+    /// searches after loading 100,000 people on PostgreSQL were planned as if the tables were
+    /// empty (4 ms instead of 2), until autovacuum came round.
+    pub async fn settle_after_import(&self) -> Result<()> {
+        let statements: &[&str] = match self.backend() {
+            // CHECKPOINT would need a superuser; the service's role owns the tables, so it
+            // may ANALYZE them.
+            Backend::Postgres => {
+                &["ANALYZE people, person_addresses, person_other_names, person_changes"]
+            }
+            Backend::Sqlite => &["PRAGMA optimize", "PRAGMA wal_checkpoint(TRUNCATE)"],
+        };
+        for sql in statements {
+            sqlx::query(sql).execute(self.pool()).await?;
+        }
+        Ok(())
+    }
+
     /// Which of `external_ids` are already on the register (merged records included: an
     /// external id stays taken).
     pub async fn external_ids_in_register(
