@@ -115,3 +115,37 @@ on_both_databases!(request_ids_are_always_made_by_the_server, |app| {
     assert_ne!(id, "forged-by-client");
     assert_eq!(id.len(), 36, "a UUID: {id}");
 });
+
+#[tokio::test]
+async fn a_request_that_runs_too_long_is_abandoned_with_a_503_page_and_writes_nothing() {
+    // No time at all: every request that waits on the database is abandoned at that wait.
+    let config = ecaf_web::WebConfig {
+        request_timeout: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let app = ecaf_tests::TestApp::with_config(ecaf_tests::Db::Sqlite, config).await;
+    let audit_before = app.count("SELECT COUNT(*) FROM audit_events").await;
+    let mut client = app.client();
+    let reply = client.sign_in(PRACTITIONER, ecaf_tests::PASSWORD).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.text
+    );
+    assert!(reply
+        .text
+        .contains("Sorry, there is a problem with the service"));
+    assert!(reply.text.contains("govuk-template"));
+    assert!(reply.text.contains(reply.header("x-request-id")));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        audit_before,
+        "no sign-in was recorded"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sessions").await,
+        0,
+        "no session was made"
+    );
+}

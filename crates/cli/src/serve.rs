@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in kilobytes.
     #[arg(long, env = "ECAF_BODY_LIMIT_KB", default_value_t = 1024)]
     body_limit_kb: usize,
+    /// Longest a request may take, in seconds; a slower one is abandoned (its transaction
+    /// rolled back) and answered "Sorry, there is a problem with the service".
+    #[arg(long, env = "ECAF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_seconds: u64,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -52,6 +56,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         secure_cookies: args.secure_cookies,
         sessions,
         body_limit: args.body_limit_kb * 1024,
+        request_timeout: Duration::from_secs(args.request_timeout_seconds),
         demo: store.holds_demo_data().await?,
         ..WebConfig::default()
     };

@@ -242,7 +242,10 @@ impl Store {
                 date_of_birth: dob.and_then(|d| d.parse().ok()),
                 date_of_birth_is_expected: row.try_get::<i64, _>("date_of_birth_is_expected")? != 0,
                 gender: row.try_get("gender")?,
-                town: row.try_get("town")?,
+                // Address lines are stored as typed, so an address without a town has "".
+                town: row
+                    .try_get::<Option<String>, _>("town")?
+                    .filter(|t| !t.is_empty()),
                 postcode: row.try_get("postcode")?,
                 score: c.score,
                 same_identifier: c.same_identifier,

@@ -10,6 +10,7 @@ mod visitor;
 
 pub use error::{ApiError, PageError};
 
+use axum::http::StatusCode;
 use axum::Router;
 use ecaf_store::sessions::SessionPolicy;
 use ecaf_store::throttle::ThrottlePolicy;
@@ -25,6 +26,8 @@ pub struct WebConfig {
     pub throttle: ThrottlePolicy,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Longest a request may take before it is abandoned with 503.
+    pub request_timeout: std::time::Duration,
     /// How long new API tokens last unless the user picks otherwise, in days.
     pub token_lifetime_days: i64,
     /// The database holds demo data: every page shows a "demo" banner.
@@ -38,6 +41,7 @@ impl Default for WebConfig {
             sessions: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
             body_limit: 1024 * 1024,
+            request_timeout: std::time::Duration::from_secs(30),
             token_lifetime_days: 90,
             demo: false,
         }
@@ -65,6 +69,7 @@ impl AppState {
 /// The whole application: pages, API, assets, and the layers around them.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
+    let request_timeout = state.config.request_timeout;
     let app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
@@ -77,6 +82,12 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        // Inside `finish_response`, so an abandoned request still gets an error page or a
+        // problem document. Dropping the handler rolls back any transaction it had open.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::finish_response,
