@@ -388,3 +388,82 @@ on_both_databases!(
         store.close().await;
     }
 );
+
+on_both_databases!(
+    near_misses_are_flagged_within_the_file_and_against_the_register,
+    |t: Target| {
+        let first = t.file(
+            "first.csv",
+            "external_id,given_name,family_name,date_of_birth,postcode\n\
+             A1,William,Smith,2015-03-07,BB1 1AB\n\
+             A2,Thomas,Smith,2015-03-07,BB1 1AB\n",
+        );
+        let out = t.ecaf(&["import", "people", &first.display().to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        // William and Thomas are twins, not one child twice.
+        assert!(
+            text(&out.stdout).contains("Likely duplicates: 0 "),
+            "{}",
+            text(&out.stdout)
+        );
+
+        let second = t.file(
+            "second.csv",
+            "external_id,given_name,family_name,date_of_birth,postcode\n\
+             B1,Bill,Smyth,2015-07-03,BB1 1AB\n\
+             B2,Jon,Brown,2018-01-02,\n\
+             B3,John,Browne,2018-01-02,\n\
+             B4,Zara,Ahmed,2016-05-05,\n",
+        );
+        let report = t.dir.path().join("duplicates.csv");
+        let out = t.ecaf(&[
+            "import",
+            "people",
+            &second.display().to_string(),
+            "--duplicates-report",
+            &report.display().to_string(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains(
+                "Likely duplicates: 2 (1 within the file, 1 with people already on the register;"
+            ) && stdout.contains("2 near misses"),
+            "{stdout}"
+        );
+        let written = std::fs::read_to_string(&report).expect("report");
+        assert!(
+            written.contains("2,,1,A1,likely the same person: ")
+                && written.contains("day and month of birth swapped"),
+            "Bill Smyth is William Smith: {written}"
+        );
+        assert!(
+            written.contains("4,3,,,likely the same person: ")
+                && written.contains("John is a short form or variant of Jon"),
+            "John Browne is Jon Brown: {written}"
+        );
+        assert!(!written.contains("Ahmed") && !written.lines().any(|l| l.starts_with("5,")));
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.duplicate_check'")
+                .await,
+            2
+        );
+
+        let third = t.file(
+            "third.csv",
+            "external_id,given_name,family_name,date_of_birth\nC1,Willy,Smith,2015-03-07\n",
+        );
+        let out = t.ecaf(&[
+            "import",
+            "people",
+            &third.display().to_string(),
+            "--exact-duplicates-only",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("Likely duplicates: 0 "),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+);

@@ -45,6 +45,11 @@ pub struct PeopleArgs {
     /// CSV file; without it the first 20 are printed.
     #[arg(long, value_name = "FILE")]
     duplicates_report: Option<PathBuf>,
+    /// Look only for exact duplicates (same NHS number, unique pupil number, or name and date
+    /// of birth), not for people whose names or dates of birth are near misses. Saves about
+    /// a minute per 250,000 rows.
+    #[arg(long)]
+    exact_duplicates_only: bool,
     /// People per transaction.
     #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=50_000))]
     batch_size: u64,
@@ -366,7 +371,7 @@ pub struct Duplicate {
     pub other_row: Option<u64>,
     pub register_id: Option<i64>,
     pub register_external_id: Option<String>,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// Finds likely duplicates cheaply enough for a million rows: exact NHS number and UPN
@@ -434,7 +439,7 @@ impl DuplicateFinder {
                     other_row: Some(*first),
                     register_id: None,
                     register_external_id: None,
-                    reason: REASONS[k],
+                    reason: REASONS[k].to_string(),
                 }),
                 None => {
                     self.keys[k].insert(key, person.source_row);
@@ -459,7 +464,7 @@ impl DuplicateFinder {
                     other_row: None,
                     register_id: Some(person.id),
                     register_external_id: person.external_id.clone(),
-                    reason: REASONS[k],
+                    reason: REASONS[k].to_string(),
                 });
             }
         }
@@ -623,11 +628,14 @@ async fn flush_external(
     Ok(())
 }
 
-fn progress_bar(total: u64, message: &'static str) -> ProgressBar {
+/// Progress through the file, in bytes.
+const BYTES: &str = "{msg:10} [{bar:40}] {bytes}/{total_bytes} {elapsed} (eta {eta})";
+/// Progress through the people imported.
+const PEOPLE: &str = "{msg:10} [{bar:40}] {pos}/{len} people {elapsed} (eta {eta})";
+
+fn progress_bar(total: u64, message: &'static str, template: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg:10} [{bar:40}] {bytes}/{total_bytes} {elapsed} (eta {eta})",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(message);
@@ -642,6 +650,8 @@ pub struct Imported {
     pub addresses: usize,
     pub rejected: usize,
     pub duplicates: Vec<Duplicate>,
+    /// (person id, row of the file) for every person imported.
+    pub imported: Vec<(i64, u64)>,
 }
 
 pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
@@ -654,6 +664,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
                 &args.file,
                 args.skip_invalid.as_deref(),
                 args.batch_size as usize,
+                !args.exact_duplicates_only,
             )
             .await?;
             println!(
@@ -681,14 +692,19 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
 fn report_duplicates(duplicates: &[Duplicate], path: Option<&Path>) -> anyhow::Result<()> {
     let count = |reason: &str| duplicates.iter().filter(|d| d.reason == reason).count();
     let in_file = duplicates.iter().filter(|d| d.other_row.is_some()).count();
+    let near = duplicates
+        .iter()
+        .filter(|d| d.reason.starts_with(NEAR_MISS))
+        .count();
     println!(
-        "Likely duplicates: {} ({} within the file, {} with people already on the register; {} same NHS number, {} same unique pupil number, {} same name and date of birth).",
+        "Likely duplicates: {} ({} within the file, {} with people already on the register; {} same NHS number, {} same unique pupil number, {} same name and date of birth, {} near misses of name and date of birth).",
         duplicates.len(),
         in_file,
         duplicates.len() - in_file,
         count(REASONS[0]),
         count(REASONS[1]),
         count(REASONS[2]),
+        near,
     );
     match path {
         Some(path) => {
@@ -730,14 +746,20 @@ fn report_duplicates(duplicates: &[Duplicate], path: Option<&Path>) -> anyhow::R
     Ok(())
 }
 
+/// How a duplicate found by the matcher, not by an exact key, is introduced in reports.
+const NEAR_MISS: &str = "likely the same person: ";
+
 /// Check and import a CSV file of people: the whole of `ecaf import people` but the printing.
 /// Invalid rows make it an [`InputError`] listing every problem, with nothing imported,
-/// unless `skip_invalid` names a file for them.
+/// unless `skip_invalid` names a file for them. With `near_misses`, the imported people are
+/// also searched for on the register afterwards, as a practitioner's search would, to flag
+/// likely duplicates that differ by a slip, a nickname or a date one digit off.
 pub async fn import_people(
     store: &Store,
     path: &Path,
     skip_invalid: Option<&Path>,
     batch_size: usize,
+    near_misses: bool,
 ) -> anyhow::Result<Imported> {
     let grant = operator_grant::<UseRegister>();
     let by = Attribution {
@@ -755,7 +777,7 @@ pub async fn import_people(
         ),
         None => None,
     };
-    let bar = progress_bar(size, "Checking");
+    let bar = progress_bar(size, "Checking", BYTES);
     let mut checked = check_file(store, path, today, rejected_writer.as_mut(), &bar).await?;
     bar.finish_and_clear();
     if !checked.problems.is_empty() && skip_invalid.is_none() {
@@ -786,7 +808,7 @@ pub async fn import_people(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let bar = progress_bar(size, "Importing");
+    let bar = progress_bar(size, "Importing", BYTES);
     let (mut rows, header) = CsvRows::open(path)?;
     let columns = Columns::from_header(&header).map_err(InputError)?;
     let mut done = Imported {
@@ -818,7 +840,62 @@ pub async fn import_people(
     bar.finish_and_clear();
     store.settle_after_import().await?;
     done.duplicates = std::mem::take(&mut checked.duplicates.found);
+    // The exact keys of a million rows are about 100 MB; the matching needs the room.
+    drop(checked);
+    if near_misses {
+        add_near_misses(store, &grant, &by, &mut done).await?;
+    }
     Ok(done)
+}
+
+/// Searches the register for every imported person and adds the likely duplicates that the
+/// exact keys did not already report.
+async fn add_near_misses(
+    store: &Store,
+    grant: &ecaf_domain::access::Grant<UseRegister>,
+    by: &Attribution,
+    done: &mut Imported,
+) -> anyhow::Result<()> {
+    let row_of: HashMap<i64, u64> = done.imported.iter().copied().collect();
+    let ids: Vec<i64> = done.imported.iter().map(|(id, _)| *id).collect();
+    let bar = progress_bar(ids.len() as u64, "Matching", PEOPLE);
+    let likely = store
+        .likely_duplicates(grant, by, &ids, |n| bar.set_position(n as u64))
+        .await?;
+    bar.finish_and_clear();
+    // The pairs already reported, whatever the reason, each way round.
+    let mut seen: HashSet<(u64, Option<u64>, Option<i64>)> = HashSet::new();
+    for d in &done.duplicates {
+        seen.insert((d.row, d.other_row, d.register_id));
+        if let Some(other) = d.other_row {
+            seen.insert((other, Some(d.row), None));
+        }
+    }
+    for d in likely {
+        let Some(&row) = row_of.get(&d.id) else {
+            continue;
+        };
+        let duplicate = match row_of.get(&d.other_id) {
+            Some(&other) => Duplicate {
+                row: row.max(other),
+                other_row: Some(row.min(other)),
+                register_id: None,
+                register_external_id: None,
+                reason: format!("{NEAR_MISS}{}", d.explanation),
+            },
+            None => Duplicate {
+                row,
+                other_row: None,
+                register_id: Some(d.other_id),
+                register_external_id: d.other_external_id,
+                reason: format!("{NEAR_MISS}{}", d.explanation),
+            },
+        };
+        if seen.insert((duplicate.row, duplicate.other_row, duplicate.register_id)) {
+            done.duplicates.push(duplicate);
+        }
+    }
+    Ok(())
 }
 
 async fn write_batch(
@@ -832,7 +909,7 @@ async fn write_batch(
     if batch.is_empty() {
         return Ok(());
     }
-    let (_, written) = store
+    let (ids, written) = store
         .import_people_batch(grant, by, source, batch)
         .await
         .with_context(|| {
@@ -841,6 +918,8 @@ async fn write_batch(
                 done.people
             )
         })?;
+    done.imported
+        .extend(ids.into_iter().zip(batch.iter().map(|p| p.source_row)));
     done.people += written.people;
     done.other_names += written.other_names;
     done.addresses += written.addresses;

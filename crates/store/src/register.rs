@@ -6,12 +6,22 @@ use crate::audit::AuditEntry;
 use crate::{Attribution, Result, Store};
 use chrono::NaiveDate;
 use ecaf_domain::access::{Grant, UseRegister};
-use ecaf_domain::matching::{MatchIndex, MatchQuery, PersonRecord};
+use ecaf_domain::matching::{Candidate, MatchIndex, MatchQuery, PersonRecord};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::RwLock;
+
+/// Every live person as the matcher sees them (other known names aside), main postcode
+/// included; callers may add `AND p.…` conditions.
+const LIVE_PEOPLE: &str =
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode \
+     FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
+     WHERE p.merged_into_id IS NULL";
+
+/// People checked against the index per database round trip when looking for duplicates.
+const DUPLICATE_CHUNK: usize = 500;
 
 /// The in-memory index and how far through the change feed it is.
 #[derive(Default)]
@@ -41,6 +51,17 @@ pub struct SearchHit {
     pub explanation: String,
     /// Whether a CAF is open or closed for this person, and whom to contact.
     pub caf: CafSummary,
+}
+
+/// Someone on the register who is likely the same person as another (see
+/// [`Candidate::is_likely_same_person`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct LikelyDuplicate {
+    pub id: i64,
+    pub other_id: i64,
+    pub other_external_id: Option<String>,
+    /// Why, e.g. "first name sounds the same; same surname; same date of birth".
+    pub explanation: String,
 }
 
 /// What a search may reveal about CAFs: that one exists, its state, and whom to contact.
@@ -138,15 +159,9 @@ impl Store {
         }
         drop(names);
         let mut builder = MatchIndex::builder();
-        let mut people = sqlx::query(
-            "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode \
-             FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
-             WHERE p.merged_into_id IS NULL",
-        )
-        .fetch(self.pool());
+        let mut people = sqlx::query(LIVE_PEOPLE).fetch(self.pool());
         while let Some(row) = people.try_next().await? {
             let mut record = record_from_row(&row)?;
-            record.postcode = row.try_get("postcode")?;
             // Cloned, not taken: a person with two main addresses (never written so, but possible in
             // imported data) comes twice, and the last row wins.
             record.other_names = other_names.get(&record.id).cloned().unwrap_or_default();
@@ -159,12 +174,10 @@ impl Store {
 
     /// One person as the matcher sees them, or `None` if merged away or missing.
     async fn index_record(&self, id: i64) -> Result<Option<PersonRecord>> {
-        let Some(row) = sqlx::query(
-            "SELECT id, given_name, family_name, date_of_birth, nhs_number, upn FROM people WHERE id = $1 AND merged_into_id IS NULL",
-        )
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
+        let Some(row) = sqlx::query(&format!("{LIVE_PEOPLE} AND p.id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
         else {
             return Ok(None);
         };
@@ -179,13 +192,6 @@ impl Store {
         .await?;
         for n in &names {
             record.other_names.push(full_name(n)?);
-        }
-        let postcode = sqlx::query("SELECT postcode FROM person_addresses WHERE person_id = $1 AND is_main = 1 AND postcode IS NOT NULL")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        if let Some(p) = postcode {
-            record.postcode = p.try_get("postcode")?;
         }
         Ok(Some(record))
     }
@@ -209,7 +215,6 @@ impl Store {
             .unwrap_or_default();
         // One query for every candidate's display row; the placeholders are generated, the
         // values are bound.
-        let placeholders: Vec<String> = (1..=candidates.len()).map(|i| format!("${i}")).collect();
         let mut rows_by_id: HashMap<i64, crate::Row> = HashMap::new();
         if !candidates.is_empty() {
             let sql = format!(
@@ -217,7 +222,7 @@ impl Store {
                  p.gender, a.town, a.postcode FROM people p \
                  LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
                  WHERE p.merged_into_id IS NULL AND p.id IN ({})",
-                placeholders.join(", ")
+                placeholders(candidates.len())
             );
             let mut query = sqlx::query(&sql);
             for c in &candidates {
@@ -270,6 +275,119 @@ impl Store {
     }
 }
 
+impl Store {
+    /// For each of `ids` (after an import, say), the other people on the register who are
+    /// likely the same person, found with the matching index as a search would find them.
+    /// A pair of `ids` is reported once, against the lower id. `progress` is told how many
+    /// people have been checked so far. One audit row covers the whole check.
+    pub async fn likely_duplicates(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        ids: &[i64],
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<LikelyDuplicate>> {
+        self.catch_up_register().await?;
+        let checked: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let mut found = Vec::new();
+        let mut done = 0;
+        for chunk in ids.chunks(DUPLICATE_CHUNK) {
+            let sql = format!("{LIVE_PEOPLE} AND p.id IN ({})", placeholders(chunk.len()));
+            let mut select = sqlx::query(&sql);
+            for id in chunk {
+                select = select.bind(*id);
+            }
+            let mut records = Vec::with_capacity(chunk.len());
+            for row in select.fetch_all(self.pool()).await? {
+                records.push(record_from_row(&row)?);
+            }
+            let answers = match self.register().index.read() {
+                Ok(guard) => match guard.as_ref() {
+                    Some(index) => search_in_parallel(index, &records),
+                    None => Vec::new(),
+                },
+                Err(_) => Vec::new(),
+            };
+            for (record, candidates) in records.iter().zip(answers) {
+                for c in candidates {
+                    let pair_seen_from_other_side = checked.contains(&c.id) && c.id > record.id;
+                    if c.id != record.id && !pair_seen_from_other_side && c.is_likely_same_person()
+                    {
+                        found.push(LikelyDuplicate {
+                            id: record.id,
+                            other_id: c.id,
+                            other_external_id: None,
+                            explanation: c.explanation(),
+                        });
+                    }
+                }
+            }
+            done += chunk.len();
+            progress(done);
+        }
+        for chunk in found.chunks_mut(DUPLICATE_CHUNK) {
+            let sql = format!(
+                "SELECT id, external_id FROM people WHERE id IN ({})",
+                placeholders(chunk.len())
+            );
+            let mut select = sqlx::query(&sql);
+            for d in chunk.iter() {
+                select = select.bind(d.other_id);
+            }
+            let mut external: HashMap<i64, Option<String>> = HashMap::new();
+            for row in select.fetch_all(self.pool()).await? {
+                external.insert(row.try_get("id")?, row.try_get("external_id")?);
+            }
+            for d in chunk.iter_mut() {
+                d.other_external_id = external.remove(&d.other_id).flatten();
+            }
+        }
+        self.audit(
+            by,
+            AuditEntry::new("person.duplicate_check").detail(format!(
+                "{} people checked against the register; {} likely duplicates",
+                ids.len(),
+                found.len()
+            )),
+        )
+        .await?;
+        Ok(found)
+    }
+}
+
+/// "$1, $2, …, $n": generated placeholders for values that are bound, never interpolated.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Each record searched for, on every core: the index is only read.
+fn search_in_parallel(index: &MatchIndex, records: &[PersonRecord]) -> Vec<Vec<Candidate>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = records.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(per_thread)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|r| index.search(&MatchQuery::from(r), 4))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 fn full_name(row: &crate::Row) -> Result<String> {
     let given: String = row.try_get("given_name")?;
     let family: String = row.try_get("family_name")?;
@@ -284,7 +402,7 @@ fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
         family_name: row.try_get("family_name")?,
         other_names: vec![],
         date_of_birth: dob.and_then(|d| d.parse().ok()),
-        postcode: None,
+        postcode: row.try_get("postcode")?,
         nhs_number: row.try_get("nhs_number")?,
         upn: row.try_get("upn")?,
     })

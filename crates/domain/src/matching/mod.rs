@@ -82,6 +82,21 @@ pub struct MatchQuery {
     pub upn: Option<String>,
 }
 
+impl From<&PersonRecord> for MatchQuery {
+    /// A search for a person as recorded (their other known names aside), for looking for
+    /// their duplicates.
+    fn from(p: &PersonRecord) -> Self {
+        MatchQuery {
+            given_name: Some(p.given_name.clone()),
+            family_name: Some(p.family_name.clone()),
+            date_of_birth: p.date_of_birth,
+            postcode: p.postcode.clone(),
+            nhs_number: p.nhs_number.clone(),
+            upn: p.upn.clone(),
+        }
+    }
+}
+
 /// One possible match, with why it was suggested.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
@@ -99,6 +114,43 @@ pub struct Candidate {
 }
 
 impl Candidate {
+    /// Whether this candidate is so close that two records for them are likely one person
+    /// recorded twice: both names agree (exactly, as a nickname, by sound or by a slip), the
+    /// date of birth agrees, has day and month swapped, or is one digit away at the same
+    /// address, and the whole weighs at least as much as two common names and the date of
+    /// birth all exact. Twins (same surname, birthday and address, different first
+    /// names) do not qualify; nor do two different NHS numbers, whose weight sinks the score.
+    pub fn is_likely_same_person(&self) -> bool {
+        use MatchReason as R;
+        let any = |f: fn(&MatchReason) -> bool| self.reasons.iter().any(f);
+        let given = any(|r| {
+            matches!(
+                r,
+                R::ExactGivenName
+                    | R::GivenNameNickname { .. }
+                    | R::GivenNameSoundsSame
+                    | R::GivenNameSpelledSimilarly
+                    | R::NamesSwapped
+            )
+        });
+        let family = any(|r| {
+            matches!(
+                r,
+                R::ExactFamilyName
+                    | R::FamilyNameSoundsSame
+                    | R::FamilyNameSpelledSimilarly
+                    | R::HyphenatedFamilyNamePart
+                    | R::NamesSwapped
+            )
+        });
+        // A date one digit away is a common slip, but also what most namesakes' birthdays
+        // are (about 30 dates are one digit away from any date), so it needs the address too.
+        let near_home = any(|r| matches!(r, R::SamePostcode | R::SamePostcodeSector));
+        let born = any(|r| matches!(r, R::SameDateOfBirth | R::DayAndMonthSwapped))
+            || (near_home && any(|r| matches!(r, R::DateOfBirthOneDigitDifferent)));
+        given && family && born && self.score >= score::LIKELY_SAME_PERSON
+    }
+
     /// The reasons as one plain-English sentence fragment, e.g.
     /// "surname sounds the same; day and month of birth swapped; same postcode".
     pub fn explanation(&self) -> String {

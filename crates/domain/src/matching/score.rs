@@ -432,3 +432,7 @@ impl Scorer<'_> {
 /// A score above which a candidate already explains the search well (for example name and
 /// date of birth both agree), so the wider, slower blocking pass is not needed.
 pub(crate) const CONVINCING: f64 = 2.0 * EXACT_NAME_MIN + DOB_SAME + 4.0;
+
+/// The least weight for two records to be called likely the same person: as much as two
+/// common names and the same date of birth, all exact.
+pub(crate) const LIKELY_SAME_PERSON: f64 = 2.0 * EXACT_NAME_MIN + DOB_SAME;

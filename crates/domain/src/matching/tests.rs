@@ -320,3 +320,49 @@ proptest! {
             .all(|c| c.id != id || !c.reasons.iter().any(surname_reason)));
     }
 }
+
+#[test]
+fn likely_same_person_needs_both_names_and_the_birthday_but_not_twins() {
+    let index = MatchIndex::build(vec![
+        person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB"),
+        // William's twin.
+        person(2, "Thomas", "Smith", date(2015, 3, 7), "BB1 1AB"),
+        // A namesake born years apart.
+        person(3, "William", "Smith", date(2009, 8, 21), "BB1 1AB"),
+    ]);
+    let likely = |given: &str, family: &str, dob| -> Vec<i64> {
+        let q = MatchQuery {
+            given_name: Some(given.into()),
+            family_name: Some(family.into()),
+            date_of_birth: dob,
+            postcode: Some("BB1 1AB".into()),
+            ..MatchQuery::default()
+        };
+        index
+            .search(&q, 5)
+            .into_iter()
+            .filter(Candidate::is_likely_same_person)
+            .map(|c| c.id)
+            .collect()
+    };
+    // Bill Smyth with the day and month swapped is William, and only William.
+    assert_eq!(likely("Bill", "Smyth", date(2015, 7, 3)), vec![1]);
+    // Thomas is his twin: same surname, birthday and address are not enough.
+    assert_eq!(likely("Tom", "Smith", date(2015, 3, 7)), vec![2]);
+    // Without the birthday nobody is the same person.
+    assert_eq!(likely("William", "Smith", None), Vec::<i64>::new());
+    // A date one digit away counts at the same address...
+    assert_eq!(likely("William", "Smith", date(2015, 3, 8)), vec![1]);
+    // ...but not elsewhere: most namesakes are born a digit apart.
+    let far = MatchQuery {
+        given_name: Some("William".into()),
+        family_name: Some("Smith".into()),
+        date_of_birth: date(2015, 3, 8),
+        postcode: Some("TR1 2AA".into()),
+        ..MatchQuery::default()
+    };
+    assert!(index
+        .search(&far, 5)
+        .iter()
+        .all(|c| !c.is_likely_same_person()));
+}
