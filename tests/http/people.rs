@@ -7,7 +7,31 @@ async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     client.get("/people/new").await;
     let reply = client.post("/people/new", fields).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    let location = reply.header("location").to_string();
+    id_from(reply.header("location"))
+}
+
+/// Add a person through the page, confirming "none of these" if candidates are shown.
+async fn add_confirming(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
+    client.get("/people/new").await;
+    let reply = client.post("/people/new", fields).await;
+    if reply.status == StatusCode::OK {
+        let shown = reply
+            .text
+            .split("name=\"candidates_shown\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no candidates shown: {}", reply.text))
+            .to_string();
+        let mut confirmed = fields.to_vec();
+        confirmed.push(("confirmed_none", "yes"));
+        confirmed.push(("candidates_shown", &shown));
+        return add(client, &confirmed).await;
+    }
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+    id_from(reply.header("location"))
+}
+
+fn id_from(location: &str) -> i64 {
     location
         .trim_start_matches("/people/")
         .split('?')
@@ -603,5 +627,55 @@ on_both_databases!(the_register_over_the_api, |app| {
     assert_eq!(
         api.api_get("/api/v1/people/999999", &token).await.status,
         StatusCode::NOT_FOUND
+    );
+});
+
+on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let amelia = add(&mut sam, AMELIA).await;
+    let adult = |given: &'static str, line1: &'static str, postcode: &'static str| {
+        vec![
+            ("given_name", given),
+            ("family_name", "Hughes"),
+            ("dob_day", "12"),
+            ("dob_month", "5"),
+            ("dob_year", "1990"),
+            ("address_line1", line1),
+            ("town", "Brookford"),
+            ("postcode", postcode),
+        ]
+    };
+    // The same address typed differently is the same household; next door is not.
+    let sarah = add_confirming(&mut sam, &adult("Sarah", " 4 MILL LANE ", "BF12AB")).await;
+    let neighbour = add_confirming(&mut sam, &adult("Nora", "6 Mill Lane", "BF1 2AB")).await;
+    sam.get(&format!("/people/{amelia}")).await;
+    sam.post(
+        &format!("/people/{amelia}/relationships"),
+        &[
+            ("related_person_id", sarah.to_string().as_str()),
+            ("relationship", "mother"),
+        ],
+    )
+    .await;
+    let page = sam.get(&format!("/people/{amelia}")).await.text;
+    let household = page
+        .split("<h2 class=\"govuk-heading-m\">Household</h2>")
+        .nth(1)
+        .and_then(|rest| rest.split("Family and relationships").next())
+        .unwrap_or_default();
+    assert!(
+        household.contains("Also living at 4 Mill Lane")
+            && household.contains(&format!("href=\"/people/{sarah}\""))
+            && household.contains("Mother"),
+        "{household}"
+    );
+    assert!(
+        !household.contains(&format!("/people/{neighbour}\"")),
+        "{household}"
+    );
+    let nora = sam.get(&format!("/people/{neighbour}")).await.text;
+    assert!(
+        nora.contains("Nobody else on the register has 6 Mill Lane"),
+        "{nora}"
     );
 });

@@ -31,6 +31,22 @@ pub struct RelatedPerson {
     pub lives_with: bool,
 }
 
+/// Someone else whose main address is this person's: the household as the register knows
+/// it, whether or not a relationship has been recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct HouseholdMember {
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    /// What they are to this person, when a relationship is recorded ("mother", "sibling").
+    pub role: Option<String>,
+}
+
+/// Most people listed as sharing an address: beyond this it is a hostel or a block with one
+/// address line, not a household.
+const HOUSEHOLD_LIMIT: i64 = 30;
+
 /// A merged-away record, shown on the record it was merged into.
 #[derive(Debug, Clone, Serialize)]
 pub struct MergedRecord {
@@ -55,6 +71,8 @@ pub struct Person {
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<String>,
     pub relationships: Vec<RelatedPerson>,
+    /// Everyone else on the register with the same main address.
+    pub household: Vec<HouseholdMember>,
     pub merged_records: Vec<MergedRecord>,
 }
 
@@ -209,6 +227,14 @@ impl Store {
                 details.other_addresses.push(address);
             }
         }
+        let relationships = self.relationships_of(id).await?;
+        let mut household = self.household_of(id, details.main_address.as_ref()).await?;
+        for member in &mut household {
+            member.role = relationships
+                .iter()
+                .find(|r| r.person_id == member.person_id)
+                .map(|r| r.role.clone());
+        }
         Ok(Person {
             id,
             external_id: row.try_get("external_id")?,
@@ -218,9 +244,51 @@ impl Store {
             created_at: from_ms(row.try_get("created_at")?),
             updated_at: from_ms(row.try_get("updated_at")?),
             updated_by: row.try_get("updated_by_email")?,
-            relationships: self.relationships_of(id).await?,
+            relationships,
+            household,
             merged_records: self.merged_into(id).await?,
         })
+    }
+
+    /// The other live people whose main address has the same first line (ignoring case and
+    /// surrounding spaces) and postcode. Nobody, without a first line and a postcode: a
+    /// postcode alone covers a whole street.
+    async fn household_of(
+        &self,
+        id: i64,
+        address: Option<&Address>,
+    ) -> Result<Vec<HouseholdMember>> {
+        let Some((line1, postcode)) = address
+            .and_then(|a| Some((a.line1.trim().to_lowercase(), a.postcode.as_ref()?)))
+            .filter(|(line1, _)| !line1.is_empty())
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = sqlx::query(
+            "SELECT p.id, p.given_name, p.family_name, p.date_of_birth FROM person_addresses a \
+             JOIN people p ON p.id = a.person_id \
+             WHERE a.is_main = 1 AND a.postcode = $1 AND LOWER(TRIM(a.line1)) = $2 \
+             AND p.id <> $3 AND p.merged_into_id IS NULL \
+             ORDER BY p.date_of_birth, p.id LIMIT $4",
+        )
+        .bind(postcode.as_str())
+        .bind(&line1)
+        .bind(id)
+        .bind(HOUSEHOLD_LIMIT)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let dob: Option<String> = r.try_get("date_of_birth")?;
+                Ok(HouseholdMember {
+                    person_id: r.try_get("id")?,
+                    given_name: r.try_get("given_name")?,
+                    family_name: r.try_get("family_name")?,
+                    date_of_birth: dob.and_then(|d| d.parse().ok()),
+                    role: None,
+                })
+            })
+            .collect()
     }
 
     async fn relationships_of(&self, id: i64) -> Result<Vec<RelatedPerson>> {
