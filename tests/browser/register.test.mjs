@@ -245,17 +245,27 @@ describe('children and families register', () => {
     assert.equal(await h1Text(page), 'Amelia Hughes', `The record page's <h1> should be the child's name: ${await where(page)}`);
     await checkPage(page);
 
-    const table = page.locator('main table.govuk-table');
-    assert.equal(await table.count(), 1, `Amelia Hughes's record has no family table: ${await where(page)}`);
-    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.cells].map((c) => c.innerText.replace(/\s+/g, ' ').trim())),
-    );
+    const tableRows = async (caption) => {
+      const table = page.locator('main table.govuk-table', { has: page.locator('caption', { hasText: caption }) });
+      assert.equal(await table.count(), 1, `Amelia Hughes's record has no table captioned "${caption}": ${await where(page)}`);
+      return table.locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [...tr.cells].map((c) => c.innerText.replace(/\s+/g, ' ').trim())),
+      );
+    };
+    const family = await tableRows('Family and relationships');
     for (const [name, role] of [['Sarah Hughes', 'Mother'], ['Oliver Hughes', 'Sibling']]) {
       assert.ok(
-        rows.some((r) => r[0] === name && r[1] === role),
-        `The family table on Amelia Hughes's record should list ${name} as ${role}; its rows are ${JSON.stringify(rows)}`,
+        family.some((r) => r[0] === name && r[1] === role),
+        `The family table on Amelia Hughes's record should list ${name} as ${role}; its rows are ${JSON.stringify(family)}`,
       );
     }
+    // The household: who else has 4 Mill Lane as their main address (the father lives elsewhere).
+    const household = await tableRows('Also living at 4 Mill Lane');
+    assert.deepEqual(
+      household.map((r) => [r[0], r[2]]),
+      [['Sarah Hughes', 'Mother'], ['Oliver Hughes', 'Sibling']],
+      `The household table on Amelia Hughes's record should list her mother and brother; its rows are ${JSON.stringify(household)}`,
+    );
     await shot(page, 'record-amelia-hughes');
   });
 
