@@ -31,6 +31,18 @@ pub struct Register {
     applied: tokio::sync::Mutex<i64>,
 }
 
+impl Register {
+    /// What `f` makes of the index, or `T::default()` before it is built (or if a writer
+    /// panicked while holding it).
+    fn read<T: Default>(&self, f: impl FnOnce(&MatchIndex) -> T) -> T {
+        self.index
+            .read()
+            .ok()
+            .and_then(|index| index.as_ref().map(f))
+            .unwrap_or_default()
+    }
+}
+
 /// One candidate, showing only who the person is (enough to recognise them) and never case
 /// content.
 #[derive(Debug, Clone, Serialize)]
@@ -77,7 +89,7 @@ impl Store {
     pub async fn catch_up_register(&self) -> Result<usize> {
         let register = self.register();
         let mut applied = register.applied.lock().await;
-        let loaded = register.index.read().map(|i| i.is_some()).unwrap_or(false);
+        let loaded = register.read(|_| true);
         if !loaded {
             // Read the high-water mark first: changes committed during the load are applied
             // again afterwards, which is harmless (upserts are idempotent).
@@ -122,12 +134,7 @@ impl Store {
             }
             *applied = last.try_get("seq")?;
         }
-        Ok(register
-            .index
-            .read()
-            .ok()
-            .and_then(|i| i.as_ref().map(MatchIndex::len))
-            .unwrap_or(0))
+        Ok(register.read(MatchIndex::len))
     }
 
     async fn latest_change(&self) -> Result<i64> {
@@ -206,31 +213,21 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
         self.catch_up_register().await?;
-        let candidates = self
-            .register()
-            .index
-            .read()
-            .ok()
-            .and_then(|i| i.as_ref().map(|i| i.search(query, limit)))
-            .unwrap_or_default();
-        // One query for every candidate's display row; the placeholders are generated, the
-        // values are bound.
+        let candidates = self.register().read(|index| index.search(query, limit));
+        // One query for every candidate's display row.
+        let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
         let mut rows_by_id: HashMap<i64, crate::Row> = HashMap::new();
-        if !candidates.is_empty() {
-            let sql = format!(
+        for row in self
+            .fetch_for_ids(
                 "SELECT p.id, p.external_id, p.given_name, p.family_name, p.date_of_birth, p.date_of_birth_is_expected, \
                  p.gender, a.town, a.postcode FROM people p \
                  LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
-                 WHERE p.merged_into_id IS NULL AND p.id IN ({})",
-                placeholders(candidates.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for c in &candidates {
-                query = query.bind(c.id);
-            }
-            for row in query.fetch_all(self.pool()).await? {
-                rows_by_id.insert(row.try_get("id")?, row);
-            }
+                 WHERE p.merged_into_id IS NULL AND p.id IN",
+                &ids,
+            )
+            .await?
+        {
+            rows_by_id.insert(row.try_get("id")?, row);
         }
         let mut hits = Vec::with_capacity(candidates.len());
         for c in candidates {
@@ -273,9 +270,7 @@ impl Store {
         .await?;
         Ok(hits)
     }
-}
 
-impl Store {
     /// For each of `ids` (after an import, say), the other people on the register who are
     /// likely the same person, found with the matching index as a search would find them.
     /// A pair of `ids` is reported once, against the lower id. `progress` is told how many
@@ -292,22 +287,15 @@ impl Store {
         let mut found = Vec::new();
         let mut done = 0;
         for chunk in ids.chunks(DUPLICATE_CHUNK) {
-            let sql = format!("{LIVE_PEOPLE} AND p.id IN ({})", placeholders(chunk.len()));
-            let mut select = sqlx::query(&sql);
-            for id in chunk {
-                select = select.bind(*id);
-            }
-            let mut records = Vec::with_capacity(chunk.len());
-            for row in select.fetch_all(self.pool()).await? {
-                records.push(record_from_row(&row)?);
-            }
-            let answers = match self.register().index.read() {
-                Ok(guard) => match guard.as_ref() {
-                    Some(index) => search_in_parallel(index, &records),
-                    None => Vec::new(),
-                },
-                Err(_) => Vec::new(),
-            };
+            let records = self
+                .fetch_for_ids(&format!("{LIVE_PEOPLE} AND p.id IN"), chunk)
+                .await?
+                .iter()
+                .map(record_from_row)
+                .collect::<Result<Vec<_>>>()?;
+            let answers = self
+                .register()
+                .read(|index| search_in_parallel(index, &records));
             for (record, candidates) in records.iter().zip(answers) {
                 for c in candidates {
                     let pair_seen_from_other_side = checked.contains(&c.id) && c.id > record.id;
@@ -326,16 +314,12 @@ impl Store {
             progress(done);
         }
         for chunk in found.chunks_mut(DUPLICATE_CHUNK) {
-            let sql = format!(
-                "SELECT id, external_id FROM people WHERE id IN ({})",
-                placeholders(chunk.len())
-            );
-            let mut select = sqlx::query(&sql);
-            for d in chunk.iter() {
-                select = select.bind(d.other_id);
-            }
+            let others: Vec<i64> = chunk.iter().map(|d| d.other_id).collect();
             let mut external: HashMap<i64, Option<String>> = HashMap::new();
-            for row in select.fetch_all(self.pool()).await? {
+            for row in self
+                .fetch_for_ids("SELECT id, external_id FROM people WHERE id IN", &others)
+                .await?
+            {
                 external.insert(row.try_get("id")?, row.try_get("external_id")?);
             }
             for d in chunk.iter_mut() {
@@ -353,14 +337,21 @@ impl Store {
         .await?;
         Ok(found)
     }
-}
 
-/// "$1, $2, …, $n": generated placeholders for values that are bound, never interpolated.
-fn placeholders(n: usize) -> String {
-    (1..=n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    /// The rows of `sql_ending_in_in` (a query ending "… IN") for `ids`: the list's
+    /// placeholders are generated, the ids bound, never interpolated. No ids, no query.
+    async fn fetch_for_ids(&self, sql_ending_in_in: &str, ids: &[i64]) -> Result<Vec<crate::Row>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{sql_ending_in_in} ({})", placeholders.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        Ok(query.fetch_all(self.pool()).await?)
+    }
 }
 
 /// Each record searched for, on every core: the index is only read.
