@@ -411,6 +411,16 @@ impl Client {
     pub fn has_cookie(&self, name: &str) -> bool {
         self.cookies.contains_key(name)
     }
+
+    /// Set a cookie as if someone else had planted it in the browser.
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_string(), value.to_string());
+    }
+
+    /// The CSRF token on the last page seen.
+    pub fn csrf_token(&self) -> Option<String> {
+        self.last_csrf.clone()
+    }
 }
 
 fn csrf_in(html: &str) -> Option<String> {

@@ -37,6 +37,29 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
+/// The most characters an audit row keeps of each thing it is given. The log is append-only
+/// and can never be cleaned, so whatever a visitor can put into it (an email typed at
+/// sign-in, a path, a detail quoting input) is cut to a size here, by this one rule, for
+/// every row.
+pub const KEPT_CHARS: usize = 500;
+/// …except the detail, which may list the candidates a search showed.
+pub const KEPT_DETAIL_CHARS: usize = 4000;
+
+/// `text` cut to `max` characters, saying how much was left out.
+pub fn capped(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let dropped = text[cut..].chars().count();
+            format!("{}… [{dropped} more characters not kept]", &text[..cut])
+        }
+    }
+}
+
+fn kept(text: Option<&str>, max: usize) -> Option<String> {
+    text.map(|t| capped(t, max))
+}
+
 /// Write an audit row inside the caller's transaction, so the change and its record commit
 /// together or not at all.
 pub async fn record(
@@ -51,13 +74,13 @@ pub async fn record(
     )
     .bind(at_ms)
     .bind(by.user_id)
-    .bind(by.actor_email.clone())
-    .bind(entry.action)
-    .bind(entry.record_type)
-    .bind(entry.record_id)
-    .bind(by.source_address.clone())
-    .bind(by.request_id.clone())
-    .bind(entry.detail)
+    .bind(kept(by.actor_email.as_deref(), KEPT_CHARS))
+    .bind(capped(entry.action, KEPT_CHARS))
+    .bind(kept(entry.record_type, KEPT_CHARS))
+    .bind(kept(entry.record_id.as_deref(), KEPT_CHARS))
+    .bind(kept(by.source_address.as_deref(), KEPT_CHARS))
+    .bind(kept(by.request_id.as_deref(), KEPT_CHARS))
+    .bind(kept(entry.detail.as_deref(), KEPT_DETAIL_CHARS))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod people;
 pub mod register;
+mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
@@ -67,6 +68,7 @@ pub struct Store {
     backend: Backend,
     clock: Arc<dyn Clock>,
     register: Arc<register::Register>,
+    form_key: Arc<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -98,7 +100,9 @@ impl Store {
             let scheme = url.split(':').next().unwrap_or_default();
             return Err(StoreError::UnsupportedUrl(format!("{scheme}:")));
         };
-        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        // Short enough that a database outage is answered "try again later" while the visitor
+        // is still waiting, not after they have given up.
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(5));
         let pool = match backend {
             Backend::Sqlite => {
                 options
@@ -120,13 +124,15 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(16).connect(url).await?,
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             clock,
             register: Arc::default(),
+            form_key: Arc::default(),
         };
         store.migrate().await?;
+        store.form_key = Arc::new(store.load_form_token_key().await?);
         Ok(store)
     }
 
@@ -169,16 +175,40 @@ impl Store {
     /// Begin a transaction that will write. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of one failing
     /// with a deadlock when it upgrades from reading.
+    ///
+    /// sqlx's `begin` is not cancel-safe (launchbadge/sqlx#3932, #4393): a caller dropped
+    /// after `BEGIN` ran but before the transaction guard existed — a request abandoned by
+    /// the time limit, a client that went away — returns the connection to the pool still
+    /// inside a transaction, and on SQLite still holding the write lock, so every later write
+    /// waits out the busy timeout and fails. So the `BEGIN` runs in a task of its own that
+    /// nobody can cancel: if the caller has gone when it finishes, the transaction it made
+    /// is dropped there, which rolls it back before the connection returns to the pool.
+    /// (Dropping a transaction at any later await is safe: sqlx then queues the rollback.)
     pub async fn begin_write(&self) -> Result<Tx> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let begin = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        });
+        match begin.await {
+            Ok(tx) => Ok(tx?),
+            Err(join) => Err(StoreError::Io(std::io::Error::other(join))),
+        }
     }
 
-    /// Check the database answers (for `/readyz`).
+    /// Check the database can take a write now (for `/readyz`): a write transaction is
+    /// begun (on SQLite that takes the write lock), a row is written and it is rolled back,
+    /// so a database that answers reads but cannot be written to is not "ready".
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO readiness_probes (checked_at) VALUES ($1)")
+            .bind(self.now_ms())
+            .execute(&mut *tx)
+            .await?;
+        tx.rollback().await?;
         Ok(())
     }
 

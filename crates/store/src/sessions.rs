@@ -1,6 +1,7 @@
 //! Sign-in sessions, stored in the database so that several `ecaf serve` instances share them.
 //! The cookie carries a random secret; only its SHA-256 is stored.
-use crate::{Result, Store};
+use crate::audit::{self, AuditEntry};
+use crate::{Attribution, Result, Store};
 use chrono::Duration;
 use ecaf_domain::credentials::{random_secret, secret_digest};
 use sqlx::Row;
@@ -100,8 +101,10 @@ impl Store {
             self.end_session(&digest).await?;
             return Ok(Err(SessionLookup::Expired));
         }
-        // Touch at most once a minute: it keeps writes off every page view.
-        if now - last_seen > 60_000 {
+        // Recorded on every use (at most once a second), so the idle timeout counts from the
+        // last use itself: touching only once a minute would end a session up to a minute
+        // early or late.
+        if now - last_seen >= 1_000 {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_digest = $2")
                 .bind(now)
                 .bind(&digest)
@@ -123,13 +126,40 @@ impl Store {
         Ok(())
     }
 
-    /// "Sign out everywhere": end every session of the user. Returns how many ended.
-    pub async fn end_all_sessions(&self, user_id: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+    /// "Sign out everywhere": end every session of the user, and revoke their API tokens
+    /// too if they asked, with the audit row in the same transaction. Returns how many
+    /// sessions ended and how many tokens were revoked.
+    pub async fn sign_out_everywhere(
+        &self,
+        by: &Attribution,
+        user_id: i64,
+        revoke_api_tokens: bool,
+    ) -> Result<(u64, u64)> {
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let revoked = if revoke_api_tokens {
+            crate::tokens::revoke_all(&mut tx, now, user_id).await?
+        } else {
+            0
+        };
+        audit::record(
+            &mut tx,
+            now,
+            by,
+            AuditEntry::new("sign_out.everywhere")
+                .record("user", user_id)
+                .detail(format!(
+                    "{ended} sessions ended; {revoked} API tokens revoked"
+                )),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((ended, revoked))
     }
 
     /// Remove sessions past the absolute timeout (housekeeping; lookups refuse them anyway).

@@ -1,7 +1,7 @@
 //! Personal API tokens: made by a user for themselves, shown once, stored as a digest,
 //! revocable, and always expiring.
 use crate::audit::{record, AuditEntry};
-use crate::{from_ms, Attribution, Result, Store, StoreError};
+use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Duration, Utc};
 use ecaf_domain::credentials::{random_secret, secret_digest};
 use serde::Serialize;
@@ -155,4 +155,29 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// How many of the user's tokens still work (to offer revoking them).
+    pub async fn usable_api_token_count(&self, user_id: i64) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+        )
+        .bind(user_id)
+        .bind(self.now_ms())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// Revoke every token of a user that still works, inside the caller's transaction (a
+/// password change or "sign out everywhere" that asked for it). Returns how many.
+pub(crate) async fn revoke_all(tx: &mut Tx, now: i64, user_id: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -234,6 +234,7 @@ impl Store {
         details: &UserDetails,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        self.serialise_administrator_changes(&mut tx).await?;
         check_references(&mut tx, details, Some(id)).await?;
         let now = self.now_ms();
         let updated = sqlx::query(
@@ -264,6 +265,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         write_roles(&mut tx, id, &details.roles).await?;
+        ensure_an_administrator_remains(&mut tx).await?;
         record(
             &mut tx,
             now,
@@ -274,6 +276,18 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes that could leave no administrator take turns: on PostgreSQL two of them
+    /// running at once would each see the other's administrator still there. (SQLite's
+    /// `BEGIN IMMEDIATE` already lets one writer in at a time.)
+    async fn serialise_administrator_changes(&self, tx: &mut Tx) -> Result<()> {
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7311001)")
+                .execute(&mut **tx)
+                .await?;
+        }
         Ok(())
     }
 
@@ -292,6 +306,7 @@ impl Store {
             ));
         }
         let mut tx = self.begin_write().await?;
+        self.serialise_administrator_changes(&mut tx).await?;
         let now = self.now_ms();
         let updated = sqlx::query(
             "UPDATE users SET active = $1, revision = revision + 1, updated_at = $2 \
@@ -307,6 +322,7 @@ impl Store {
             return Err(conflict_or_missing(&mut tx, id).await);
         }
         if !active {
+            ensure_an_administrator_remains(&mut tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -337,7 +353,8 @@ impl Store {
         user_id: i64,
         new_password: &str,
         keep_session_digest: Option<&str>,
-    ) -> Result<()> {
+        revoke_api_tokens: bool,
+    ) -> Result<u64> {
         let hash = hash_password(new_password);
         let mut tx = self.begin_write().await?;
         let now = self.now_ms();
@@ -352,15 +369,22 @@ impl Store {
             .bind(keep_session_digest.unwrap_or(""))
             .execute(&mut *tx)
             .await?;
+        let revoked = if revoke_api_tokens {
+            crate::tokens::revoke_all(&mut tx, now, user_id).await?
+        } else {
+            0
+        };
         record(
             &mut tx,
             now,
             by,
-            AuditEntry::new("user.change_password").record("user", user_id),
+            AuditEntry::new("user.change_password")
+                .record("user", user_id)
+                .detail(format!("{revoked} API tokens revoked")),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(revoked)
     }
 }
 
@@ -425,6 +449,24 @@ async fn check_references(tx: &mut Tx, details: &UserDetails, self_id: Option<i6
                 )));
             }
         }
+    }
+    Ok(())
+}
+
+/// Checked after a change, inside its transaction, so it is the state that would be committed
+/// that must still have an active administrator.
+async fn ensure_an_administrator_remains(tx: &mut Tx) -> Result<()> {
+    let admins = sqlx::query(
+        "SELECT COUNT(*) AS n FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE u.active = 1 AND r.role = $1",
+    )
+    .bind(Role::Administrator.code())
+    .fetch_one(&mut **tx)
+    .await?;
+    if admins.try_get::<i64, _>("n")? == 0 {
+        return Err(StoreError::Refused(
+            "This is the only active administrator: give another user the administrator role first, so that someone can still manage users".into(),
+        ));
     }
     Ok(())
 }

@@ -29,8 +29,33 @@ pub enum PageError {
     SessionExpired,
     #[error("csrf token rejected")]
     Csrf,
+    /// The database cannot be reached or is too busy: try again later.
+    #[error("unavailable: {0}")]
+    Unavailable(StoreError),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Whether a store error means the database is down or overloaded (worth "try again
+/// later"), rather than a fault in this request.
+fn is_outage(err: &StoreError) -> bool {
+    match err {
+        StoreError::Database(db) => match db {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // SQLite's SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): the busy timeout
+            // ran out behind another writer.
+            sqlx::Error::Database(e) => e
+                .code()
+                .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "261" | "262" | "517" | "773")),
+            _ => false,
+        },
+        StoreError::Io(_) => true,
+        _ => false,
+    }
 }
 
 impl From<StoreError> for PageError {
@@ -49,6 +74,7 @@ impl From<StoreError> for PageError {
                 "The {field} is already in use. Nothing was changed."
             )),
             StoreError::Refused(why) => PageError::BadRequest(why),
+            other if is_outage(&other) => PageError::Unavailable(other),
             other => PageError::Internal(other.into()),
         }
     }
@@ -85,6 +111,11 @@ impl PageError {
                 "Sorry, your form could not be sent",
                 "The form was out of date or did not come from this service, so nothing was changed. Go back, reload the page and try again.".into(),
             ),
+            PageError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sorry, the service is unavailable",
+                "The service cannot reach its database at the moment. Nothing you were doing has been half-saved. Try again in a few minutes.".into(),
+            ),
             PageError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Sorry, there is a problem with the service",
@@ -96,8 +127,10 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if let PageError::Internal(cause) = &self {
-            tracing::error!(error = %cause, "page handler failed");
+        match &self {
+            PageError::Internal(cause) => tracing::error!(error = %cause, "page handler failed"),
+            PageError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
         }
         let (status, title, detail) = self.parts();
         let mut response = status.into_response();
@@ -145,6 +178,8 @@ pub enum ApiError {
     Invalid(Vec<FieldProblem>),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("unavailable: {0}")]
+    Unavailable(StoreError),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -161,6 +196,7 @@ impl From<StoreError> for ApiError {
                 message: format!("{field} is already in use"),
             }]),
             StoreError::Refused(why) => ApiError::BadRequest(why),
+            other if is_outage(&other) => ApiError::Unavailable(other),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -218,6 +254,18 @@ impl IntoResponse for ApiError {
                 errors,
             ),
             ApiError::BadRequest(why) => problem(StatusCode::BAD_REQUEST, why, vec![]),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                let mut response = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The service cannot reach its database at the moment; nothing was changed. Try again later.",
+                    vec![],
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+                response
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = %cause, "api handler failed");
                 problem(

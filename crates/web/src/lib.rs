@@ -3,6 +3,7 @@
 pub mod api;
 mod assets;
 mod error;
+mod input;
 mod middleware;
 mod pages;
 mod render;
@@ -32,6 +33,8 @@ pub struct WebConfig {
     pub token_lifetime_days: i64,
     /// The database holds demo data: every page shows a "demo" banner.
     pub demo: bool,
+    /// Proxies (load balancers) whose `X-Forwarded-For` is believed for the client address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -44,6 +47,7 @@ impl Default for WebConfig {
             request_timeout: std::time::Duration::from_secs(30),
             token_lifetime_days: 90,
             demo: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }

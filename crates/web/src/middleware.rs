@@ -90,6 +90,13 @@ pub async fn finish_response(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
+    if state.config.secure_cookies {
+        // Served over HTTPS: browsers must never again try plain HTTP for this host.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !path.starts_with("/assets/") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -18,9 +18,30 @@ use ecaf_store::users::User;
 use ecaf_store::Attribution;
 use std::net::SocketAddr;
 
-pub const SESSION_COOKIE: &str = "ecaf_session";
-/// A per-browser secret for forms shown before sign-in (double-submit).
-pub const FORM_COOKIE: &str = "ecaf_form";
+/// The session cookie. Over HTTPS its name has the `__Host-` prefix, so the browser only
+/// accepts it from this host, Secure, for the whole site — a sibling subdomain cannot plant
+/// or shadow it.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-ecaf_session"
+    } else {
+        "ecaf_session"
+    }
+}
+
+/// A per-browser secret behind the token of forms shown before sign-in (the sign-in form).
+pub fn form_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-ecaf_form"
+    } else {
+        "ecaf_form"
+    }
+}
+
+/// The client's address as this service trusts it, put on every request by
+/// [`session_and_csrf`].
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
 
 /// The person (or anonymous browser) making this request.
 #[derive(Debug, Clone)]
@@ -47,12 +68,42 @@ impl Visitor {
     }
 }
 
-/// The client address, from the connection (tests insert one too).
+/// The client address for audit rows and throttling (see [`ClientAddress`]).
 pub fn client_address(parts_extensions: &axum::http::Extensions) -> String {
     parts_extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .get::<ClientAddress>()
+        .map(|ClientAddress(a)| a.clone())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The address a request came from: the connection's, unless the connection is from a
+/// trusted proxy (a load balancer), in which case the last address in `X-Forwarded-For` that
+/// is not itself a trusted proxy. Addresses a client wrote further left are never believed,
+/// since a client can send any `X-Forwarded-For` it likes.
+pub fn forwarded_client(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|hop| hop.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .unwrap_or(peer)
+        .to_string()
 }
 
 pub fn request_id(headers: &axum::http::HeaderMap) -> String {
@@ -73,23 +124,41 @@ pub fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static
 }
 
 /// Look up the session, then refuse any page form (POST, PUT, PATCH, DELETE outside `/api/`)
-/// whose `csrf_token` field does not match this browser's secret.
+/// whose `csrf_token` field does not match this browser's secret, and any input carrying
+/// control characters.
 pub async fn session_and_csrf(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
+    let secure = state.config.secure_cookies;
+    let address = forwarded_client(
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip()),
+        &parts.headers,
+        &state.config.trusted_proxies,
+    );
+    parts.extensions.insert(ClientAddress(address.clone()));
+    let is_page = !parts.uri.path().starts_with("/api/");
+    if let Err(refusal) = crate::input::check_query(parts.uri.query()) {
+        return refusal.respond(is_page);
+    }
     let jar = CookieJar::from_headers(&parts.headers);
     let mut visitor = Visitor {
         user: None,
         session: None,
         expired: false,
         request_id: request_id(&parts.headers),
-        address: client_address(&parts.extensions),
+        address,
         csrf_token: String::new(),
     };
-    if let Some(secret) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+    if let Some(secret) = jar
+        .get(session_cookie(secure))
+        .map(|c| c.value().to_string())
+    {
         match state.store.session(&secret, state.config.sessions).await {
             Ok(Ok(session)) => match state.store.user(session.user_id).await {
                 Ok(user) => {
@@ -103,20 +172,28 @@ pub async fn session_and_csrf(
             Err(err) => return PageError::from(err).into_response(),
         }
     }
-    let form_secret = jar.get(FORM_COOKIE).map(|c| c.value().to_string());
+    // Before sign-in the form token is bound to this browser's form cookie by a key only the
+    // service holds, so a cookie planted by someone else (a sibling subdomain, say) cannot be
+    // paired with a token they chose. Once signed in, only the session's own token counts.
+    let form_key = state.store.form_token_key();
+    let form_secret = jar
+        .get(form_cookie(secure))
+        .map(|c| c.value().to_string())
+        .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()));
     let mut new_form_secret = None;
-    if visitor.session.is_none() {
-        visitor.csrf_token = match &form_secret {
-            Some(secret) => secret.clone(),
-            None => {
+    let expected = match &visitor.session {
+        Some(session) => session.csrf_token.clone(),
+        None => {
+            let secret = form_secret.clone().unwrap_or_else(|| {
                 let secret = random_secret();
                 new_form_secret = Some(secret.clone());
                 secret
-            }
-        };
-    }
+            });
+            bound_form_token(form_key, &secret)
+        }
+    };
+    visitor.csrf_token = expected.clone();
 
-    let is_page = !parts.uri.path().starts_with("/api/");
     // Pages only ever read with GET and write with POST forms; any other method is refused
     // here, so no page route can exist that the CSRF check below does not cover.
     if is_page && !matches!(parts.method, Method::GET | Method::HEAD | Method::POST) {
@@ -128,16 +205,12 @@ pub async fn session_and_csrf(
             Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
         let sent = form_token(&parts.headers, &bytes);
-        let accepted = [
-            visitor.session.as_ref().map(|s| s.csrf_token.clone()),
-            form_secret.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|expected| {
-            sent.as_deref()
-                .is_some_and(|s| constant_time_eq(s, &expected))
-        });
+        // A browser with no form cookie yet cannot have been shown a form.
+        let cookie_known = visitor.session.is_some() || form_secret.is_some();
+        let accepted = cookie_known
+            && sent
+                .as_deref()
+                .is_some_and(|s| constant_time_eq(s, &expected));
         if !accepted {
             let signing_in = parts.uri.path() == "/sign-in";
             return if visitor.expired && !signing_in {
@@ -145,6 +218,18 @@ pub async fn session_and_csrf(
             } else {
                 PageError::Csrf.into_response()
             };
+        }
+        if let Err(refusal) = crate::input::check_form(&parts.headers, &bytes) {
+            return refusal.respond(true);
+        }
+        Body::from(bytes)
+    } else if !is_page && crate::input::is_json(&parts.headers) {
+        let bytes = match axum::body::to_bytes(body, state.config.body_limit).await {
+            Ok(bytes) => bytes,
+            Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        if let Err(refusal) = crate::input::check_json(&bytes) {
+            return refusal.respond(false);
         }
         Body::from(bytes)
     } else {
@@ -154,7 +239,7 @@ pub async fn session_and_csrf(
     parts.extensions.insert(visitor);
     let mut response = next.run(Request::from_parts(parts, body)).await;
     if let Some(secret) = new_form_secret {
-        let c = cookie(FORM_COOKIE, secret, state.config.secure_cookies);
+        let c = cookie(form_cookie(secure), secret, secure);
         if let Ok(value) = c.encoded().to_string().parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -180,7 +265,16 @@ fn form_token(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
 }
 
 fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+    crate::input::form_pairs(body)
+}
+
+/// The token that forms before sign-in carry: an HMAC of the browser's form cookie.
+fn bound_form_token(key: &[u8], form_secret: &str) -> String {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(form_secret.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

@@ -19,9 +19,8 @@ pub struct Flash {
 
 fn flash_text(done: Option<&str>) -> Option<&'static str> {
     match done? {
-        "password" => {
-            Some("Your password has been changed. You have been signed out on your other devices.")
-        }
+        "password" => Some("Your password has been changed. You have been signed out on your other devices. Your API tokens still work: revoke any you no longer use."),
+        "password-and-tokens" => Some("Your password has been changed. You have been signed out on your other devices, and your API tokens have been revoked."),
         _ => None,
     }
 }
@@ -36,6 +35,7 @@ pub async fn show(
         user => user,
         role_labels => user.roles.iter().map(|r| r.label()).collect::<Vec<_>>(),
         session_count => state.store.session_count(user.id).await?,
+        token_count => state.store.usable_api_token_count(user.id).await?,
         flash => flash_text(flash.done.as_deref()),
     };
     render(
@@ -52,7 +52,10 @@ pub async fn password_form(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Html<String>, PageError> {
-    let ctx = minijinja::context! { errors => Vec::<FieldError>::new() };
+    let ctx = minijinja::context! {
+        errors => Vec::<FieldError>::new(),
+        token_count => state.store.usable_api_token_count(signed_in.user.id).await?,
+    };
     render(
         &state,
         &signed_in.visitor,
@@ -71,6 +74,9 @@ pub struct PasswordForm {
     new_password: String,
     #[serde(default)]
     confirm_password: String,
+    /// "yes" to revoke the user's API tokens as well.
+    #[serde(default)]
+    revoke_api_tokens: Option<String>,
 }
 
 pub async fn change_password(
@@ -85,12 +91,31 @@ pub async fn change_password(
         .credentials(&user.email)
         .await?
         .ok_or(PageError::NotFound)?;
+    // The current password is a password guess like any other, so it is throttled like
+    // sign-in (an unlocked computer must not become a way to test passwords).
+    let (attempt, throttled) = state
+        .store
+        .record_password_attempt(
+            &user.email,
+            &signed_in.visitor.address,
+            state.config.throttle,
+        )
+        .await?;
     let current = form.current_password.clone();
-    let current_ok =
-        tokio::task::spawn_blocking(move || verify_password(&current, &stored.password_hash))
+    let current_ok = throttled.is_none()
+        && form.current_password.len() <= super::sign_in::PASSWORD_MAX_BYTES
+        && tokio::task::spawn_blocking(move || verify_password(&current, &stored.password_hash))
             .await
             .map_err(|e| PageError::Internal(e.into()))?;
-    if form.current_password.is_empty() {
+    if current_ok {
+        state.store.password_attempt_succeeded(&attempt).await?;
+    }
+    if let Some(limit) = throttled {
+        errors.push(FieldError::new(
+            "current_password",
+            super::sign_in::throttled_message(limit),
+        ));
+    } else if form.current_password.is_empty() {
         errors.push(FieldError::new(
             "current_password",
             "Enter your current password",
@@ -116,7 +141,10 @@ pub async fn change_password(
         ));
     }
     if !errors.is_empty() {
-        let ctx = minijinja::context! { errors => errors };
+        let ctx = minijinja::context! {
+            errors => errors,
+            token_count => state.store.usable_api_token_count(user.id).await?,
+        };
         let page = render(
             &state,
             &signed_in.visitor,
@@ -132,16 +160,22 @@ pub async fn change_password(
         .session
         .as_ref()
         .map(|s| s.digest.as_str());
-    state
+    let revoked = state
         .store
         .change_password(
             &signed_in.visitor.attribution(),
             user.id,
             &form.new_password,
             keep,
+            form.revoke_api_tokens.as_deref() == Some("yes"),
         )
         .await?;
-    Ok(Redirect::to("/account?done=password").into_response())
+    let done = if revoked > 0 {
+        "password-and-tokens"
+    } else {
+        "password"
+    };
+    Ok(Redirect::to(&format!("/account?done={done}")).into_response())
 }
 
 #[derive(Serialize)]

@@ -220,6 +220,9 @@ fn store_field_error(err: StoreError) -> Result<FieldError, PageError> {
         StoreError::Duplicate(_) => {
             FieldError::new("email", "A user with this email address already exists")
         }
+        StoreError::Refused(why) if why.contains("only active administrator") => {
+            FieldError::new("roles", why)
+        }
         StoreError::Refused(why) if why.contains("agency") => FieldError::new("agency_id", why),
         StoreError::Refused(why) if why.contains("team") => FieldError::new("team_id", why),
         StoreError::Refused(why) if why.contains("deputy") => FieldError::new("deputy_id", why),

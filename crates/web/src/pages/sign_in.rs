@@ -2,7 +2,7 @@
 //! is audited; the message never reveals whether an account exists.
 use super::render;
 use crate::error::PageError;
-use crate::visitor::{cookie, SignedIn, Visitor, SESSION_COOKIE};
+use crate::visitor::{cookie, session_cookie, SignedIn, Visitor};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -22,12 +22,40 @@ pub struct NextQuery {
     signed_out: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+/// The longest email address there can be (RFC 5321), so nothing longer is ever throttled,
+/// stored or audited.
+pub const EMAIL_MAX_CHARS: usize = 254;
+
+/// Where to go after sign-in: only a path on this site, or the home page.
+///
+/// Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+/// `/\t/evil.example` is `//evil.example` to them: whitespace, control characters and
+/// backslashes are refused outright, and what remains is resolved as a URL relative to this
+/// site and kept only if it stays here.
+pub(crate) fn same_site_path(raw: Option<&str>) -> Option<String> {
+    let raw = raw?;
+    if raw.len() > 2048
+        || !raw.starts_with('/')
+        || raw.starts_with("//")
+        || raw
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return None;
     }
+    let base = url::Url::parse("http://ecaf.invalid/").ok()?;
+    let target = base.join(raw).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    Some(match target.query() {
+        Some(query) => format!("{}?{query}", target.path()),
+        None => target.path().to_string(),
+    })
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    same_site_path(next).unwrap_or_else(|| "/".to_string())
 }
 
 pub async fn show(
@@ -41,7 +69,7 @@ pub async fn show(
     let ctx = minijinja::context! {
         errors => Vec::<FieldError>::new(),
         email => "",
-        next => q.next,
+        next => same_site_path(q.next.as_deref()),
         signed_out => q.signed_out.is_some(),
     };
     Ok(render(
@@ -71,15 +99,30 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, PageError> {
     let email = form.email.trim().to_lowercase();
+    let next = same_site_path(q.next.as_deref());
     let mut errors = Vec::new();
     if email.is_empty() {
         errors.push(FieldError::new("email", "Enter your email address"));
+    } else if email.chars().count() > EMAIL_MAX_CHARS {
+        // Refused before the throttle or the audit log sees it: an anonymous visitor must not
+        // be able to fill the disk with what they type.
+        errors.push(FieldError::new(
+            "email",
+            format!("Email address must be {EMAIL_MAX_CHARS} characters or fewer"),
+        ));
     }
     if form.password.is_empty() {
         errors.push(FieldError::new("password", "Enter your password"));
+    } else if form.password.len() > PASSWORD_MAX_BYTES {
+        errors.push(FieldError::new(
+            "password",
+            "Enter a correct email address and password",
+        ));
     }
+    let shown_email: String = form.email.trim().chars().take(EMAIL_MAX_CHARS).collect();
     let refuse = |errors: Vec<FieldError>, status: StatusCode| -> Result<Response, PageError> {
-        let ctx = minijinja::context! { errors => errors, email => form.email.trim(), next => q.next.clone() };
+        let ctx =
+            minijinja::context! { errors => errors, email => shown_email, next => next.clone() };
         let page = render(
             &state,
             &visitor,
@@ -97,29 +140,25 @@ pub async fn submit(
         actor_email: Some(email.clone()),
         ..visitor.attribution()
     };
-    if let Some(limit) = state
+    let (attempt, throttled) = state
         .store
-        .sign_in_throttled(&email, &visitor.address, state.config.throttle)
-        .await?
-    {
+        .record_password_attempt(&email, &visitor.address, state.config.throttle)
+        .await?;
+    if let Some(limit) = throttled {
         let which = match limit {
-            Throttled::Account => "account",
-            Throttled::Address => "address",
+            Throttled::AccountAndAddress { .. } => "this account from this address",
+            Throttled::Address { .. } => "this address",
         };
         state
             .store
             .audit(
                 &by,
                 AuditEntry::new("sign_in.throttled")
-                    .detail(format!("limit reached for this {which}")),
+                    .detail(format!("too many failed attempts for {which}")),
             )
             .await?;
-        let minutes = state.config.throttle.window.num_minutes();
         return refuse(
-            vec![FieldError::new(
-                "email",
-                format!("There have been too many failed attempts to sign in. Wait {minutes} minutes and try again, or contact your administrator."),
-            )],
+            vec![FieldError::new("email", throttled_message(limit))],
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
@@ -136,10 +175,6 @@ pub async fn submit(
     let user = match account {
         Some(user) if matches && user.active => user,
         other => {
-            state
-                .store
-                .record_sign_in_failure(&email, &visitor.address)
-                .await?;
             let reason = match other {
                 None => "no such account",
                 Some(u) if !u.active => "account deactivated",
@@ -162,7 +197,12 @@ pub async fn submit(
             );
         }
     };
-    state.store.clear_sign_in_failures(&email).await?;
+    state.store.password_attempt_succeeded(&attempt).await?;
+    // A browser that was signed in as someone (or as this user) before keeps no second
+    // session alive behind the new one.
+    if let Some(previous) = &visitor.session {
+        state.store.end_session(&previous.digest).await?;
+    }
     let session = state
         .store
         .create_session(user.id, Some(&visitor.address))
@@ -179,15 +219,30 @@ pub async fn submit(
         )
         .await?;
     let jar = jar.add(cookie(
-        SESSION_COOKIE,
+        session_cookie(state.config.secure_cookies),
         session.secret,
         state.config.secure_cookies,
     ));
-    Ok((jar, Redirect::to(&safe_next(q.next.as_deref()))).into_response())
+    Ok((jar, Redirect::to(&safe_next(next.as_deref()))).into_response())
 }
 
-fn removal() -> Cookie<'static> {
-    let mut c = Cookie::from(SESSION_COOKIE);
+/// Longer than any password a person types; argon2 is not made to hash megabytes.
+pub const PASSWORD_MAX_BYTES: usize = 1024;
+
+/// "Wait 2 minutes", rounded up, never "0 minutes".
+pub(crate) fn throttled_message(limit: Throttled) -> String {
+    let seconds = limit.retry_after().num_seconds().max(1);
+    let wait = if seconds < 60 {
+        format!("{seconds} second{}", if seconds == 1 { "" } else { "s" })
+    } else {
+        let minutes = (seconds + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    };
+    format!("There have been too many failed attempts to sign in. Wait {wait} and try again, or contact your administrator.")
+}
+
+fn removal(secure: bool) -> Cookie<'static> {
+    let mut c = Cookie::from(session_cookie(secure));
     c.set_path("/");
     c
 }
@@ -207,23 +262,34 @@ pub async fn sign_out(
             AuditEntry::new("sign_out").record("user", signed_in.user.id),
         )
         .await?;
-    Ok((jar.remove(removal()), Redirect::to("/sign-in?signed_out=1")).into_response())
+    Ok((
+        jar.remove(removal(state.config.secure_cookies)),
+        Redirect::to("/sign-in?signed_out=1"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EverywhereForm {
+    /// "yes" to revoke the user's API tokens as well.
+    #[serde(default)]
+    revoke_api_tokens: Option<String>,
 }
 
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     signed_in: SignedIn,
     jar: CookieJar,
+    Form(form): Form<EverywhereForm>,
 ) -> Result<Response, PageError> {
-    let ended = state.store.end_all_sessions(signed_in.user.id).await?;
+    let revoke = form.revoke_api_tokens.as_deref() == Some("yes");
     state
         .store
-        .audit(
-            &signed_in.visitor.attribution(),
-            AuditEntry::new("sign_out.everywhere")
-                .record("user", signed_in.user.id)
-                .detail(format!("{ended} sessions ended")),
-        )
+        .sign_out_everywhere(&signed_in.visitor.attribution(), signed_in.user.id, revoke)
         .await?;
-    Ok((jar.remove(removal()), Redirect::to("/sign-in?signed_out=1")).into_response())
+    Ok((
+        jar.remove(removal(state.config.secure_cookies)),
+        Redirect::to("/sign-in?signed_out=1"),
+    )
+        .into_response())
 }
