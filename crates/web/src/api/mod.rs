@@ -21,7 +21,7 @@ pub use auth::ApiUser;
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -35,6 +35,62 @@ impl Modify for BearerAuth {
                 "bearer",
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
             );
+        }
+    }
+}
+
+/// The problems any operation can answer, whatever its handler says: the framework and the
+/// edge refuse malformed requests (400), a missing or bad token (401), bodies that are too
+/// large (413), not JSON (415) or the wrong shape (422), and the service answers 500 or 503
+/// (database unavailable). Documented once here so no operation's description can leave
+/// them out.
+struct CommonProblems;
+
+impl Modify for CommonProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_body = operation.request_body.is_some();
+                let mut common = vec![
+                    ("400", "The request could not be read: a malformed path, query or body, or a control character in a value"),
+                    ("401", "No valid API token"),
+                    ("500", "The service had a problem; nothing was changed"),
+                    ("503", "The database is unavailable or the request took too long; try again later"),
+                ];
+                if has_body {
+                    common.extend([
+                        ("413", "The body is larger than the service accepts"),
+                        ("415", "The body is not JSON (send Content-Type: application/json)"),
+                        ("422", "The body is JSON of the wrong shape, or values are not valid"),
+                    ]);
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
         }
     }
 }
