@@ -92,15 +92,17 @@ pub fn forwarded_client(
     if !is_trusted(&peer) {
         return peer.to_string();
     }
-    let hops: Vec<std::net::IpAddr> = headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.to_str().unwrap_or(""))
         .flat_map(|v| v.split(','))
-        .map_while(|hop| hop.trim().parse().ok())
         .collect();
+    // From the right, through the trusted proxies, to the first hop they did not add; a hop
+    // that is not an address ends the walk (nothing left of it can be trusted either).
     hops.into_iter()
         .rev()
+        .map_while(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
         .find(|ip| !is_trusted(ip))
         .unwrap_or(peer)
         .to_string()
@@ -371,5 +373,52 @@ impl<C: Capability> FromRequestParts<AppState> for Authorised<C> {
                 Err(PageError::from(denied).into_response())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+    use axum::http::HeaderMap;
+
+    fn headers(forwarded: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for f in forwarded {
+            h.append("x-forwarded-for", f.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn the_forwarded_client_is_believed_only_from_a_trusted_proxy() {
+        let trusted = vec!["10.0.0.0/8".parse().unwrap()];
+        let peer = Some("10.1.2.3".parse().unwrap());
+        let stranger = Some("198.51.100.1".parse().unwrap());
+        let h = headers(&["203.0.113.9"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), "203.0.113.9");
+        assert_eq!(forwarded_client(stranger, &h, &trusted), "198.51.100.1");
+        assert_eq!(forwarded_client(peer, &h, &[]), "10.1.2.3");
+    }
+
+    #[test]
+    fn hops_the_client_wrote_are_never_believed() {
+        let trusted = vec!["10.0.0.0/8".parse().unwrap()];
+        let peer = Some("10.1.2.3".parse().unwrap());
+        // The client claimed 1.2.3.4; the balancer appended the real address; an inner
+        // proxy appended its own.
+        let h = headers(&["1.2.3.4, 203.0.113.9", "10.0.0.7"]);
+        assert_eq!(forwarded_client(peer, &h, &trusted), "203.0.113.9");
+        // Nothing usable: the proxy itself.
+        assert_eq!(
+            forwarded_client(peer, &headers(&["junk"]), &trusted),
+            "10.1.2.3"
+        );
+        assert_eq!(forwarded_client(peer, &headers(&[]), &trusted), "10.1.2.3");
+        assert_eq!(
+            forwarded_client(peer, &headers(&["1.2.3.4, junk, 10.0.0.7"]), &trusted),
+            "10.1.2.3",
+            "a spoofed hop behind garbage is not reached"
+        );
+        assert_eq!(forwarded_client(None, &h, &trusted), "unknown");
     }
 }

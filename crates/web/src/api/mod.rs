@@ -79,8 +79,14 @@ impl Modify for CommonProblems {
                 if has_body {
                     common.extend([
                         ("413", "The body is larger than the service accepts"),
-                        ("415", "The body is not JSON (send Content-Type: application/json)"),
-                        ("422", "The body is JSON of the wrong shape, or values are not valid"),
+                        (
+                            "415",
+                            "The body is not JSON (send Content-Type: application/json)",
+                        ),
+                        (
+                            "422",
+                            "The body is JSON of the wrong shape, or values are not valid",
+                        ),
                     ]);
                 }
                 for (status, description) in common {
