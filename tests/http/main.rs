@@ -7,3 +7,4 @@ mod people;
 mod reliability;
 mod schema;
 mod sign_in;
+mod pages;

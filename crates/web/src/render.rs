@@ -60,10 +60,23 @@ impl Templates {
         env.add_filter("datetime", datetime);
         env.add_filter("date", date);
         env.add_filter("sentence", sentence);
-        // Fail at start, not on a user's request, if a template does not compile.
+        // Fail at start, not on a user's request, if a template does not compile or uses a
+        // filter that does not exist (minijinja only finds those while rendering the branch
+        // that uses them: a disabled `urlencode` once made every signed-out deep link a 500).
         for name in TemplateFiles::iter() {
             env.get_template(&name)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
+            let source = TemplateFiles::get(&name)
+                .map(|file| String::from_utf8_lossy(&file.data).into_owned())
+                .unwrap_or_default();
+            for filter in filters_used(&source) {
+                let probe = format!("{{{{ none|{filter} }}}}");
+                if let Err(err) = env.render_str(&probe, ()) {
+                    if err.kind() == ErrorKind::UnknownFilter {
+                        anyhow::bail!("template {name} uses the unknown filter `{filter}`");
+                    }
+                }
+            }
         }
         Ok(Self { env })
     }
@@ -72,6 +85,34 @@ impl Templates {
         let template = self.env.get_template(name)?;
         Ok(template.render(ctx)?)
     }
+}
+
+/// The names after `|` inside `{{ … }}` and `{% … %}`.
+fn filters_used(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find(['{']) {
+        rest = &rest[start + 1..];
+        let close = match rest.chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            _ => continue,
+        };
+        let Some(end) = rest.find(close) else { break };
+        let tag = &rest[1..end];
+        for piece in tag.split('|').skip(1) {
+            let name: String = piece
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && !found.contains(&name) {
+                found.push(name);
+            }
+        }
+        rest = &rest[end..];
+    }
+    found
 }
 
 #[cfg(test)]
@@ -90,6 +131,21 @@ mod tests {
             "1 July 2026 at 10am"
         );
         assert_eq!(date(Value::from("2026-07-01")).unwrap(), "1 July 2026");
+    }
+
+    #[test]
+    fn filters_are_found_in_tags_only() {
+        assert_eq!(
+            filters_used("a | b {{ x|urlencode }} {% for y in z|sort %}{{ y | date }}{% endfor %}"),
+            vec!["urlencode", "sort", "date"]
+        );
+        // The check at load refuses a filter minijinja does not have.
+        let mut env = Environment::new();
+        env.add_filter("date", date);
+        assert_eq!(
+            env.render_str("{{ none|no_such_filter }}", ()).unwrap_err().kind(),
+            ErrorKind::UnknownFilter
+        );
     }
 
     #[test]

@@ -1,0 +1,99 @@
+//! Every page route, as a practitioner whose session has ended meets it: signed out it lands
+//! on a working sign-in page, and after signing in on the page itself, which renders.
+use axum::http::StatusCode;
+use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
+
+/// Every GET page that needs a signed-in user, with who may see it.
+async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
+    let mut eve = app.signed_in(EARLY_HELP).await;
+    eve.get("/people/new").await;
+    let added = eve
+        .post(
+            "/people/new",
+            &[
+                ("given_name", "Rosa"),
+                ("family_name", "Quinlan-Marsh"),
+                ("dob_day", "3"),
+                ("dob_month", "4"),
+                ("dob_year", "2018"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let person = added.header("location").split('?').next().unwrap().to_string();
+    let user = app.practitioner_id;
+    let agency = app.agency_id;
+    let mut routes: Vec<(String, &'static str)> = [
+        "/account",
+        "/account/password",
+        "/account/api-tokens",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/agencies",
+        "/admin/agencies/new",
+        "/admin/audit",
+    ]
+    .iter()
+    .map(|p| (p.to_string(), ADMIN))
+    .collect();
+    routes.extend([
+        (format!("/admin/users/{user}"), ADMIN),
+        (format!("/admin/users/{user}/edit"), ADMIN),
+        (format!("/admin/agencies/{agency}/edit"), ADMIN),
+        ("/people/search".to_string(), EARLY_HELP),
+        ("/people/new".to_string(), EARLY_HELP),
+        (person.clone(), EARLY_HELP),
+        (format!("{person}/edit"), EARLY_HELP),
+        (format!("{person}/history"), EARLY_HELP),
+        (format!("{person}/merge"), EARLY_HELP),
+    ]);
+    routes
+}
+
+on_both_databases!(every_page_signed_out_leads_through_sign_in_back_to_itself, |app| {
+    for (path, who) in page_routes(&app).await {
+        let mut client = app.client();
+        let reply = client.get(&path).await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path} signed out");
+        let sign_in = reply.header("location").to_string();
+        assert!(sign_in.starts_with("/sign-in?next="), "{path} → {sign_in}");
+        let page = client.get(&sign_in).await;
+        assert_eq!(page.status, StatusCode::OK, "{sign_in}: {}", page.text);
+        assert!(page.text.contains("govuk-template"));
+        let done = client
+            .post(&sign_in, &[("email", who), ("password", PASSWORD)])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.text);
+        assert_eq!(done.header("location"), path, "after sign-in");
+        let shown = client.get(&path).await;
+        assert_eq!(shown.status, StatusCode::OK, "{path}: {}", shown.text);
+        assert!(shown.text.contains("Sign out"), "{path} has sign out in the header");
+    }
+});
+
+on_both_databases!(public_pages_render_signed_in_and_out, |app| {
+    for path in ["/sign-in", "/accessibility", "/privacy"] {
+        let mut anonymous = app.client();
+        let reply = anonymous.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(!reply.text.contains("Sign out"), "{path} signed out has no sign out");
+    }
+    let mut admin = app.signed_in(ADMIN).await;
+    for path in ["/", "/accessibility", "/privacy"] {
+        let reply = admin.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(reply.text.contains("Sign out"), "{path}");
+    }
+    // The home page signed out is the sign-in page.
+    let mut anonymous = app.client();
+    assert_eq!(anonymous.get("/").await.header("location"), "/sign-in");
+});
+
+on_both_databases!(the_header_sign_out_ends_the_session, |app| {
+    let mut admin = app.signed_in(ADMIN).await;
+    let page = admin.get("/admin/users").await;
+    assert!(page.text.contains("action=\"/sign-out\""));
+    let reply = admin.post("/sign-out", &[]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+});
