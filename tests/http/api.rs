@@ -174,3 +174,26 @@ fn openapi_document_matches_the_committed_snapshot() {
         assert!(value["paths"][path].is_object(), "{path} documented");
     }
 }
+
+on_both_databases!(a_token_use_is_recorded_at_most_once_a_minute, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let token = create_token(&mut sam, "Busy system").await;
+    let mut api = app.client();
+    let uses = "SELECT COUNT(*) FROM audit_events WHERE action = 'api_token.use'";
+    for _ in 0..5 {
+        assert_eq!(
+            api.api_get("/api/v1/me", &token).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        app.count(uses).await,
+        1,
+        "five calls within a minute: one write"
+    );
+    app.clock.advance(Duration::seconds(61));
+    api.api_get("/api/v1/me", &token).await;
+    assert_eq!(app.count(uses).await, 2);
+    let last_used = app.count("SELECT last_used_at FROM api_tokens").await;
+    assert_eq!(last_used, app.clock_now_ms());
+});

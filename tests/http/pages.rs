@@ -20,7 +20,12 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
-    let person = added.header("location").split('?').next().unwrap().to_string();
+    let person = added
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -50,33 +55,42 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
     routes
 }
 
-on_both_databases!(every_page_signed_out_leads_through_sign_in_back_to_itself, |app| {
-    for (path, who) in page_routes(&app).await {
-        let mut client = app.client();
-        let reply = client.get(&path).await;
-        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path} signed out");
-        let sign_in = reply.header("location").to_string();
-        assert!(sign_in.starts_with("/sign-in?next="), "{path} → {sign_in}");
-        let page = client.get(&sign_in).await;
-        assert_eq!(page.status, StatusCode::OK, "{sign_in}: {}", page.text);
-        assert!(page.text.contains("govuk-template"));
-        let done = client
-            .post(&sign_in, &[("email", who), ("password", PASSWORD)])
-            .await;
-        assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.text);
-        assert_eq!(done.header("location"), path, "after sign-in");
-        let shown = client.get(&path).await;
-        assert_eq!(shown.status, StatusCode::OK, "{path}: {}", shown.text);
-        assert!(shown.text.contains("Sign out"), "{path} has sign out in the header");
+on_both_databases!(
+    every_page_signed_out_leads_through_sign_in_back_to_itself,
+    |app| {
+        for (path, who) in page_routes(&app).await {
+            let mut client = app.client();
+            let reply = client.get(&path).await;
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "{path} signed out");
+            let sign_in = reply.header("location").to_string();
+            assert!(sign_in.starts_with("/sign-in?next="), "{path} → {sign_in}");
+            let page = client.get(&sign_in).await;
+            assert_eq!(page.status, StatusCode::OK, "{sign_in}: {}", page.text);
+            assert!(page.text.contains("govuk-template"));
+            let done = client
+                .post(&sign_in, &[("email", who), ("password", PASSWORD)])
+                .await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.text);
+            assert_eq!(done.header("location"), path, "after sign-in");
+            let shown = client.get(&path).await;
+            assert_eq!(shown.status, StatusCode::OK, "{path}: {}", shown.text);
+            assert!(
+                shown.text.contains("Sign out"),
+                "{path} has sign out in the header"
+            );
+        }
     }
-});
+);
 
 on_both_databases!(public_pages_render_signed_in_and_out, |app| {
     for path in ["/sign-in", "/accessibility", "/privacy"] {
         let mut anonymous = app.client();
         let reply = anonymous.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}");
-        assert!(!reply.text.contains("Sign out"), "{path} signed out has no sign out");
+        assert!(
+            !reply.text.contains("Sign out"),
+            "{path} signed out has no sign out"
+        );
     }
     let mut admin = app.signed_in(ADMIN).await;
     for path in ["/", "/accessibility", "/privacy"] {

@@ -143,7 +143,9 @@ mod tests {
         let mut env = Environment::new();
         env.add_filter("date", date);
         assert_eq!(
-            env.render_str("{{ none|no_such_filter }}", ()).unwrap_err().kind(),
+            env.render_str("{{ none|no_such_filter }}", ())
+                .unwrap_err()
+                .kind(),
             ErrorKind::UnknownFilter
         );
     }
