@@ -6,3 +6,4 @@ mod errors;
 mod people;
 mod schema;
 mod sign_in;
+mod slow_clients;

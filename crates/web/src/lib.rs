@@ -6,6 +6,7 @@ mod error;
 mod middleware;
 mod pages;
 mod render;
+pub mod server;
 mod visitor;
 
 pub use error::{ApiError, PageError};
