@@ -8,8 +8,9 @@ use ecaf_store::import::ImportPerson;
 use ecaf_store::{Attribution, Store};
 use ecaf_tests::{on_both_databases, Db, OnDatabase};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A fresh database and how to point the binary at it.
 struct Target {
@@ -30,6 +31,10 @@ impl OnDatabase for Target {
 
 impl Target {
     fn ecaf(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run ecaf")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ecaf"));
         command
             .args(args)
@@ -39,7 +44,7 @@ impl Target {
         if let Some(url) = &self.url {
             command.env("ECAF_DATABASE_URL", url);
         }
-        command.output().expect("run ecaf")
+        command
     }
 
     async fn store(&self) -> Store {
@@ -467,3 +472,95 @@ on_both_databases!(
         );
     }
 );
+
+#[test]
+fn serve_refuses_invalid_configuration_before_opening_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    for (args, env, option) in [
+        (
+            &["--session-idle-minutes", "0"][..],
+            None,
+            "--session-idle-minutes",
+        ),
+        (
+            &["--session-absolute-hours", "0"][..],
+            None,
+            "--session-absolute-hours",
+        ),
+        (
+            &["--session-absolute-hours", "25"][..],
+            None,
+            "--session-absolute-hours",
+        ),
+        (&["--body-limit-kb", "8"][..], None, "--body-limit-kb"),
+        (&["--body-limit-kb", "1048576"][..], None, "--body-limit-kb"),
+        (
+            &["--request-timeout-seconds", "0"][..],
+            None,
+            "--request-timeout-seconds",
+        ),
+        (
+            &[][..],
+            Some(("ECAF_REQUEST_TIMEOUT_SECONDS", "601")),
+            "--request-timeout-seconds",
+        ),
+        (
+            &["--header-read-timeout-seconds", "0"][..],
+            None,
+            "--header-read-timeout-seconds",
+        ),
+        (&["--max-connections", "0"][..], None, "--max-connections"),
+        (
+            &[
+                "--session-idle-minutes",
+                "181",
+                "--session-absolute-hours",
+                "3",
+            ][..],
+            None,
+            "--session-idle-minutes (181) must not be more than --session-absolute-hours (3)",
+        ),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecaf"));
+        command
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("ECAF_DATABASE_URL")
+            .env("ECAF_DATA_DIR", &data)
+            .env("ECAF_LOG", "warn");
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        let out = output_within(&mut command, Duration::from_secs(5));
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(option), "{args:?} {env:?}: {stderr}");
+        assert!(!data.exists(), "{args:?} {env:?} opened the database");
+    }
+}
+
+/// Run to the end, but fail (and stop it) if it is still running after `limit`: a serve that
+/// accepted a bad value would otherwise run for ever.
+fn output_within(command: &mut Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ecaf");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait for ecaf").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("collect output");
+            panic!(
+                "still running after {limit:?}:\n{}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("collect output")
+}
