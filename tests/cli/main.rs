@@ -9,7 +9,7 @@ use ecaf_store::{Attribution, Store};
 use ecaf_tests::{on_both_databases, Db, OnDatabase};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// A fresh database and how to point the binary at it.
@@ -539,6 +539,103 @@ fn serve_refuses_invalid_configuration_before_opening_the_database() {
         assert!(stderr.contains(option), "{args:?} {env:?}: {stderr}");
         assert!(!data.exists(), "{args:?} {env:?} opened the database");
     }
+}
+
+on_both_databases!(
+    serve_with_demo_on_a_database_with_real_users_warns_and_serves_without_demo_data,
+    |t: Target| {
+        let out = t.ecaf(&[
+            "user",
+            "create",
+            "--email",
+            "jane.smith@example.gov.uk",
+            "--name",
+            "Jane Smith",
+            "--agency",
+            "Example Council Early Help Team",
+            "--role",
+            "admin",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+
+        let mut child = t
+            .command(&["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("ECAF_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ecaf serve");
+        let (lines, received) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut log = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(8);
+        let address = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = received.recv_timeout(left) else {
+                let _ = child.kill();
+                let stderr = child.wait_with_output().map(|o| text(&o.stderr));
+                panic!(
+                    "ecaf serve did not start listening:\n{}\n{stderr:?}",
+                    log.join("\n")
+                );
+            };
+            let address = line.split_once("listening on http://").map(|(_, rest)| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect::<String>()
+            });
+            log.push(line);
+            if let Some(address) = address {
+                break address;
+            }
+        };
+        let health = http_get(&address, "/healthz");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        let log = log.join("\n");
+        assert!(
+            log.contains(
+                "--demo ignored: this database holds real users; demo data is only loaded into \
+                 a database without them"
+            ),
+            "{log}"
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM users WHERE is_demo = 1")
+                .await,
+            0
+        );
+    }
+);
+
+/// The raw response to one GET, over a connection of its own.
+fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
 }
 
 /// Run to the end, but fail (and stop it) if it is still running after `limit`: a serve that

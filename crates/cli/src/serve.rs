@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use ecaf_store::sessions::SessionPolicy;
+use ecaf_store::StoreError;
 use ecaf_web::server::ConnectionLimits;
 use ecaf_web::{AppState, WebConfig};
 use std::net::SocketAddr;
@@ -45,6 +46,10 @@ pub struct ServeArgs {
     max_connections: usize,
 }
 
+/// How `load_demo` words its refusal of a database with real users (`StoreError::Refused`
+/// carries only text, and the store uses that variant for other refusals too).
+const HOLDS_REAL_USERS: &str = "This database holds real (non-demo) users";
+
 /// Spare time, beyond the request timeout, for in-flight responses to be written at shutdown.
 const SHUTDOWN_SLACK: Duration = Duration::from_secs(5);
 
@@ -62,15 +67,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let store = args.db.open().await?;
     if args.demo {
-        let done = store
-            .load_demo()
-            .await
-            .context("could not load demo data")?;
-        tracing::info!(
-            agencies = done.agencies_created,
-            users = done.users_created,
-            "demo data loaded"
-        );
+        match store.load_demo().await {
+            Ok(done) => tracing::info!(
+                agencies = done.agencies_created,
+                users = done.users_created,
+                "demo data loaded"
+            ),
+            // Refusing is right (demo accounts with a published password must not appear
+            // beside real ones), but stopping is not: serve the real data without them.
+            Err(StoreError::Refused(reason)) if reason.starts_with(HOLDS_REAL_USERS) => {
+                tracing::warn!(
+                    "--demo ignored: this database holds real users; demo data is only loaded \
+                     into a database without them"
+                )
+            }
+            Err(err) => return Err(err).context("could not load demo data"),
+        }
     }
     let sessions = SessionPolicy {
         idle_timeout: chrono::Duration::minutes(args.session_idle_minutes),
