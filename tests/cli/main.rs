@@ -8,8 +8,9 @@ use ecaf_store::import::ImportPerson;
 use ecaf_store::{Attribution, Store};
 use ecaf_tests::{on_both_databases, Db, OnDatabase};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+use std::process::{Command, Output, Stdio};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 /// A fresh database and how to point the binary at it.
 struct Target {
@@ -30,6 +31,10 @@ impl OnDatabase for Target {
 
 impl Target {
     fn ecaf(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run ecaf")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ecaf"));
         command
             .args(args)
@@ -39,7 +44,7 @@ impl Target {
         if let Some(url) = &self.url {
             command.env("ECAF_DATABASE_URL", url);
         }
-        command.output().expect("run ecaf")
+        command
     }
 
     async fn store(&self) -> Store {
@@ -467,3 +472,192 @@ on_both_databases!(
         );
     }
 );
+
+#[test]
+fn serve_refuses_invalid_configuration_before_opening_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    for (args, env, option) in [
+        (
+            &["--session-idle-minutes", "0"][..],
+            None,
+            "--session-idle-minutes",
+        ),
+        (
+            &["--session-absolute-hours", "0"][..],
+            None,
+            "--session-absolute-hours",
+        ),
+        (
+            &["--session-absolute-hours", "25"][..],
+            None,
+            "--session-absolute-hours",
+        ),
+        (&["--body-limit-kb", "8"][..], None, "--body-limit-kb"),
+        (&["--body-limit-kb", "1048576"][..], None, "--body-limit-kb"),
+        (
+            &["--request-timeout-seconds", "0"][..],
+            None,
+            "--request-timeout-seconds",
+        ),
+        (
+            &[][..],
+            Some(("ECAF_REQUEST_TIMEOUT_SECONDS", "601")),
+            "--request-timeout-seconds",
+        ),
+        (
+            &["--header-read-timeout-seconds", "0"][..],
+            None,
+            "--header-read-timeout-seconds",
+        ),
+        (&["--max-connections", "0"][..], None, "--max-connections"),
+        (
+            &[
+                "--session-idle-minutes",
+                "181",
+                "--session-absolute-hours",
+                "3",
+            ][..],
+            None,
+            "--session-idle-minutes (181) must not be more than --session-absolute-hours (3)",
+        ),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecaf"));
+        command
+            .arg("serve")
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
+            .env_remove("ECAF_DATABASE_URL")
+            .env("ECAF_DATA_DIR", &data)
+            .env("ECAF_LOG", "warn");
+        if let Some((name, value)) = env {
+            command.env(name, value);
+        }
+        let out = output_within(&mut command, Duration::from_secs(5));
+        assert_eq!(out.status.code(), Some(2), "{args:?} {env:?}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(option), "{args:?} {env:?}: {stderr}");
+        assert!(!data.exists(), "{args:?} {env:?} opened the database");
+    }
+}
+
+on_both_databases!(
+    serve_with_demo_on_a_database_with_real_users_warns_and_serves_without_demo_data,
+    |t: Target| {
+        let out = t.ecaf(&[
+            "user",
+            "create",
+            "--email",
+            "jane.smith@example.gov.uk",
+            "--name",
+            "Jane Smith",
+            "--agency",
+            "Example Council Early Help Team",
+            "--role",
+            "admin",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+
+        let mut child = t
+            .command(&["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("ECAF_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start ecaf serve");
+        let (lines, received) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut log = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(8);
+        let address = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(line) = received.recv_timeout(left) else {
+                let _ = child.kill();
+                let stderr = child.wait_with_output().map(|o| text(&o.stderr));
+                panic!(
+                    "ecaf serve did not start listening:\n{}\n{stderr:?}",
+                    log.join("\n")
+                );
+            };
+            let address = line.split_once("listening on http://").map(|(_, rest)| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect::<String>()
+            });
+            log.push(line);
+            if let Some(address) = address {
+                break address;
+            }
+        };
+        let health = http_get(&address, "/healthz");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+        let log = log.join("\n");
+        assert!(
+            log.contains(
+                "--demo ignored: this database holds real users; demo data is only loaded into \
+                 a database without them"
+            ),
+            "{log}"
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM users WHERE is_demo = 1")
+                .await,
+            0
+        );
+    }
+);
+
+/// The raw response to one GET, over a connection of its own.
+fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("read timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
+
+/// Run to the end, but fail (and stop it) if it is still running after `limit`: a serve that
+/// accepted a bad value would otherwise run for ever.
+fn output_within(command: &mut Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ecaf");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("wait for ecaf").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("collect output");
+            panic!(
+                "still running after {limit:?}:\n{}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("collect output")
+}

@@ -8,3 +8,4 @@ mod people;
 mod reliability;
 mod schema;
 mod sign_in;
+mod slow_clients;

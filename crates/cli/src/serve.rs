@@ -1,8 +1,11 @@
 //! `ecaf serve`: the web service, with graceful shutdown and database housekeeping.
-use crate::DatabaseArgs;
+use crate::{DatabaseArgs, InputError};
 use anyhow::Context;
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use ecaf_store::sessions::SessionPolicy;
+use ecaf_store::StoreError;
+use ecaf_web::server::ConnectionLimits;
 use ecaf_web::{AppState, WebConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -20,33 +23,66 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set this when the service is reached over HTTPS.
     #[arg(long, env = "ECAF_SECURE_COOKIES")]
     secure_cookies: bool,
-    /// Minutes of inactivity after which a session ends.
-    #[arg(long, env = "ECAF_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    /// Minutes of inactivity after which a session ends (1 to 1440, and no more than the
+    /// absolute limit).
+    #[arg(long, env = "ECAF_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=1440))]
     session_idle_minutes: i64,
-    /// Hours after sign-in at which a session ends regardless of activity.
-    #[arg(long, env = "ECAF_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    /// Hours after sign-in at which a session ends regardless of activity (1 to 24).
+    #[arg(long, env = "ECAF_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i64).range(1..=24))]
     session_absolute_hours: i64,
-    /// Largest request body accepted, in kilobytes.
-    #[arg(long, env = "ECAF_BODY_LIMIT_KB", default_value_t = 1024)]
+    /// Largest request body accepted, in kilobytes (16 to 65536).
+    #[arg(long, env = "ECAF_BODY_LIMIT_KB", default_value_t = 1024, value_parser = RangedU64ValueParser::<usize>::new().range(16..=65536))]
     body_limit_kb: usize,
-    /// Longest a request may take, in seconds; a slower one is abandoned (its transaction
-    /// rolled back) and answered "Sorry, there is a problem with the service".
-    #[arg(long, env = "ECAF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Longest a request may take, in seconds (1 to 600); a slower one is abandoned (its
+    /// transaction rolled back) and answered "Sorry, there is a problem with the service".
+    #[arg(long, env = "ECAF_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout_seconds: u64,
+    /// Longest wait, in seconds (1 to 600), for a client to send a whole request head, on a new
+    /// connection or between requests on a kept-alive one; the connection is then closed.
+    #[arg(long, env = "ECAF_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    header_read_timeout_seconds: u64,
+    /// Most connections open at once (1 to 65536); further ones wait until one closes.
+    #[arg(long, env = "ECAF_MAX_CONNECTIONS", default_value_t = 512, value_parser = RangedU64ValueParser::<usize>::new().range(1..=65536))]
+    max_connections: usize,
 }
 
+/// How `load_demo` words its refusal of a database with real users (`StoreError::Refused`
+/// carries only text, and the store uses that variant for other refusals too).
+const HOLDS_REAL_USERS: &str = "This database holds real (non-demo) users";
+
+/// Spare time, beyond the request timeout, for in-flight responses to be written at shutdown.
+const SHUTDOWN_SLACK: Duration = Duration::from_secs(5);
+
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Each value is checked on its own by clap; this one depends on two.
+    if args.session_idle_minutes > args.session_absolute_hours * 60 {
+        return Err(InputError(format!(
+            "--session-idle-minutes ({}) must not be more than --session-absolute-hours ({}) \
+             in minutes ({})",
+            args.session_idle_minutes,
+            args.session_absolute_hours,
+            args.session_absolute_hours * 60
+        ))
+        .into());
+    }
     let store = args.db.open().await?;
     if args.demo {
-        let done = store
-            .load_demo()
-            .await
-            .context("could not load demo data")?;
-        tracing::info!(
-            agencies = done.agencies_created,
-            users = done.users_created,
-            "demo data loaded"
-        );
+        match store.load_demo().await {
+            Ok(done) => tracing::info!(
+                agencies = done.agencies_created,
+                users = done.users_created,
+                "demo data loaded"
+            ),
+            // Refusing is right (demo accounts with a published password must not appear
+            // beside real ones), but stopping is not: serve the real data without them.
+            Err(StoreError::Refused(reason)) if reason.starts_with(HOLDS_REAL_USERS) => {
+                tracing::warn!(
+                    "--demo ignored: this database holds real users; demo data is only loaded \
+                     into a database without them"
+                )
+            }
+            Err(err) => return Err(err).context("could not load demo data"),
+        }
     }
     let sessions = SessionPolicy {
         idle_timeout: chrono::Duration::minutes(args.session_idle_minutes),
@@ -93,12 +129,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", args.listen))?;
     tracing::info!(backend = ?store.backend(), "listening on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = ConnectionLimits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds),
+        max_connections: args.max_connections,
+        // A request still running after the request timeout is abandoned anyway.
+        shutdown_timeout: Duration::from_secs(args.request_timeout_seconds) + SHUTDOWN_SLACK,
+    };
+    ecaf_web::server::serve(listener, app, limits, shutdown_signal()).await;
     housekeeping.abort();
     store.close().await;
     tracing::info!("stopped");

@@ -7,6 +7,7 @@ mod input;
 mod middleware;
 mod pages;
 mod render;
+pub mod server;
 mod visitor;
 
 pub use error::{ApiError, PageError};
