@@ -494,6 +494,16 @@ fn serve_refuses_invalid_configuration_before_opening_the_database() {
             "--session-absolute-hours",
         ),
         (&["--body-limit-kb", "8"][..], None, "--body-limit-kb"),
+        (
+            &["--trusted-proxy", "10.0.0.0/33"][..],
+            None,
+            "--trusted-proxy",
+        ),
+        (
+            &[][..],
+            Some(("ECAF_TRUSTED_PROXIES", "10.0.0.1,load-balancer")),
+            "--trusted-proxy",
+        ),
         (&["--body-limit-kb", "1048576"][..], None, "--body-limit-kb"),
         (
             &["--request-timeout-seconds", "0"][..],

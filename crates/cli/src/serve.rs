@@ -44,6 +44,20 @@ pub struct ServeArgs {
     /// Most connections open at once (1 to 65536); further ones wait until one closes.
     #[arg(long, env = "ECAF_MAX_CONNECTIONS", default_value_t = 512, value_parser = RangedU64ValueParser::<usize>::new().range(1..=65536))]
     max_connections: usize,
+    /// A proxy or load balancer (an address or CIDR range, e.g. 10.0.0.0/8; repeat for more)
+    /// whose X-Forwarded-For is believed for the client's address, which sign-in throttling
+    /// and the audit log use. Without it, every client behind a load balancer shares its
+    /// address. Several may be given as one value separated by commas.
+    #[arg(long = "trusted-proxy", env = "ECAF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// An address is a network of one.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or CIDR range (such as 10.0.0.0/8)"))
 }
 
 /// How `load_demo` words its refusal of a database with real users (`StoreError::Refused`
@@ -94,6 +108,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit_kb * 1024,
         request_timeout: Duration::from_secs(args.request_timeout_seconds),
         demo: store.holds_demo_data().await?,
+        trusted_proxies: args.trusted_proxies,
         ..WebConfig::default()
     };
     // Build the matching index before taking traffic, so the first search is not slow.
@@ -107,11 +122,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         seconds = started.elapsed().as_secs_f64(),
         "matching index built"
     );
+    let throttle = config.throttle;
     let state = AppState::new(store.clone(), config)?;
     let app = ecaf_web::app(state);
 
-    // Expired sessions are refused on lookup anyway; this only keeps the table small. Every
-    // instance may run it: the delete is idempotent.
+    // Expired sessions and old sign-in attempts are ignored anyway; this only keeps the tables
+    // small. Every instance may run it: the deletes are idempotent.
     let housekeeping = {
         let store = store.clone();
         tokio::spawn(async move {
@@ -120,6 +136,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 tick.tick().await;
                 if let Err(err) = store.purge_expired_sessions(sessions).await {
                     tracing::warn!(error = %err, "session purge failed");
+                }
+                if let Err(err) = store.purge_old_password_attempts(throttle).await {
+                    tracing::warn!(error = %err, "sign-in attempt purge failed");
                 }
             }
         })
