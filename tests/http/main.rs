@@ -4,5 +4,6 @@ mod api;
 mod audit;
 mod errors;
 mod people;
+mod people_search;
 mod schema;
 mod sign_in;
