@@ -617,6 +617,14 @@ impl Store {
             .await?;
             changed(&mut tx, now, id).await?;
         }
+        // When the kept record has since been merged itself (A into B, then B into C: undoing
+        // A into B), the merged record's names were indexed under the live record at the end
+        // of the chain, which must be indexed again without them.
+        if let Some(end) = live_end_of_chain(&mut tx, kept_id).await? {
+            if end != kept_id {
+                changed(&mut tx, now, end).await?;
+            }
+        }
         record(
             &mut tx,
             now,
@@ -789,6 +797,21 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         Ok(row.try_get("kept_id")?)
     }
+}
+
+/// The live record that `id` was merged into, following merges of merges; `id` itself when
+/// it is live.
+async fn live_end_of_chain(tx: &mut Tx, id: i64) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "WITH RECURSIVE chain(id, next) AS ( \
+             SELECT id, merged_into_id FROM people WHERE id = $1 \
+             UNION SELECT p.id, p.merged_into_id FROM people p JOIN chain c ON p.id = c.next) \
+         SELECT id FROM chain WHERE next IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 /// The first of `ids` that is missing or merged away, read inside the writer's transaction.

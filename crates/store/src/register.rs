@@ -206,13 +206,21 @@ impl Store {
     /// names, which few people have, are gathered first.
     async fn index_builder(&self) -> Result<IndexBuilder> {
         let mut other_names: HashMap<i64, Vec<String>> = HashMap::new();
-        // A merged record's names stay findable under the record it was merged into.
+        // A merged record's names stay findable under the live record at the end of its merge
+        // chain (A merged into B, then B into C: A's names are C's too). Each person's own
+        // other names come first, then the merged records' names, then their other names, so
+        // the matcher's cap on other names drops the least telling.
         let mut names = sqlx::query(
-            "SELECT n.person_id AS kept, n.given_name, n.family_name FROM person_other_names n \
-             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NULL \
-             UNION ALL SELECT p.merged_into_id AS kept, p.given_name, p.family_name FROM people p WHERE p.merged_into_id IS NOT NULL \
-             UNION ALL SELECT p.merged_into_id AS kept, n.given_name, n.family_name FROM person_other_names n \
-             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NOT NULL",
+            "WITH RECURSIVE merged(id, kept) AS ( \
+                 SELECT p.id, p.merged_into_id FROM people p JOIN people k ON k.id = p.merged_into_id \
+                 WHERE k.merged_into_id IS NULL \
+                 UNION SELECT p.id, m.kept FROM people p JOIN merged m ON p.merged_into_id = m.id) \
+             SELECT n.person_id AS kept, 0 AS name_order, n.id AS source, n.given_name, n.family_name \
+             FROM person_other_names n JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NULL \
+             UNION ALL SELECT m.kept, 1, p.id, p.given_name, p.family_name FROM merged m JOIN people p ON p.id = m.id \
+             UNION ALL SELECT m.kept, 2, n.id, n.given_name, n.family_name FROM merged m \
+             JOIN person_other_names n ON n.person_id = m.id \
+             ORDER BY name_order, source",
         )
         .fetch(self.pool());
         while let Some(row) = names.try_next().await? {
@@ -246,10 +254,18 @@ impl Store {
             return Ok(None);
         };
         let mut record = record_from_row(&row)?;
+        // As in `index_builder`: the record's own other names, then those of every record
+        // merged into it, directly or along a chain.
         let names = sqlx::query(
-            "SELECT given_name, family_name FROM person_other_names WHERE person_id = $1 \
-             UNION ALL SELECT given_name, family_name FROM people WHERE merged_into_id = $1 \
-             UNION ALL SELECT n.given_name, n.family_name FROM person_other_names n JOIN people p ON p.id = n.person_id WHERE p.merged_into_id = $1",
+            "WITH RECURSIVE merged(id) AS ( \
+                 SELECT id FROM people WHERE merged_into_id = $1 \
+                 UNION SELECT p.id FROM people p JOIN merged m ON p.merged_into_id = m.id) \
+             SELECT 0 AS name_order, n.id AS source, n.given_name, n.family_name FROM person_other_names n \
+             WHERE n.person_id = $1 \
+             UNION ALL SELECT 1, p.id, p.given_name, p.family_name FROM merged m JOIN people p ON p.id = m.id \
+             UNION ALL SELECT 2, n.id, n.given_name, n.family_name FROM merged m \
+             JOIN person_other_names n ON n.person_id = m.id \
+             ORDER BY name_order, source",
         )
         .bind(id)
         .fetch_all(self.pool())
