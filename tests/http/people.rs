@@ -679,3 +679,25 @@ on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
         "{nora}"
     );
 });
+
+on_both_databases!(a_name_with_a_text_direction_override_is_refused, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    sam.get("/people/new").await;
+    // U+202E makes "Hughes" display as "sehguH"; the form reports it on the field.
+    let reply = sam
+        .post(
+            "/people/new",
+            &[("given_name", "Amelia"), ("family_name", "\u{202E}Hughes")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.text.contains(
+            "Last name must not include hidden control characters, such as marks that change \
+             the direction of text"
+        ),
+        "{}",
+        reply.text
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
+});

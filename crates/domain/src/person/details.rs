@@ -148,6 +148,37 @@ pub struct PersonDetails {
     pub other_names: Vec<OtherName>,
 }
 
+/// Characters that do not show but change how a name reads: control characters, and the
+/// Unicode bidirectional controls (embeddings, overrides, isolates and marks), with which
+/// "Smith" can be stored so that it displays, and is copied into letters, as something else.
+fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
+/// Refuses hidden control characters in a name, with a message saying what they are.
+fn refuse_hidden_controls(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    what: &str,
+) -> bool {
+    let found = value.chars().any(is_hidden_control);
+    if found {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "{what} must not include hidden control characters, such as marks that change \
+                 the direction of text"
+            ),
+        ));
+    }
+    found
+}
+
 fn name_field(
     errors: &mut Vec<FieldError>,
     field: &'static str,
@@ -163,9 +194,8 @@ fn name_field(
             field,
             format!("{what} must be 100 characters or fewer"),
         ));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() || c == '<' || c == '>')
+    } else if !refuse_hidden_controls(errors, field, &value, what)
+        && value.chars().any(|c| c == '<' || c == '>')
     {
         errors.push(FieldError::new(
             field,
@@ -434,22 +464,26 @@ impl PersonInput {
                     continue;
                 }
             };
+            let given_name = text_field(
+                &mut errors,
+                "other_names",
+                &n.given_name,
+                100,
+                "Other first name",
+            );
+            let family_name = text_field(
+                &mut errors,
+                "other_names",
+                &n.family_name,
+                100,
+                "Other last name",
+            );
+            refuse_hidden_controls(&mut errors, "other_names", &given_name, "Other first name");
+            refuse_hidden_controls(&mut errors, "other_names", &family_name, "Other last name");
             other_names.push(OtherName {
                 kind,
-                given_name: text_field(
-                    &mut errors,
-                    "other_names",
-                    &n.given_name,
-                    100,
-                    "Other first name",
-                ),
-                family_name: text_field(
-                    &mut errors,
-                    "other_names",
-                    &n.family_name,
-                    100,
-                    "Other last name",
-                ),
+                given_name,
+                family_name,
             });
         }
         if errors.is_empty() {
@@ -571,6 +605,65 @@ mod tests {
                 "{field}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn hidden_control_characters_in_any_name_are_refused() {
+        let hidden = [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{0007}', '\u{009B}',
+        ];
+        type Put = fn(&mut PersonInput, String);
+        let places: [(Put, &str, &str); 4] = [
+            (|p, v| p.given_name = v, "given_name", "First name"),
+            (|p, v| p.family_name = v, "family_name", "Last name"),
+            (
+                |p, v| {
+                    p.other_names = vec![OtherNameInput {
+                        kind: "alias".into(),
+                        given_name: v,
+                        family_name: "Smith".into(),
+                    }]
+                },
+                "other_names",
+                "Other first name",
+            ),
+            (
+                |p, v| {
+                    p.other_names = vec![OtherNameInput {
+                        kind: "alias".into(),
+                        given_name: "Katie".into(),
+                        family_name: v,
+                    }]
+                },
+                "other_names",
+                "Other last name",
+            ),
+        ];
+        for c in hidden {
+            for (put, field, what) in places {
+                let mut input = valid();
+                // "Smith" stored so that it displays as "htimS".
+                put(&mut input, format!("{c}Smith"));
+                let errors = input.validate(today()).unwrap_err();
+                let expected = format!(
+                    "{what} must not include hidden control characters, such as marks that \
+                     change the direction of text"
+                );
+                assert!(
+                    errors
+                        .iter()
+                        .any(|e| e.field == field && e.message == expected),
+                    "{:?} in {field}: {errors:?}",
+                    c
+                );
+            }
+        }
+        // Letters of right-to-left scripts, and joiners some scripts need, are names.
+        let mut input = valid();
+        input.given_name = "مريم".into();
+        input.family_name = "\u{0645}\u{06CC}\u{200C}\u{0631}".into();
+        assert!(input.validate(today()).is_ok());
     }
 
     #[test]
