@@ -701,3 +701,77 @@ on_both_databases!(a_name_with_a_text_direction_override_is_refused, |app| {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
 });
+
+on_both_databases!(other_names_and_addresses_are_limited, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    // The page: 21 other names.
+    let names: Vec<String> = (0..21).map(|i| format!("Alias{}", "a".repeat(i))).collect();
+    let mut fields: Vec<(&str, &str)> = vec![("given_name", "Amelia"), ("family_name", "Hughes")];
+    for name in &names {
+        fields.push(("other_kind", "alias"));
+        fields.push(("other_given_name", name));
+        fields.push(("other_family_name", "Hughes"));
+    }
+    sam.get("/people/new").await;
+    let page = sam.post("/people/new", &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.text.contains("A person can have up to 20 other names"),
+        "{}",
+        page.text
+    );
+    // The API: 21 other names and 11 other addresses, each a problem of its own.
+    let token = sam.create_token("Case system").await;
+    let other_names: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| json!({"kind": "alias", "given_name": n, "family_name": "Hughes"}))
+        .collect();
+    let other_addresses: Vec<serde_json::Value> = (0..11)
+        .map(|i| json!({"line1": format!("{i} Mill Lane"), "postcode": "BF1 2AB"}))
+        .collect();
+    let reply = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": {"given_name": "Amelia", "family_name": "Hughes",
+                "other_names": other_names, "other_addresses": other_addresses}}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert_eq!(
+        reply.json()["errors"],
+        json!([
+            {"field": "other_addresses", "message": "A person can have up to 10 addresses besides their main address"},
+            {"field": "other_names", "message": "A person can have up to 20 other names"},
+        ])
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
+    // Twenty names and ten other addresses are fine.
+    let mut person = json!({"given_name": "Amelia", "family_name": "Hughes",
+        "other_names": other_names[..20], "other_addresses": other_addresses[..10]});
+    person["main_address"] = json!({"line1": "4 Mill Lane", "postcode": "BF1 2AB"});
+    let created = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": person}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(
+        created.json()["other_names"].as_array().map(Vec::len),
+        Some(20)
+    );
+    assert_eq!(
+        created.json()["other_addresses"].as_array().map(Vec::len),
+        Some(10)
+    );
+});

@@ -326,21 +326,40 @@ fn parse_dob(
     Some(date)
 }
 
+impl AddressInput {
+    /// Nothing entered (a form's unused address rows).
+    fn is_blank(&self) -> bool {
+        [
+            &self.line1,
+            &self.line2,
+            &self.town,
+            &self.postcode,
+            &self.description,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+impl OtherNameInput {
+    /// Neither name entered (a form's unused name rows).
+    fn is_blank(&self) -> bool {
+        self.given_name.trim().is_empty() && self.family_name.trim().is_empty()
+    }
+}
+
+/// Most other known names a person can have: more than any child's history needs, and few
+/// enough that the record stays readable and every name is searched.
+const MAX_OTHER_NAMES: usize = 20;
+/// Most addresses a person can have besides their main address.
+const MAX_OTHER_ADDRESSES: usize = 10;
+
 fn address(
     errors: &mut Vec<FieldError>,
     prefix: &'static str,
     input: &AddressInput,
 ) -> Option<Address> {
-    let empty = [
-        &input.line1,
-        &input.line2,
-        &input.town,
-        &input.postcode,
-        &input.description,
-    ]
-    .iter()
-    .all(|v| v.trim().is_empty());
-    if empty {
+    if input.is_blank() {
         return None;
     }
     let postcode = if input.postcode.trim().is_empty() {
@@ -447,14 +466,42 @@ impl PersonInput {
             "Disability",
         );
         let main_address = address(&mut errors, "main_address", &self.main_address);
-        let other_addresses = self
+        // Over a limit, the list is refused as a whole rather than entry by entry.
+        let mut other_addresses = Vec::new();
+        if self
             .other_addresses
             .iter()
-            .filter_map(|a| address(&mut errors, "other_addresses", a))
-            .collect();
+            .filter(|a| !a.is_blank())
+            .count()
+            > MAX_OTHER_ADDRESSES
+        {
+            errors.push(FieldError::new(
+                "other_addresses",
+                format!(
+                    "A person can have up to {MAX_OTHER_ADDRESSES} addresses besides their main \
+                     address"
+                ),
+            ));
+        } else {
+            other_addresses = self
+                .other_addresses
+                .iter()
+                .filter_map(|a| address(&mut errors, "other_addresses", a))
+                .collect();
+        }
         let mut other_names = Vec::new();
-        for n in &self.other_names {
-            if n.given_name.trim().is_empty() && n.family_name.trim().is_empty() {
+        let names = self.other_names.iter().filter(|n| !n.is_blank());
+        let names: &[OtherNameInput] = if names.count() > MAX_OTHER_NAMES {
+            errors.push(FieldError::new(
+                "other_names",
+                format!("A person can have up to {MAX_OTHER_NAMES} other names"),
+            ));
+            &[]
+        } else {
+            &self.other_names
+        };
+        for n in names {
+            if n.is_blank() {
                 continue;
             }
             let kind = match OtherNameKind::parse(&n.kind) {
@@ -664,6 +711,48 @@ mod tests {
         input.given_name = "مريم".into();
         input.family_name = "\u{0645}\u{06CC}\u{200C}\u{0631}".into();
         assert!(input.validate(today()).is_ok());
+    }
+
+    #[test]
+    fn other_names_and_addresses_are_limited() {
+        let name = |i: usize| OtherNameInput {
+            kind: "alias".into(),
+            given_name: format!("Name{}", "i".repeat(i)),
+            family_name: "Smith".into(),
+        };
+        let address = |i: usize| AddressInput {
+            line1: format!("{i} Mill Lane"),
+            postcode: "BF1 2AB".into(),
+            ..Default::default()
+        };
+        let mut input = valid();
+        input.other_names = (0..MAX_OTHER_NAMES).map(name).collect();
+        input.other_addresses = (0..MAX_OTHER_ADDRESSES).map(address).collect();
+        // Blank rows, as a form sends, do not count.
+        input.other_names.push(OtherNameInput::default());
+        input.other_addresses.push(AddressInput::default());
+        let d = input.validate(today()).unwrap();
+        assert_eq!(
+            (d.other_names.len(), d.other_addresses.len()),
+            (MAX_OTHER_NAMES, MAX_OTHER_ADDRESSES)
+        );
+        input.other_names.push(name(99));
+        input.other_addresses.push(address(99));
+        let errors = input.validate(today()).unwrap_err();
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "other_addresses",
+                    "A person can have up to 10 addresses besides their main address"
+                ),
+                ("other_names", "A person can have up to 20 other names"),
+            ]
+        );
     }
 
     #[test]
