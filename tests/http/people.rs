@@ -775,3 +775,55 @@ on_both_databases!(other_names_and_addresses_are_limited, |app| {
         Some(10)
     );
 });
+
+on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let token = sam.create_token("Case system").await;
+    let created = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": {"given_name": "Amelia", "family_name": "Hughes", "gender": "female",
+                "date_of_birth": "2019-03-07", "nhs_number": "943 476 5919",
+                "main_address": {"line1": "4 Mill Lane", "town": "Brookford", "postcode": "bf1 2ab"},
+                "other_addresses": [{"line1": "9 Park Road", "description": "father's home"}],
+                "other_names": [{"kind": "known_as", "given_name": "Millie", "family_name": "Hughes"}]}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/people/{id}");
+    // Read, change one field, send the same document back: nulls (telephone, ethnicity, the
+    // other address's postcode) and read-only fields (id, created_at, household…) included.
+    let read = sam.api_get(&path, &token).await.json();
+    assert!(read["telephone"].is_null() && read["other_addresses"][0]["postcode"].is_null());
+    let mut changed = read.clone();
+    changed["family_name"] = json!("Hughes-Price");
+    let saved = sam.api_json(Method::PUT, &path, &token, &changed).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let after = sam.api_get(&path, &token).await.json();
+    assert_eq!(after["family_name"], "Hughes-Price");
+    assert_eq!(after["revision"], 2);
+    // Everything else is as it was.
+    for field in [
+        "given_name",
+        "gender",
+        "date_of_birth",
+        "nhs_number",
+        "main_address",
+        "other_addresses",
+        "other_names",
+        "telephone",
+        "ethnicity",
+    ] {
+        assert_eq!(after[field], read[field], "{field}");
+    }
+    // The document read before that change is now stale.
+    let stale = sam.api_json(Method::PUT, &path, &token, &read).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert_eq!(
+        sam.api_get(&path, &token).await.json()["family_name"],
+        "Hughes-Price"
+    );
+});

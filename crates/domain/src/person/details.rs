@@ -37,14 +37,24 @@ pub fn ethnicity_label(code: &str) -> Option<&'static str> {
         .map(|(_, l)| *l)
 }
 
+/// Reads `null` as the empty value, so that a person as the API shows them (where a missing
+/// telephone, address or postcode is `null`) can be sent back as input.
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// An other known name as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct OtherNameInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub given_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub family_name: String,
 }
 
@@ -59,16 +69,16 @@ pub struct OtherName {
 /// An address as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct AddressInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub line1: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub line2: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub town: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub postcode: String,
     /// For other addresses: whose home it is, e.g. "father's home at weekends".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub description: String,
 }
 
@@ -85,45 +95,45 @@ pub struct Address {
 /// A person's details as submitted, all strings, before validation.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PersonInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub given_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub family_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub gender: String,
     /// `YYYY-MM-DD`, or use the three parts below (GOV.UK date input).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub date_of_birth: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_day: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_month: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_year: String,
     /// The date is an expected date of birth (an unborn child).
     #[serde(default)]
     pub date_of_birth_is_expected: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub nhs_number: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub upn: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub telephone: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub ethnicity: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub first_language: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub communication_needs: String,
     #[serde(default)]
     pub interpreter_needed: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub disability: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub main_address: AddressInput,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub other_addresses: Vec<AddressInput>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub other_names: Vec<OtherNameInput>,
 }
 

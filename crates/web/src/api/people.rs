@@ -282,16 +282,28 @@ pub async fn show(
     }))
 }
 
-/// New details for a person, with the revision they were based on.
+/// New details for a person, with the revision they were based on. Send back the document
+/// read with `GET /api/v1/people/{id}`, changed as needed: its read-only fields (`id`,
+/// `external_id`, `merged_into_id`, `created_at`, `updated_at`, `updated_by`,
+/// `relationships`, `household`, `merged_records`) are ignored. The details may instead be
+/// wrapped, as `{"person": {…}, "revision": n}`.
 #[derive(Deserialize, ToSchema)]
 pub struct PersonUpdate {
-    #[schema(value_type = Object)]
-    pub person: PersonInput,
+    /// The person's details, when wrapped (the same fields as a person read with `GET`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub person: Option<PersonInput>,
+    /// The details at the top level of the body, as `GET` shows them.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub details: PersonInput,
     /// The `revision` read before editing; a stale one is refused with 409.
     pub revision: i64,
 }
 
 /// Replace a person's identifying details (optimistic concurrency on `revision`).
+///
+/// The body can be the person exactly as `GET` returned them, with the changes made.
 #[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", request_body = PersonUpdate,
     params(("id" = i64, Path, description = "Record number")),
     responses(
@@ -307,7 +319,8 @@ pub async fn update(
     Json(body): Json<PersonUpdate>,
 ) -> Result<Json<PersonView>, ApiError> {
     let grant = api.authorise::<UseRegister>(&state).await?;
-    let details = body.person.validate(today(&state)).map_err(problems)?;
+    let input = body.person.as_ref().unwrap_or(&body.details);
+    let details = input.validate(today(&state)).map_err(problems)?;
     state
         .store
         .update_person(&grant, &api.attribution, id, body.revision, &details)
