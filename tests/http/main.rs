@@ -4,6 +4,7 @@ mod api;
 mod audit;
 mod errors;
 mod people;
+mod people_adding;
 mod people_merges;
 mod people_search;
 mod schema;

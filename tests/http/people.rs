@@ -1,19 +1,34 @@
 use axum::http::{Method, StatusCode};
-use ecaf_tests::{on_both_databases, Client, ADMIN, EARLY_HELP, PRACTITIONER};
+use ecaf_tests::{on_both_databases, Client, Reply, ADMIN, EARLY_HELP, PRACTITIONER};
 use serde_json::json;
+
+/// The one-time submission key of the add form on a page.
+pub(crate) fn submission_key(html: &str) -> String {
+    html.split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no submission key on the page: {html}"))
+        .to_string()
+}
+
+/// Fill in a fresh add form and submit it, as a browser would.
+pub(crate) async fn post_new(client: &mut Client, fields: &[(&str, &str)]) -> Reply {
+    let key = submission_key(&client.get("/people/new").await.text);
+    let mut all = fields.to_vec();
+    all.push(("submission_key", &key));
+    client.post("/people/new", &all).await
+}
 
 /// Add a person through the page (no candidates expected) and return their record number.
 async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
-    client.get("/people/new").await;
-    let reply = client.post("/people/new", fields).await;
+    let reply = post_new(client, fields).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     id_from(reply.header("location"))
 }
 
 /// Add a person through the page, confirming "none of these" if candidates are shown.
 async fn add_confirming(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
-    client.get("/people/new").await;
-    let reply = client.post("/people/new", fields).await;
+    let reply = post_new(client, fields).await;
     if reply.status == StatusCode::OK {
         let shown = reply
             .text
@@ -166,8 +181,7 @@ on_both_databases!(
             ("dob_year", "2019"),
             ("postcode", "BF1 2AB"),
         ];
-        sam.get("/people/new").await;
-        let reply = sam.post("/people/new", &again).await;
+        let reply = post_new(&mut sam, &again).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert!(reply
             .text
@@ -179,7 +193,7 @@ on_both_databases!(
         let shown = first.to_string();
         confirmed.push(("confirmed_none", "yes"));
         confirmed.push(("candidates_shown", &shown));
-        let created = sam.post("/people/new", &confirmed).await;
+        let created = post_new(&mut sam, &confirmed).await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
         let note = app.count("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%confirmed not to be this person%'").await;
@@ -191,22 +205,20 @@ on_both_databases!(
     invalid_person_details_are_refused_and_change_nothing,
     |app| {
         let mut sam = app.signed_in(PRACTITIONER).await;
-        sam.get("/people/new").await;
-        let reply = sam
-            .post(
-                "/people/new",
-                &[
-                    ("given_name", ""),
-                    ("family_name", "Hughes"),
-                    ("nhs_number", "1234567890"),
-                    ("upn", "Z12"),
-                    ("postcode", "XX"),
-                    ("dob_day", "1"),
-                    ("dob_month", "1"),
-                    ("dob_year", "2030"),
-                ],
-            )
-            .await;
+        let reply = post_new(
+            &mut sam,
+            &[
+                ("given_name", ""),
+                ("family_name", "Hughes"),
+                ("nhs_number", "1234567890"),
+                ("upn", "Z12"),
+                ("postcode", "XX"),
+                ("dob_day", "1"),
+                ("dob_month", "1"),
+                ("dob_year", "2030"),
+            ],
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         for message in [
             "Enter the person&#x27;s first name",
@@ -682,14 +694,12 @@ on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
 
 on_both_databases!(a_name_with_a_text_direction_override_is_refused, |app| {
     let mut sam = app.signed_in(PRACTITIONER).await;
-    sam.get("/people/new").await;
     // U+202E makes "Hughes" display as "sehguH"; the form reports it on the field.
-    let reply = sam
-        .post(
-            "/people/new",
-            &[("given_name", "Amelia"), ("family_name", "\u{202E}Hughes")],
-        )
-        .await;
+    let reply = post_new(
+        &mut sam,
+        &[("given_name", "Amelia"), ("family_name", "\u{202E}Hughes")],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         reply.text.contains(
@@ -712,8 +722,7 @@ on_both_databases!(other_names_and_addresses_are_limited, |app| {
         fields.push(("other_given_name", name));
         fields.push(("other_family_name", "Hughes"));
     }
-    sam.get("/people/new").await;
-    let page = sam.post("/people/new", &fields).await;
+    let page = post_new(&mut sam, &fields).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         page.text.contains("A person can have up to 20 other names"),

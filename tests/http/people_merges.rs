@@ -6,19 +6,17 @@ use ecaf_tests::{on_both_databases, Client, TestApp, EARLY_HELP, PASSWORD, PRACT
 
 /// Adds a person through the page and returns their record number.
 async fn add(client: &mut Client, given: &str, family: &str, dob: [&str; 3]) -> i64 {
-    client.get("/people/new").await;
-    let reply = client
-        .post(
-            "/people/new",
-            &[
-                ("given_name", given),
-                ("family_name", family),
-                ("dob_day", dob[0]),
-                ("dob_month", dob[1]),
-                ("dob_year", dob[2]),
-            ],
-        )
-        .await;
+    let reply = crate::people::post_new(
+        client,
+        &[
+            ("given_name", given),
+            ("family_name", family),
+            ("dob_day", dob[0]),
+            ("dob_month", dob[1]),
+            ("dob_year", dob[2]),
+        ],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     let location = reply.header("location");
     location

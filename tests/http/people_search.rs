@@ -111,14 +111,8 @@ async fn practitioners(app: &TestApp, n: usize) -> Vec<Client> {
 
 /// Adds a child through the page (the duplicate check runs first, so this searches too).
 async fn add_child(client: &mut Client, given: &str, family: &str) -> StatusCode {
-    client.get("/people/new").await;
-    let reply = client
-        .post(
-            "/people/new",
-            &[("given_name", given), ("family_name", family)],
-        )
-        .await;
-    reply.status
+    let fields = [("given_name", given), ("family_name", family)];
+    crate::people::post_new(client, &fields).await.status
 }
 
 on_both_databases!(health_answers_while_the_heaviest_searches_run, |app| {
