@@ -125,8 +125,9 @@ on_both_databases!(health_answers_while_the_heaviest_searches_run, |app| {
     // On the two async workers of this runtime, at once: three of the longest searches
     // allowed, each run three times; three of the kind that used to hold a worker for many
     // seconds (50,000 characters in one word), which are refused before any matching; and
-    // children being added, so the index has changes to apply (a writer waiting for the
-    // index behind a long search used to hold the other worker too).
+    // children being added, so the index has changes to apply while the searches run. (That
+    // a search waiting for the index leaves its worker free is tested in the store, where the
+    // index can be held on purpose: `a_search_waiting_for_the_index_leaves_the_runtime_free`.)
     let mut tasks = Vec::new();
     for (i, client) in practitioners(&app, 6).await.into_iter().enumerate() {
         tasks.push(tokio::spawn(async move {
