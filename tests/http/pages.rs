@@ -6,11 +6,19 @@ use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
 /// Every GET page that needs a signed-in user, with who may see it.
 async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
     let mut eve = app.signed_in(EARLY_HELP).await;
-    eve.get("/people/new").await;
+    let form = eve.get("/people/new").await;
+    let key = form
+        .text
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the add form's submission key")
+        .to_string();
     let added = eve
         .post(
             "/people/new",
             &[
+                ("submission_key", key.as_str()),
                 ("given_name", "Rosa"),
                 ("family_name", "Quinlan-Marsh"),
                 ("dob_day", "3"),

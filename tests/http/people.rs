@@ -1,19 +1,34 @@
 use axum::http::{Method, StatusCode};
-use ecaf_tests::{on_both_databases, Client, ADMIN, EARLY_HELP, PRACTITIONER};
+use ecaf_tests::{on_both_databases, Client, Reply, ADMIN, EARLY_HELP, PRACTITIONER};
 use serde_json::json;
+
+/// The one-time submission key of the add form on a page.
+pub(crate) fn submission_key(html: &str) -> String {
+    html.split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no submission key on the page: {html}"))
+        .to_string()
+}
+
+/// Fill in a fresh add form and submit it, as a browser would.
+pub(crate) async fn post_new(client: &mut Client, fields: &[(&str, &str)]) -> Reply {
+    let key = submission_key(&client.get("/people/new").await.text);
+    let mut all = fields.to_vec();
+    all.push(("submission_key", &key));
+    client.post("/people/new", &all).await
+}
 
 /// Add a person through the page (no candidates expected) and return their record number.
 async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
-    client.get("/people/new").await;
-    let reply = client.post("/people/new", fields).await;
+    let reply = post_new(client, fields).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     id_from(reply.header("location"))
 }
 
 /// Add a person through the page, confirming "none of these" if candidates are shown.
 async fn add_confirming(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
-    client.get("/people/new").await;
-    let reply = client.post("/people/new", fields).await;
+    let reply = post_new(client, fields).await;
     if reply.status == StatusCode::OK {
         let shown = reply
             .text
@@ -166,8 +181,7 @@ on_both_databases!(
             ("dob_year", "2019"),
             ("postcode", "BF1 2AB"),
         ];
-        sam.get("/people/new").await;
-        let reply = sam.post("/people/new", &again).await;
+        let reply = post_new(&mut sam, &again).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert!(reply
             .text
@@ -179,7 +193,7 @@ on_both_databases!(
         let shown = first.to_string();
         confirmed.push(("confirmed_none", "yes"));
         confirmed.push(("candidates_shown", &shown));
-        let created = sam.post("/people/new", &confirmed).await;
+        let created = post_new(&mut sam, &confirmed).await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
         let note = app.count("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%confirmed not to be this person%'").await;
@@ -191,22 +205,20 @@ on_both_databases!(
     invalid_person_details_are_refused_and_change_nothing,
     |app| {
         let mut sam = app.signed_in(PRACTITIONER).await;
-        sam.get("/people/new").await;
-        let reply = sam
-            .post(
-                "/people/new",
-                &[
-                    ("given_name", ""),
-                    ("family_name", "Hughes"),
-                    ("nhs_number", "1234567890"),
-                    ("upn", "Z12"),
-                    ("postcode", "XX"),
-                    ("dob_day", "1"),
-                    ("dob_month", "1"),
-                    ("dob_year", "2030"),
-                ],
-            )
-            .await;
+        let reply = post_new(
+            &mut sam,
+            &[
+                ("given_name", ""),
+                ("family_name", "Hughes"),
+                ("nhs_number", "1234567890"),
+                ("upn", "Z12"),
+                ("postcode", "XX"),
+                ("dob_day", "1"),
+                ("dob_month", "1"),
+                ("dob_year", "2030"),
+            ],
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
         for message in [
             "Enter the person&#x27;s first name",
@@ -677,5 +689,150 @@ on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
     assert!(
         nora.contains("Nobody else on the register has 6 Mill Lane"),
         "{nora}"
+    );
+});
+
+on_both_databases!(a_name_with_a_text_direction_override_is_refused, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    // U+202E makes "Hughes" display as "sehguH"; the form reports it on the field.
+    let reply = post_new(
+        &mut sam,
+        &[("given_name", "Amelia"), ("family_name", "\u{202E}Hughes")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.text.contains(
+            "Last name must not include hidden control characters, such as marks that change \
+             the direction of text"
+        ),
+        "{}",
+        reply.text
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
+});
+
+on_both_databases!(other_names_and_addresses_are_limited, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    // The page: 21 other names.
+    let names: Vec<String> = (0..21).map(|i| format!("Alias{}", "a".repeat(i))).collect();
+    let mut fields: Vec<(&str, &str)> = vec![("given_name", "Amelia"), ("family_name", "Hughes")];
+    for name in &names {
+        fields.push(("other_kind", "alias"));
+        fields.push(("other_given_name", name));
+        fields.push(("other_family_name", "Hughes"));
+    }
+    let page = post_new(&mut sam, &fields).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.text.contains("A person can have up to 20 other names"),
+        "{}",
+        page.text
+    );
+    // The API: 21 other names and 11 other addresses, each a problem of its own.
+    let token = sam.create_token("Case system").await;
+    let other_names: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| json!({"kind": "alias", "given_name": n, "family_name": "Hughes"}))
+        .collect();
+    let other_addresses: Vec<serde_json::Value> = (0..11)
+        .map(|i| json!({"line1": format!("{i} Mill Lane"), "postcode": "BF1 2AB"}))
+        .collect();
+    let reply = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": {"given_name": "Amelia", "family_name": "Hughes",
+                "other_names": other_names, "other_addresses": other_addresses}}),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    assert_eq!(
+        reply.json()["errors"],
+        json!([
+            {"field": "other_addresses", "message": "A person can have up to 10 addresses besides their main address"},
+            {"field": "other_names", "message": "A person can have up to 20 other names"},
+        ])
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
+    // Twenty names and ten other addresses are fine.
+    let mut person = json!({"given_name": "Amelia", "family_name": "Hughes",
+        "other_names": other_names[..20], "other_addresses": other_addresses[..10]});
+    person["main_address"] = json!({"line1": "4 Mill Lane", "postcode": "BF1 2AB"});
+    let created = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": person}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    assert_eq!(
+        created.json()["other_names"].as_array().map(Vec::len),
+        Some(20)
+    );
+    assert_eq!(
+        created.json()["other_addresses"].as_array().map(Vec::len),
+        Some(10)
+    );
+});
+
+on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let token = sam.create_token("Case system").await;
+    let created = sam
+        .api_json(
+            Method::POST,
+            "/api/v1/people",
+            &token,
+            &json!({"person": {"given_name": "Amelia", "family_name": "Hughes", "gender": "female",
+                "date_of_birth": "2019-03-07", "nhs_number": "943 476 5919",
+                "main_address": {"line1": "4 Mill Lane", "town": "Brookford", "postcode": "bf1 2ab"},
+                "other_addresses": [{"line1": "9 Park Road", "description": "father's home"}],
+                "other_names": [{"kind": "known_as", "given_name": "Millie", "family_name": "Hughes"}]}}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["id"].as_i64().unwrap();
+    let path = format!("/api/v1/people/{id}");
+    // Read, change one field, send the same document back: nulls (telephone, ethnicity, the
+    // other address's postcode) and read-only fields (id, created_at, household…) included.
+    let read = sam.api_get(&path, &token).await.json();
+    assert!(read["telephone"].is_null() && read["other_addresses"][0]["postcode"].is_null());
+    let mut changed = read.clone();
+    changed["family_name"] = json!("Hughes-Price");
+    let saved = sam.api_json(Method::PUT, &path, &token, &changed).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    let after = sam.api_get(&path, &token).await.json();
+    assert_eq!(after["family_name"], "Hughes-Price");
+    assert_eq!(after["revision"], 2);
+    // Everything else is as it was.
+    for field in [
+        "given_name",
+        "gender",
+        "date_of_birth",
+        "nhs_number",
+        "main_address",
+        "other_addresses",
+        "other_names",
+        "telephone",
+        "ethnicity",
+    ] {
+        assert_eq!(after[field], read[field], "{field}");
+    }
+    // The document read before that change is now stale.
+    let stale = sam.api_json(Method::PUT, &path, &token, &read).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    assert_eq!(
+        sam.api_get(&path, &token).await.json()["family_name"],
+        "Hughes-Price"
     );
 });

@@ -173,11 +173,16 @@ async fn handlers_see_the_client_address_of_the_connection() {
         .find_map(|line| line.strip_prefix("set-cookie: ecaf_form="))
         .and_then(|rest| rest.split(';').next())
         .expect("a form cookie");
+    let token = page
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token on the page");
     let body =
         serde_urlencoded::to_string([("email", ADMIN), ("password", PASSWORD)]).expect("form body");
     let request = format!(
         "POST /sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ecaf_form={form_cookie}\r\n\
-         X-CSRF-Token: {form_cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         X-CSRF-Token: {token}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );

@@ -6,6 +6,7 @@ use crate::audit::{record, AuditEntry};
 use crate::{flag, from_ms, Attribution, Backend, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::{Grant, MergePeople, UseRegister};
+use ecaf_domain::credentials::{random_secret, secret_digest};
 use ecaf_domain::person::{
     Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship,
     Upn,
@@ -92,6 +93,50 @@ pub struct HistoryEntry {
     pub summary: String,
 }
 
+/// Makes adding a person idempotent: the one-time key an add form carries, or an API client's
+/// `Idempotency-Key`. Submissions with the same key (and the same details) from the same user
+/// add one person, however many arrive and however close together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionKey(String);
+
+impl SubmissionKey {
+    /// Longest key accepted.
+    pub const MAX_LEN: usize = 200;
+
+    /// A key as received: 1 to [`SubmissionKey::MAX_LEN`] visible ASCII characters.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let ok =
+            (1..=Self::MAX_LEN).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| Self(raw.to_string()))
+    }
+
+    /// A new random key, for an add form about to be shown.
+    pub fn generate() -> Self {
+        Self(random_secret())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What became of a keyed "add a person".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Submission {
+    /// This submission added the person.
+    Created(i64),
+    /// An earlier submission with the same key and details added this person.
+    Repeated(i64),
+    /// The key was used before, with other details, to add this person.
+    KeyReused(i64),
+}
+
+/// What is kept of the details a key was used with, to tell a repeat from a reuse.
+fn details_digest(details: &PersonDetails) -> Result<String> {
+    let json = serde_json::to_string(details).map_err(|e| StoreError::Refused(e.to_string()))?;
+    Ok(secret_digest(&json))
+}
+
 impl Store {
     /// Begin a transaction that changes the register.
     pub async fn begin_register_write(&self) -> Result<Tx> {
@@ -121,6 +166,59 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Add a person once per key: a submission whose key (from the same user) already added
+    /// someone adds nobody and says whom. The key is checked and stored in the transaction that
+    /// adds the person, and register writers queue for that transaction (the PostgreSQL
+    /// advisory lock, SQLite's single writer), so simultaneous submissions cannot both add;
+    /// the key's primary key would refuse a second row anyway.
+    pub async fn create_person_once(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        details: &PersonDetails,
+        note: &str,
+        key: &SubmissionKey,
+    ) -> Result<Submission> {
+        let user_id = submitting_user(by)?;
+        let digest = details_digest(details)?;
+        let mut tx = self.begin_register_write().await?;
+        if let Some(earlier) = submission_in(&mut tx, user_id, key, &digest).await? {
+            return Ok(earlier);
+        }
+        let id = self
+            .create_person_tx(&mut tx, by, details, None, note)
+            .await?;
+        sqlx::query(
+            "INSERT INTO person_submissions (user_id, submission_key, details_digest, person_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(key.as_str())
+        .bind(&digest)
+        .bind(id)
+        .bind(self.now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Submission::Created(id))
+    }
+
+    /// What an earlier submission with this key made of these details, if there was one: for
+    /// a submission stopped by the duplicate check because the person it would add is now on
+    /// the register, added by an earlier submission of the same form.
+    pub async fn earlier_submission(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        details: &PersonDetails,
+        key: &SubmissionKey,
+    ) -> Result<Option<Submission>> {
+        let user_id = submitting_user(by)?;
+        let digest = details_digest(details)?;
+        let mut conn = self.pool().acquire().await?;
+        submission_in(&mut conn, user_id, key, &digest).await
     }
 
     /// The insert itself, for callers that batch many people in one transaction (import).
@@ -617,6 +715,14 @@ impl Store {
             .await?;
             changed(&mut tx, now, id).await?;
         }
+        // When the kept record has since been merged itself (A into B, then B into C: undoing
+        // A into B), the merged record's names were indexed under the live record at the end
+        // of the chain, which must be indexed again without them.
+        if let Some(end) = live_end_of_chain(&mut tx, kept_id).await? {
+            if end != kept_id {
+                changed(&mut tx, now, end).await?;
+            }
+        }
         record(
             &mut tx,
             now,
@@ -789,6 +895,54 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         Ok(row.try_get("kept_id")?)
     }
+}
+
+/// Keys belong to users, so only a signed-in user's submission can carry one.
+fn submitting_user(by: &Attribution) -> Result<i64> {
+    by.user_id.ok_or_else(|| {
+        StoreError::Refused("Only a signed-in user can add a person with a submission key".into())
+    })
+}
+
+/// The earlier submission with `key` by `user_id`, as a repeat or a reuse of the key.
+async fn submission_in(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    key: &SubmissionKey,
+    digest: &str,
+) -> Result<Option<Submission>> {
+    let row = sqlx::query(
+        "SELECT person_id, details_digest FROM person_submissions WHERE user_id = $1 AND submission_key = $2",
+    )
+    .bind(user_id)
+    .bind(key.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: i64 = row.try_get("person_id")?;
+    let same = row.try_get::<String, _>("details_digest")? == digest;
+    Ok(Some(if same {
+        Submission::Repeated(id)
+    } else {
+        Submission::KeyReused(id)
+    }))
+}
+
+/// The live record that `id` was merged into, following merges of merges; `id` itself when
+/// it is live.
+async fn live_end_of_chain(tx: &mut Tx, id: i64) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "WITH RECURSIVE chain(id, next) AS ( \
+             SELECT id, merged_into_id FROM people WHERE id = $1 \
+             UNION SELECT p.id, p.merged_into_id FROM people p JOIN chain c ON p.id = c.next) \
+         SELECT id FROM chain WHERE next IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 /// The first of `ids` that is missing or merged away, read inside the writer's transaction.

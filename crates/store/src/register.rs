@@ -3,15 +3,15 @@
 //! from where it left off — so an instance never answers from a stale index, whichever
 //! instance made the change, and a restart or crash simply rebuilds.
 use crate::audit::AuditEntry;
-use crate::{Attribution, Result, Store};
+use crate::{Attribution, Result, Store, StoreError};
 use chrono::NaiveDate;
 use ecaf_domain::access::{Grant, UseRegister};
-use ecaf_domain::matching::{Candidate, MatchIndex, MatchQuery, PersonRecord};
+use ecaf_domain::matching::{Candidate, IndexBuilder, MatchIndex, MatchQuery, PersonRecord};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 /// Every live person as the matcher sees them (other known names aside), main postcode
 /// included; callers may add `AND p.…` conditions.
@@ -24,22 +24,71 @@ const LIVE_PEOPLE: &str =
 const DUPLICATE_CHUNK: usize = 500;
 
 /// The in-memory index and how far through the change feed it is.
+///
+/// The index's lock is only ever taken on tokio's blocking threads. Searching is CPU work,
+/// and a writer waiting for a `std` lock makes every later reader wait behind it: taken on an
+/// async worker, one slow search and one waiting upsert would stall every request on the
+/// runtime, `/healthz` included.
 #[derive(Default)]
 pub struct Register {
-    index: RwLock<Option<MatchIndex>>,
-    /// Last change-feed sequence applied; the mutex also makes catch-up single-flight.
-    applied: tokio::sync::Mutex<i64>,
+    index: Arc<RwLock<Option<MatchIndex>>>,
+    /// How far the index is, `None` until it is built; the mutex also makes catch-up
+    /// single-flight, and searches wait for it without holding a thread.
+    applied: tokio::sync::Mutex<Option<Applied>>,
+}
+
+#[derive(Clone, Copy)]
+struct Applied {
+    /// Last change-feed sequence number applied.
+    seq: i64,
+    /// People in the index after it.
+    people: usize,
 }
 
 impl Register {
-    /// What `f` makes of the index, or `T::default()` before it is built (or if a writer
-    /// panicked while holding it).
-    fn read<T: Default>(&self, f: impl FnOnce(&MatchIndex) -> T) -> T {
-        self.index
-            .read()
-            .ok()
-            .and_then(|index| index.as_ref().map(f))
-            .unwrap_or_default()
+    /// What `f` makes of the index, worked out on a blocking thread; `T::default()` before it
+    /// is built (or if a writer panicked while holding it).
+    async fn read<T: Default + Send + 'static>(
+        &self,
+        f: impl FnOnce(&MatchIndex) -> T + Send + 'static,
+    ) -> Result<T> {
+        let index = Arc::clone(&self.index);
+        blocking(move || {
+            index
+                .read()
+                .ok()
+                .and_then(|index| index.as_ref().map(f))
+                .unwrap_or_default()
+        })
+        .await
+    }
+
+    /// Changes the index on a blocking thread; returns how many people it then holds.
+    async fn write(
+        &self,
+        f: impl FnOnce(&mut Option<MatchIndex>) + Send + 'static,
+    ) -> Result<usize> {
+        let index = Arc::clone(&self.index);
+        blocking(move || {
+            index.write().map_or(0, |mut slot| {
+                f(&mut slot);
+                slot.as_ref().map_or(0, MatchIndex::len)
+            })
+        })
+        .await
+    }
+}
+
+/// Runs CPU-bound work on tokio's blocking pool, so the async workers stay free to answer
+/// other requests. A panic there is carried on here, as if `f` had run inline.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(value) => Ok(value),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only when the runtime is shutting down.
+            Err(e) => Err(StoreError::Io(std::io::Error::other(e))),
+        },
     }
 }
 
@@ -89,38 +138,43 @@ impl Store {
     pub async fn catch_up_register(&self) -> Result<usize> {
         let register = self.register();
         let mut applied = register.applied.lock().await;
-        let loaded = register.read(|_| true);
-        if !loaded {
+        let Some(from) = *applied else {
             // Read the high-water mark first: changes committed during the load are applied
             // again afterwards, which is harmless (upserts are idempotent).
-            let mark = self.latest_change().await?;
-            let index = self.build_index().await?;
-            let size = index.len();
-            release_freed_memory();
-            if let Ok(mut slot) = register.index.write() {
-                *slot = Some(index);
-            }
-            *applied = mark;
+            let seq = self.latest_change().await?;
+            let builder = self.index_builder().await?;
+            // Laying out the postings takes seconds at a million people.
+            let people = register
+                .write(move |slot| {
+                    let index = builder.finish();
+                    release_freed_memory();
+                    *slot = Some(index);
+                })
+                .await?;
+            *applied = Some(Applied { seq, people });
             drop(applied);
-            return Box::pin(self.catch_up_register()).await.map(|_| size);
-        }
+            return Box::pin(self.catch_up_register()).await.map(|_| people);
+        };
         let rows =
             sqlx::query("SELECT seq, person_id FROM person_changes WHERE seq > $1 ORDER BY seq")
-                .bind(*applied)
+                .bind(from.seq)
                 .fetch_all(self.pool())
                 .await?;
-        if let Some(last) = rows.last() {
-            let mut ids: Vec<i64> = rows
-                .iter()
-                .filter_map(|r| r.try_get::<i64, _>("person_id").ok())
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            let mut updates = Vec::with_capacity(ids.len());
-            for id in ids {
-                updates.push((id, self.index_record(id).await?));
-            }
-            if let Ok(mut slot) = register.index.write() {
+        let Some(last) = rows.last() else {
+            return Ok(from.people);
+        };
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .filter_map(|r| r.try_get::<i64, _>("person_id").ok())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut updates = Vec::with_capacity(ids.len());
+        for id in ids {
+            updates.push((id, self.index_record(id).await?));
+        }
+        let people = register
+            .write(move |slot| {
                 if let Some(index) = slot.as_mut() {
                     for (id, record) in updates {
                         match record {
@@ -131,10 +185,13 @@ impl Store {
                         }
                     }
                 }
-            }
-            *applied = last.try_get("seq")?;
-        }
-        Ok(register.read(MatchIndex::len))
+            })
+            .await?;
+        *applied = Some(Applied {
+            seq: last.try_get("seq")?,
+            people,
+        });
+        Ok(people)
     }
 
     async fn latest_change(&self) -> Result<i64> {
@@ -144,18 +201,26 @@ impl Store {
         Ok(row.try_get("seq")?)
     }
 
-    /// The index built from every live person. People are streamed into the builder one row
-    /// at a time (a million of them never sit in memory as records); only their other known
+    /// Every live person placed in an index builder. People are streamed into it one row at
+    /// a time (a million of them never sit in memory as records); only their other known
     /// names, which few people have, are gathered first.
-    async fn build_index(&self) -> Result<MatchIndex> {
+    async fn index_builder(&self) -> Result<IndexBuilder> {
         let mut other_names: HashMap<i64, Vec<String>> = HashMap::new();
-        // A merged record's names stay findable under the record it was merged into.
+        // A merged record's names stay findable under the live record at the end of its merge
+        // chain (A merged into B, then B into C: A's names are C's too). Each person's own
+        // other names come first, then the merged records' names, then their other names, so
+        // the matcher's cap on other names drops the least telling.
         let mut names = sqlx::query(
-            "SELECT n.person_id AS kept, n.given_name, n.family_name FROM person_other_names n \
-             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NULL \
-             UNION ALL SELECT p.merged_into_id AS kept, p.given_name, p.family_name FROM people p WHERE p.merged_into_id IS NOT NULL \
-             UNION ALL SELECT p.merged_into_id AS kept, n.given_name, n.family_name FROM person_other_names n \
-             JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NOT NULL",
+            "WITH RECURSIVE merged(id, kept) AS ( \
+                 SELECT p.id, p.merged_into_id FROM people p JOIN people k ON k.id = p.merged_into_id \
+                 WHERE k.merged_into_id IS NULL \
+                 UNION SELECT p.id, m.kept FROM people p JOIN merged m ON p.merged_into_id = m.id) \
+             SELECT n.person_id AS kept, 0 AS name_order, n.id AS source, n.given_name, n.family_name \
+             FROM person_other_names n JOIN people p ON p.id = n.person_id WHERE p.merged_into_id IS NULL \
+             UNION ALL SELECT m.kept, 1, p.id, p.given_name, p.family_name FROM merged m JOIN people p ON p.id = m.id \
+             UNION ALL SELECT m.kept, 2, n.id, n.given_name, n.family_name FROM merged m \
+             JOIN person_other_names n ON n.person_id = m.id \
+             ORDER BY name_order, source",
         )
         .fetch(self.pool());
         while let Some(row) = names.try_next().await? {
@@ -176,7 +241,7 @@ impl Store {
         }
         drop(people);
         drop(other_names);
-        Ok(builder.finish())
+        Ok(builder)
     }
 
     /// One person as the matcher sees them, or `None` if merged away or missing.
@@ -189,10 +254,18 @@ impl Store {
             return Ok(None);
         };
         let mut record = record_from_row(&row)?;
+        // As in `index_builder`: the record's own other names, then those of every record
+        // merged into it, directly or along a chain.
         let names = sqlx::query(
-            "SELECT given_name, family_name FROM person_other_names WHERE person_id = $1 \
-             UNION ALL SELECT given_name, family_name FROM people WHERE merged_into_id = $1 \
-             UNION ALL SELECT n.given_name, n.family_name FROM person_other_names n JOIN people p ON p.id = n.person_id WHERE p.merged_into_id = $1",
+            "WITH RECURSIVE merged(id) AS ( \
+                 SELECT id FROM people WHERE merged_into_id = $1 \
+                 UNION SELECT p.id FROM people p JOIN merged m ON p.merged_into_id = m.id) \
+             SELECT 0 AS name_order, n.id AS source, n.given_name, n.family_name FROM person_other_names n \
+             WHERE n.person_id = $1 \
+             UNION ALL SELECT 1, p.id, p.given_name, p.family_name FROM merged m JOIN people p ON p.id = m.id \
+             UNION ALL SELECT 2, n.id, n.given_name, n.family_name FROM merged m \
+             JOIN person_other_names n ON n.person_id = m.id \
+             ORDER BY name_order, source",
         )
         .bind(id)
         .fetch_all(self.pool())
@@ -213,7 +286,11 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<SearchHit>> {
         self.catch_up_register().await?;
-        let candidates = self.register().read(|index| index.search(query, limit));
+        let query = query.clone();
+        let candidates = self
+            .register()
+            .read(move |index| index.search(&query, limit))
+            .await?;
         // One query for every candidate's display row.
         let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
         let mut rows_by_id: HashMap<i64, crate::Row> = HashMap::new();
@@ -293,9 +370,13 @@ impl Store {
                 .iter()
                 .map(record_from_row)
                 .collect::<Result<Vec<_>>>()?;
-            let answers = self
+            let (records, answers) = self
                 .register()
-                .read(|index| search_in_parallel(index, &records));
+                .read(move |index| {
+                    let answers = search_in_parallel(index, &records);
+                    (records, answers)
+                })
+                .await?;
             for (record, candidates) in records.iter().zip(answers) {
                 for c in candidates {
                     let pair_seen_from_other_side = checked.contains(&c.id) && c.id > record.id;
@@ -407,5 +488,62 @@ pub fn release_freed_memory() {
     // preconditions and does not touch live allocations.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ecaf_domain::access::operator_grant;
+    use ecaf_domain::clock::SystemClock;
+    use std::time::{Duration, Instant};
+
+    /// A search that has to wait for the index (held here by another thread, as a long
+    /// upsert would) waits on a blocking thread: the runtime's only worker stays free.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_search_waiting_for_the_index_leaves_the_runtime_free() -> Result<()> {
+        let dir =
+            std::env::temp_dir().join(format!("ecaf-register-{}", uuid::Uuid::new_v4().simple()));
+        let store = Store::open_data_dir(&dir, Arc::new(SystemClock)).await?;
+        store.catch_up_register().await?;
+        let index = Arc::clone(&store.register().index);
+        let (held, holding) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let _guard = index.write();
+            let _ = held.send(());
+            std::thread::sleep(Duration::from_millis(600));
+        });
+        let _ = holding.recv();
+        let search = tokio::spawn({
+            let store = store.clone();
+            async move {
+                let query = MatchQuery {
+                    given_name: Some("Amelia".into()),
+                    family_name: Some("Hughes".into()),
+                    ..MatchQuery::default()
+                };
+                store
+                    .search_people(
+                        &operator_grant::<UseRegister>(),
+                        &Attribution::default(),
+                        &query,
+                        5,
+                    )
+                    .await
+            }
+        });
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let waited = started.elapsed();
+        assert!(
+            waited < Duration::from_millis(300),
+            "the runtime was blocked for {waited:?} while the index was held"
+        );
+        let hits = search.await.map_err(std::io::Error::other)??;
+        assert!(hits.is_empty());
+        let _ = holder.join();
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
     }
 }

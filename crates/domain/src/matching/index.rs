@@ -21,8 +21,10 @@ const EXPANSIONS_PAIR: usize = 8;
 const MAX_BLOCK: usize = 4_000;
 /// Most tokens one name (given, family or other) contributes.
 const MAX_NAME_TOKENS: usize = 5;
-/// Most other known names indexed per person.
-const MAX_OTHER_NAMES: usize = 8;
+/// Most other known names indexed per person: room for the 20 a record may hold and the
+/// names of records merged into it. (At 5 tokens each plus separators they stay within the
+/// 255 tokens an entry can count.)
+const MAX_OTHER_NAMES: usize = 32;
 
 /// A scored candidate, before its reasons are worked out.
 struct Scored {

@@ -57,7 +57,7 @@ pub(crate) fn unpack_date(day: u32) -> Option<NaiveDate> {
 
 /// Packs a postcode (any case and spacing) into 6 bits per character, last character in the
 /// lowest bits, so that `>> 12` gives the sector and `>> 18` the district. `None` if it is not
-/// 5–7 letters and digits.
+/// 5–7 letters and digits (found out at the eighth, however long the text).
 pub(crate) fn pack_postcode(text: &str) -> Option<u64> {
     let mut packed = 0u64;
     let mut n = 0;
@@ -67,6 +67,9 @@ pub(crate) fn pack_postcode(text: &str) -> Option<u64> {
             l @ b'A'..=b'Z' => l - b'A' + 11,
             _ => return None,
         };
+        if n == 7 {
+            return None;
+        }
         packed = packed << 6 | u64::from(v);
         n += 1;
     }
@@ -86,21 +89,25 @@ pub(crate) fn postcode_district(packed: u64) -> u64 {
 /// Packs an NHS number given as 10 digits (spaces and hyphens ignored). The check digit is not
 /// verified here: the index must hold whatever the records hold.
 pub(crate) fn pack_nhs(text: &str) -> Option<u64> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b' ' | b'-')).collect();
-    if digits.len() != 10 || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
+    let mut packed = 0u64;
+    let mut n = 0;
+    for b in text.bytes().filter(|b| !matches!(b, b' ' | b'-')) {
+        if n == 10 || !b.is_ascii_digit() {
+            return None;
+        }
+        packed = packed * 10 + u64::from(b - b'0');
+        n += 1;
     }
-    Some(
-        digits
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'))
-            + 1,
-    )
+    (n == 10).then_some(packed + 1)
 }
 
 /// Packs a UPN (a letter, 11 digits, a digit or letter) into 47 bits.
 pub(crate) fn pack_upn(text: &str) -> Option<u64> {
-    let upn = text.trim().to_ascii_uppercase();
+    let upn = text.trim();
+    if upn.len() != 13 {
+        return None;
+    }
+    let upn = upn.to_ascii_uppercase();
     let b = upn.as_bytes();
     if b.len() != 13 || !b[0].is_ascii_uppercase() || !b[1..12].iter().all(u8::is_ascii_digit) {
         return None;
@@ -275,5 +282,15 @@ mod tests {
         assert_ne!(pack_upn("B801200005001"), pack_upn("B80120000500A"));
         assert_eq!(pack_upn("b801200005001"), pack_upn("B801200005001"));
         assert_eq!(pack_upn("B8012000050"), None);
+    }
+
+    #[test]
+    fn overlong_identifiers_and_postcodes_pack_to_nothing() {
+        let long = "1".repeat(1_000_000);
+        assert_eq!(pack_nhs(&long), None);
+        assert_eq!(pack_postcode(&long), None);
+        assert_eq!(pack_upn(&long), None);
+        assert_eq!(pack_postcode("SW1A 1AAA"), None);
+        assert_eq!(pack_nhs("94347659190"), None);
     }
 }

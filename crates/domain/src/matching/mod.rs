@@ -35,7 +35,7 @@ mod tests;
 
 pub use index::{IndexBuilder, MatchIndex};
 pub use nicknames::{are_nicknames, nickname_variants};
-pub use normalise::normalise_name;
+pub use normalise::{normalise_name, MAX_NAME_CHARS, MAX_NAME_PARTS};
 
 use chrono::NaiveDate;
 use std::fmt;

@@ -1,16 +1,39 @@
 //! Turning names as typed into comparable tokens.
+//!
+//! The work done for a searched word (its deletion neighbourhood, its similarity to known
+//! words) grows with the square of its length, so whatever a caller passes in, only a bounded
+//! part of a name ever reaches the rest of the matcher: its first [`MAX_NAME_CHARS`]
+//! characters, its first [`MAX_NAME_PARTS`] parts, and words of at most [`MAX_WORD_BYTES`].
+
+/// Most characters of a name the matcher reads. Names on the register and in a search are
+/// held to this length before they get here (person details, `SearchTerms`); the cut is for
+/// callers that skip those checks.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Most parts of a name the matcher uses ("Mary Jane" has two, "Smith-Jones" two).
+pub const MAX_NAME_PARTS: usize = 4;
+/// Longest word the matcher compares, in letters of its transliterated form (one character
+/// can transliterate to several letters). Longer words are cut to this; the similarity
+/// functions' fast paths cover words this long.
+pub(crate) const MAX_WORD_BYTES: usize = 64;
 
 /// Splits a name into normalised parts: diacritics transliterated ("Zoë" → "zoe",
 /// "Łukasz" → "lukasz"), lower case, apostrophes and full stops dropped ("O'Brien" →
 /// "obrien"), and split at spaces, hyphens and other punctuation ("Smith-Jones" →
-/// ["smith", "jones"]).
+/// ["smith", "jones"]). Only the first [`MAX_NAME_CHARS`] characters are read, and each part
+/// is cut to [`MAX_WORD_BYTES`] letters.
 pub fn normalise_name(name: &str) -> Vec<String> {
-    let ascii = deunicode::deunicode(name);
+    let end = name
+        .char_indices()
+        .nth(MAX_NAME_CHARS)
+        .map_or(name.len(), |(at, _)| at);
+    let ascii = deunicode::deunicode(&name[..end]);
     let mut parts = Vec::new();
     let mut current = String::new();
     for c in ascii.chars() {
         if c.is_ascii_alphabetic() {
-            current.push(c.to_ascii_lowercase());
+            if current.len() < MAX_WORD_BYTES {
+                current.push(c.to_ascii_lowercase());
+            }
         } else if matches!(c, '\'' | '`' | '.') {
             // Part of the same name: O'Neill, St.John, D`Souza.
             continue;
@@ -26,13 +49,15 @@ pub fn normalise_name(name: &str) -> Vec<String> {
 
 /// The tokens indexed for one name: its parts, plus the parts run together when there are
 /// several, because "Smith-Jones" is also typed "Smithjones" and "Mary-Jane" "Maryjane".
-/// The run-together form, when present, is last.
+/// The run-together form, when present, is last. At most [`MAX_NAME_PARTS`] parts are kept
+/// (a long run of parts is a data-entry accident, not a name), and the run-together form is
+/// cut to [`MAX_WORD_BYTES`] like every other word.
 pub(crate) fn name_tokens(name: &str) -> Vec<String> {
     let mut parts = normalise_name(name);
-    // A long run of parts is a data-entry accident, not a name; keep the first few.
-    parts.truncate(4);
+    parts.truncate(MAX_NAME_PARTS);
     if parts.len() > 1 {
-        let joined = parts.concat();
+        let mut joined = parts.concat();
+        joined.truncate(MAX_WORD_BYTES);
         parts.push(joined);
     }
     parts
@@ -67,5 +92,38 @@ mod tests {
             vec!["smith", "jones", "smithjones"]
         );
         assert_eq!(name_tokens("Smith"), vec!["smith"]);
+    }
+
+    #[test]
+    fn only_the_first_hundred_characters_of_a_name_are_read() {
+        // 33 × "ab " is 99 characters; the 100th is the "a" of the 34th.
+        let parts = normalise_name(&"ab ".repeat(100_000));
+        assert_eq!(parts.len(), 34);
+        assert_eq!(parts.last().map(String::as_str), Some("a"));
+        // Characters, not bytes: "ë" is two bytes, and the cut never splits one.
+        let zoe = normalise_name(&"Zoë ".repeat(100_000));
+        assert_eq!(zoe.len(), 25);
+    }
+
+    #[test]
+    fn tokens_are_bounded_in_number_and_length_whatever_the_input() {
+        let long_word = "a".repeat(1_000_000);
+        let many_words = "Mary ".repeat(200_000);
+        let parts_of_words = format!("{} {}", "b".repeat(60), "c".repeat(60));
+        // One character that transliterates to many letters ("ﷺ" is a whole phrase).
+        let expanding = "\u{FDFA}".repeat(1_000);
+        for name in [&long_word, &many_words, &parts_of_words, &expanding] {
+            let tokens = name_tokens(name);
+            assert!(tokens.len() <= MAX_NAME_PARTS + 1, "{tokens:?}");
+            assert!(
+                tokens
+                    .iter()
+                    .all(|t| !t.is_empty() && t.len() <= MAX_WORD_BYTES),
+                "{tokens:?}"
+            );
+        }
+        assert_eq!(name_tokens(&long_word), vec!["a".repeat(MAX_WORD_BYTES)]);
+        // The run-together form is cut too.
+        assert_eq!(name_tokens(&parts_of_words)[2].len(), MAX_WORD_BYTES);
     }
 }

@@ -366,3 +366,32 @@ fn likely_same_person_needs_both_names_and_the_birthday_but_not_twins() {
         .iter()
         .all(|c| !c.is_likely_same_person()));
 }
+
+#[test]
+fn a_search_reads_only_the_bounded_part_of_overlong_names() {
+    // Each name's first 100 characters are all the matcher reads: a megabyte more (one long
+    // word, the shape that made expansion quadratic, or a million short ones) changes nothing.
+    let index = sample();
+    let given = format!("William {}", "z".repeat(MAX_NAME_CHARS - "William ".len()));
+    let family = format!("Smith {}", "q".repeat(MAX_NAME_CHARS - "Smith ".len()));
+    let bounded = MatchQuery {
+        given_name: Some(given.clone()),
+        family_name: Some(family.clone()),
+        date_of_birth: date(2015, 3, 7),
+        ..MatchQuery::default()
+    };
+    let overlong = MatchQuery {
+        given_name: Some(format!("{given}{}", "z".repeat(1_000_000))),
+        family_name: Some(format!("{family}{}", " q".repeat(500_000))),
+        ..bounded.clone()
+    };
+    let ids = |q: &MatchQuery| -> Vec<(i64, String)> {
+        index
+            .search(q, 5)
+            .into_iter()
+            .map(|c| (c.id, c.explanation()))
+            .collect()
+    };
+    assert_eq!(ids(&overlong), ids(&bounded));
+    assert_eq!(ids(&bounded).first().map(|c| c.0), Some(1));
+}

@@ -37,14 +37,24 @@ pub fn ethnicity_label(code: &str) -> Option<&'static str> {
         .map(|(_, l)| *l)
 }
 
+/// Reads `null` as the empty value, so that a person as the API shows them (where a missing
+/// telephone, address or postcode is `null`) can be sent back as input.
+fn nullable<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// An other known name as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct OtherNameInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub kind: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub given_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub family_name: String,
 }
 
@@ -59,16 +69,16 @@ pub struct OtherName {
 /// An address as entered.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 pub struct AddressInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub line1: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub line2: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub town: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub postcode: String,
     /// For other addresses: whose home it is, e.g. "father's home at weekends".
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub description: String,
 }
 
@@ -85,45 +95,45 @@ pub struct Address {
 /// A person's details as submitted, all strings, before validation.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct PersonInput {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub given_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub family_name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub gender: String,
     /// `YYYY-MM-DD`, or use the three parts below (GOV.UK date input).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub date_of_birth: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_day: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_month: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub dob_year: String,
     /// The date is an expected date of birth (an unborn child).
     #[serde(default)]
     pub date_of_birth_is_expected: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub nhs_number: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub upn: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub telephone: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub ethnicity: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub first_language: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub communication_needs: String,
     #[serde(default)]
     pub interpreter_needed: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub disability: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub main_address: AddressInput,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub other_addresses: Vec<AddressInput>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub other_names: Vec<OtherNameInput>,
 }
 
@@ -148,6 +158,37 @@ pub struct PersonDetails {
     pub other_names: Vec<OtherName>,
 }
 
+/// Characters that do not show but change how a name reads: control characters, and the
+/// Unicode bidirectional controls (embeddings, overrides, isolates and marks), with which
+/// "Smith" can be stored so that it displays, and is copied into letters, as something else.
+fn is_hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
+/// Refuses hidden control characters in a name, with a message saying what they are.
+fn refuse_hidden_controls(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: &str,
+    what: &str,
+) -> bool {
+    let found = value.chars().any(is_hidden_control);
+    if found {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "{what} must not include hidden control characters, such as marks that change \
+                 the direction of text"
+            ),
+        ));
+    }
+    found
+}
+
 fn name_field(
     errors: &mut Vec<FieldError>,
     field: &'static str,
@@ -163,9 +204,8 @@ fn name_field(
             field,
             format!("{what} must be 100 characters or fewer"),
         ));
-    } else if value
-        .chars()
-        .any(|c| c.is_control() || c == '<' || c == '>')
+    } else if !refuse_hidden_controls(errors, field, &value, what)
+        && value.chars().any(|c| c == '<' || c == '>')
     {
         errors.push(FieldError::new(
             field,
@@ -296,21 +336,40 @@ fn parse_dob(
     Some(date)
 }
 
+impl AddressInput {
+    /// Nothing entered (a form's unused address rows).
+    fn is_blank(&self) -> bool {
+        [
+            &self.line1,
+            &self.line2,
+            &self.town,
+            &self.postcode,
+            &self.description,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+impl OtherNameInput {
+    /// Neither name entered (a form's unused name rows).
+    fn is_blank(&self) -> bool {
+        self.given_name.trim().is_empty() && self.family_name.trim().is_empty()
+    }
+}
+
+/// Most other known names a person can have: more than any child's history needs, and few
+/// enough that the record stays readable and every name is searched.
+const MAX_OTHER_NAMES: usize = 20;
+/// Most addresses a person can have besides their main address.
+const MAX_OTHER_ADDRESSES: usize = 10;
+
 fn address(
     errors: &mut Vec<FieldError>,
     prefix: &'static str,
     input: &AddressInput,
 ) -> Option<Address> {
-    let empty = [
-        &input.line1,
-        &input.line2,
-        &input.town,
-        &input.postcode,
-        &input.description,
-    ]
-    .iter()
-    .all(|v| v.trim().is_empty());
-    if empty {
+    if input.is_blank() {
         return None;
     }
     let postcode = if input.postcode.trim().is_empty() {
@@ -417,14 +476,42 @@ impl PersonInput {
             "Disability",
         );
         let main_address = address(&mut errors, "main_address", &self.main_address);
-        let other_addresses = self
+        // Over a limit, the list is refused as a whole rather than entry by entry.
+        let mut other_addresses = Vec::new();
+        if self
             .other_addresses
             .iter()
-            .filter_map(|a| address(&mut errors, "other_addresses", a))
-            .collect();
+            .filter(|a| !a.is_blank())
+            .count()
+            > MAX_OTHER_ADDRESSES
+        {
+            errors.push(FieldError::new(
+                "other_addresses",
+                format!(
+                    "A person can have up to {MAX_OTHER_ADDRESSES} addresses besides their main \
+                     address"
+                ),
+            ));
+        } else {
+            other_addresses = self
+                .other_addresses
+                .iter()
+                .filter_map(|a| address(&mut errors, "other_addresses", a))
+                .collect();
+        }
         let mut other_names = Vec::new();
-        for n in &self.other_names {
-            if n.given_name.trim().is_empty() && n.family_name.trim().is_empty() {
+        let names = self.other_names.iter().filter(|n| !n.is_blank());
+        let names: &[OtherNameInput] = if names.count() > MAX_OTHER_NAMES {
+            errors.push(FieldError::new(
+                "other_names",
+                format!("A person can have up to {MAX_OTHER_NAMES} other names"),
+            ));
+            &[]
+        } else {
+            &self.other_names
+        };
+        for n in names {
+            if n.is_blank() {
                 continue;
             }
             let kind = match OtherNameKind::parse(&n.kind) {
@@ -434,22 +521,26 @@ impl PersonInput {
                     continue;
                 }
             };
+            let given_name = text_field(
+                &mut errors,
+                "other_names",
+                &n.given_name,
+                100,
+                "Other first name",
+            );
+            let family_name = text_field(
+                &mut errors,
+                "other_names",
+                &n.family_name,
+                100,
+                "Other last name",
+            );
+            refuse_hidden_controls(&mut errors, "other_names", &given_name, "Other first name");
+            refuse_hidden_controls(&mut errors, "other_names", &family_name, "Other last name");
             other_names.push(OtherName {
                 kind,
-                given_name: text_field(
-                    &mut errors,
-                    "other_names",
-                    &n.given_name,
-                    100,
-                    "Other first name",
-                ),
-                family_name: text_field(
-                    &mut errors,
-                    "other_names",
-                    &n.family_name,
-                    100,
-                    "Other last name",
-                ),
+                given_name,
+                family_name,
             });
         }
         if errors.is_empty() {
@@ -571,6 +662,107 @@ mod tests {
                 "{field}: {errors:?}"
             );
         }
+    }
+
+    #[test]
+    fn hidden_control_characters_in_any_name_are_refused() {
+        let hidden = [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{0007}', '\u{009B}',
+        ];
+        type Put = fn(&mut PersonInput, String);
+        let places: [(Put, &str, &str); 4] = [
+            (|p, v| p.given_name = v, "given_name", "First name"),
+            (|p, v| p.family_name = v, "family_name", "Last name"),
+            (
+                |p, v| {
+                    p.other_names = vec![OtherNameInput {
+                        kind: "alias".into(),
+                        given_name: v,
+                        family_name: "Smith".into(),
+                    }]
+                },
+                "other_names",
+                "Other first name",
+            ),
+            (
+                |p, v| {
+                    p.other_names = vec![OtherNameInput {
+                        kind: "alias".into(),
+                        given_name: "Katie".into(),
+                        family_name: v,
+                    }]
+                },
+                "other_names",
+                "Other last name",
+            ),
+        ];
+        for c in hidden {
+            for (put, field, what) in places {
+                let mut input = valid();
+                // "Smith" stored so that it displays as "htimS".
+                put(&mut input, format!("{c}Smith"));
+                let errors = input.validate(today()).unwrap_err();
+                let expected = format!(
+                    "{what} must not include hidden control characters, such as marks that \
+                     change the direction of text"
+                );
+                assert!(
+                    errors
+                        .iter()
+                        .any(|e| e.field == field && e.message == expected),
+                    "{:?} in {field}: {errors:?}",
+                    c
+                );
+            }
+        }
+        // Letters of right-to-left scripts, and joiners some scripts need, are names.
+        let mut input = valid();
+        input.given_name = "مريم".into();
+        input.family_name = "\u{0645}\u{06CC}\u{200C}\u{0631}".into();
+        assert!(input.validate(today()).is_ok());
+    }
+
+    #[test]
+    fn other_names_and_addresses_are_limited() {
+        let name = |i: usize| OtherNameInput {
+            kind: "alias".into(),
+            given_name: format!("Name{}", "i".repeat(i)),
+            family_name: "Smith".into(),
+        };
+        let address = |i: usize| AddressInput {
+            line1: format!("{i} Mill Lane"),
+            postcode: "BF1 2AB".into(),
+            ..Default::default()
+        };
+        let mut input = valid();
+        input.other_names = (0..MAX_OTHER_NAMES).map(name).collect();
+        input.other_addresses = (0..MAX_OTHER_ADDRESSES).map(address).collect();
+        // Blank rows, as a form sends, do not count.
+        input.other_names.push(OtherNameInput::default());
+        input.other_addresses.push(AddressInput::default());
+        let d = input.validate(today()).unwrap();
+        assert_eq!(
+            (d.other_names.len(), d.other_addresses.len()),
+            (MAX_OTHER_NAMES, MAX_OTHER_ADDRESSES)
+        );
+        input.other_names.push(name(99));
+        input.other_addresses.push(address(99));
+        let errors = input.validate(today()).unwrap_err();
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "other_addresses",
+                    "A person can have up to 10 addresses besides their main address"
+                ),
+                ("other_names", "A person can have up to 20 other names"),
+            ]
+        );
     }
 
     #[test]

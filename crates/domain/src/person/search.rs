@@ -1,7 +1,7 @@
 //! What a practitioner typed to look for a person, checked into a [`MatchQuery`]. The pages
 //! and the API both search through here, so they accept and refuse the same things.
 use super::{NhsNumber, PersonError, Postcode, Upn};
-use crate::matching::MatchQuery;
+use crate::matching::{normalise_name, MatchQuery, MAX_NAME_CHARS, MAX_NAME_PARTS};
 use crate::organisation::FieldError;
 use chrono::NaiveDate;
 
@@ -41,8 +41,8 @@ impl SearchTerms<'_> {
             Postcode::parse(p).map(|p| p.as_str().to_string())
         });
         let query = MatchQuery {
-            given_name: text(self.given_name),
-            family_name: text(self.family_name),
+            given_name: name(&mut errors, "given_name", "First name", self.given_name),
+            family_name: name(&mut errors, "family_name", "Last name", self.family_name),
             date_of_birth,
             postcode,
             nhs_number,
@@ -69,6 +69,35 @@ impl SearchTerms<'_> {
 
 fn text(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// A searched name, refused when longer than the matcher reads: a practitioner is told, rather
+/// than part of what they typed being silently left out.
+fn name(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    what: &str,
+    raw: &str,
+) -> Option<String> {
+    let value = text(raw)?;
+    if value.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must be {MAX_NAME_CHARS} characters or fewer"),
+        ));
+        return None;
+    }
+    if normalise_name(&value).len() > MAX_NAME_PARTS {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "{what} must have {MAX_NAME_PARTS} parts or fewer: each word and each part of a \
+                 hyphenated name counts"
+            ),
+        ));
+        return None;
+    }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -111,6 +140,43 @@ mod tests {
         .unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["date_of_birth", "nhs_number", "postcode"]);
+    }
+
+    #[test]
+    fn names_longer_than_the_matcher_reads_are_refused_with_the_limit() {
+        let long = "a".repeat(MAX_NAME_CHARS + 1);
+        let errors = SearchTerms {
+            given_name: &long,
+            family_name: "Anne-Marie de la Cruz",
+            ..Default::default()
+        }
+        .check(None, vec![])
+        .err()
+        .unwrap_or_default();
+        let found: Vec<(&str, &str)> = errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("given_name", "First name must be 100 characters or fewer"),
+                (
+                    "family_name",
+                    "Last name must have 4 parts or fewer: each word and each part of a \
+                     hyphenated name counts"
+                ),
+            ]
+        );
+        // The longest and most divided names allowed are searched as typed.
+        let longest = "b".repeat(MAX_NAME_CHARS);
+        let q = SearchTerms {
+            given_name: &longest,
+            family_name: "Smith-Jones de Cruz",
+            ..Default::default()
+        }
+        .check(None, vec![]);
+        assert!(q.is_ok_and(|q| q.given_name == Some(longest)));
     }
 
     #[test]

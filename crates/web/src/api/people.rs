@@ -3,14 +3,15 @@ use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use ecaf_domain::access::UseRegister;
+use ecaf_domain::access::{Grant, UseRegister};
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
-use ecaf_store::people::Person;
+use ecaf_store::people::{Person, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -189,21 +190,47 @@ fn today(state: &AppState) -> NaiveDate {
         .date_naive()
 }
 
+/// The header that makes adding a person idempotent.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
 /// Add a person, after checking the register for them.
+///
+/// Send an `Idempotency-Key` header (1 to 200 visible ASCII characters, new for each person) to
+/// make the request safe to retry: the same key with the same body adds one person however
+/// many times, or however many at once, it is sent, and each answer is that person (a repeat
+/// also carries `Idempotent-Replayed: true`). A key belongs to the token's owner alone.
 #[utoipa::path(post, path = "/api/v1/people", tag = "people", request_body = NewPerson,
+    params(("Idempotency-Key" = Option<String>, Header, description = "A key new for each person added: a retry with the same key and body adds nobody else and answers with the person the first added.")),
     responses(
-        (status = 201, description = "Created", body = PersonView),
+        (status = 201, description = "Created (or, for a repeated Idempotency-Key, the person it created, with the header Idempotent-Replayed: true)", body = PersonView),
+        (status = 400, description = "Malformed Idempotency-Key", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Likely matches exist: confirm them in confirmed_not_matching", body = PossibleMatches),
-        (status = 422, description = "Invalid details", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid details, or an Idempotency-Key already used with a different body", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiUser,
+    headers: HeaderMap,
     Json(body): Json<NewPerson>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<Response, ApiError> {
     let grant = api.authorise::<UseRegister>(&state).await?;
+    let key = match headers.get(IDEMPOTENCY_KEY) {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(SubmissionKey::parse)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "Idempotency-Key must be 1 to {} visible ASCII characters",
+                        SubmissionKey::MAX_LEN
+                    ))
+                })?,
+        ),
+    };
     let details = body.person.validate(today(&state)).map_err(problems)?;
     let query = MatchQuery {
         given_name: Some(details.given_name.clone()),
@@ -230,6 +257,16 @@ pub async fn create(
         .cloned()
         .collect();
     if !unconfirmed.is_empty() {
+        // The candidate may be the person an earlier request with this key added.
+        if let Some(key) = &key {
+            if let Some(earlier) = state
+                .store
+                .earlier_submission(&grant, &api.attribution, &details, key)
+                .await?
+            {
+                return submitted(&state, &grant, &api, earlier).await;
+            }
+        }
         let body = PossibleMatches {
             detail: "The register may already hold this person. Check these candidates; if none is the person, send their ids in confirmed_not_matching.".into(),
             candidates: unconfirmed.into_iter().map(Candidate::from).collect(),
@@ -237,7 +274,8 @@ pub async fn create(
         return Ok((
             StatusCode::CONFLICT,
             Json(serde_json::to_value(body).map_err(|e| ApiError::Internal(e.into()))?),
-        ));
+        )
+            .into_response());
     }
     let note = if likely.is_empty() {
         "The search before adding found no possible matches.".to_string()
@@ -248,18 +286,55 @@ pub async fn create(
             ids.join(", ")
         )
     };
-    let id = state
-        .store
-        .create_person(&grant, &api.attribution, &details, None, &note)
-        .await?;
-    let person = state.store.person(&grant, &api.attribution, id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            serde_json::to_value(PersonView { person })
-                .map_err(|e| ApiError::Internal(e.into()))?,
+    let outcome = match &key {
+        Some(key) => {
+            state
+                .store
+                .create_person_once(&grant, &api.attribution, &details, &note, key)
+                .await?
+        }
+        None => Submission::Created(
+            state
+                .store
+                .create_person(&grant, &api.attribution, &details, None, &note)
+                .await?,
         ),
-    ))
+    };
+    submitted(&state, &grant, &api, outcome).await
+}
+
+/// The answer to an add: the person it (or an earlier request with its key) added, or 422
+/// when the key was used before for other details.
+async fn submitted(
+    state: &AppState,
+    grant: &Grant<UseRegister>,
+    api: &ApiUser,
+    outcome: Submission,
+) -> Result<Response, ApiError> {
+    let (id, replayed) = match outcome {
+        Submission::Created(id) => (id, false),
+        Submission::Repeated(id) => (id, true),
+        Submission::KeyReused(id) => {
+            return Err(ApiError::Invalid(vec![FieldProblem {
+                field: "Idempotency-Key".into(),
+                message: format!(
+                    "This Idempotency-Key was already used to add a person with other details (record {id}): use a new key for a new person"
+                ),
+            }]))
+        }
+    };
+    let person = state.store.person(grant, &api.attribution, id).await?;
+    let body = Json(
+        serde_json::to_value(PersonView { person }).map_err(|e| ApiError::Internal(e.into()))?,
+    );
+    let mut response = (StatusCode::CREATED, body).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
 }
 
 /// One person with names, addresses, relationships and merged records.
@@ -282,16 +357,28 @@ pub async fn show(
     }))
 }
 
-/// New details for a person, with the revision they were based on.
+/// New details for a person, with the revision they were based on. Send back the document
+/// read with `GET /api/v1/people/{id}`, changed as needed: its read-only fields (`id`,
+/// `external_id`, `merged_into_id`, `created_at`, `updated_at`, `updated_by`,
+/// `relationships`, `household`, `merged_records`) are ignored. The details may instead be
+/// wrapped, as `{"person": {…}, "revision": n}`.
 #[derive(Deserialize, ToSchema)]
 pub struct PersonUpdate {
-    #[schema(value_type = Object)]
-    pub person: PersonInput,
+    /// The person's details, when wrapped (the same fields as a person read with `GET`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub person: Option<PersonInput>,
+    /// The details at the top level of the body, as `GET` shows them.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub details: PersonInput,
     /// The `revision` read before editing; a stale one is refused with 409.
     pub revision: i64,
 }
 
 /// Replace a person's identifying details (optimistic concurrency on `revision`).
+///
+/// The body can be the person exactly as `GET` returned them, with the changes made.
 #[utoipa::path(put, path = "/api/v1/people/{id}", tag = "people", request_body = PersonUpdate,
     params(("id" = i64, Path, description = "Record number")),
     responses(
@@ -307,7 +394,8 @@ pub async fn update(
     Json(body): Json<PersonUpdate>,
 ) -> Result<Json<PersonView>, ApiError> {
     let grant = api.authorise::<UseRegister>(&state).await?;
-    let details = body.person.validate(today(&state)).map_err(problems)?;
+    let input = body.person.as_ref().unwrap_or(&body.details);
+    let details = input.validate(today(&state)).map_err(problems)?;
     state
         .store
         .update_person(&grant, &api.attribution, id, body.revision, &details)

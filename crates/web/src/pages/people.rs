@@ -15,7 +15,7 @@ use ecaf_domain::person::{
     ethnicity_label, AddressInput, Gender, NhsNumber, OtherNameInput, OtherNameKind, PersonDetails,
     PersonInput, Relationship, SearchTerms, ETHNICITIES,
 };
-use ecaf_store::people::Person;
+use ecaf_store::people::{Person, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -88,6 +88,9 @@ pub struct PersonForm {
     confirmed_none: Option<String>,
     #[serde(default)]
     candidates_shown: String,
+    /// The add form's one-time key (see [`SubmissionKey`]).
+    #[serde(default)]
+    submission_key: String,
 }
 
 #[derive(Serialize)]
@@ -210,6 +213,7 @@ impl PersonForm {
             revision: p.revision.to_string(),
             confirmed_none: None,
             candidates_shown: String::new(),
+            submission_key: String::new(),
         }
     }
 
@@ -344,6 +348,9 @@ struct FormPage {
     action: String,
     back: String,
     submit_text: &'static str,
+    /// A fresh key for each add form shown: submitting that form again, or many times at
+    /// once, adds one person.
+    submission_key: Option<SubmissionKey>,
 }
 
 fn choices() -> (Vec<Choice>, Vec<Choice>, Vec<Choice>) {
@@ -388,6 +395,7 @@ fn form_page(
         action => page.action,
         back => page.back,
         submit_text => page.submit_text,
+        submission_key => page.submission_key.as_ref().map(SubmissionKey::as_str),
         form => minijinja::Value::from_serialize(&form_value),
         errors => errors,
         genders => genders,
@@ -414,6 +422,7 @@ fn new_page() -> FormPage {
         action: "/people/new".into(),
         back: "/people/search".into(),
         submit_text: "Add to the register",
+        submission_key: Some(SubmissionKey::generate()),
     }
 }
 
@@ -454,6 +463,12 @@ pub async fn create(
     Form(form): Form<PersonForm>,
 ) -> Result<Response, PageError> {
     let signed_in = &register.signed_in;
+    let key = SubmissionKey::parse(&form.submission_key).ok_or_else(|| {
+        PageError::BadRequest(
+            "The form was missing its submission key. Go back, reload the page and try again."
+                .into(),
+        )
+    })?;
     let details = match form.input().validate(today(&state)) {
         Ok(d) => d,
         Err(errors) => {
@@ -487,6 +502,15 @@ pub async fn create(
     let shown: Vec<String> = hits.iter().map(|h| h.id.to_string()).collect();
     let confirmed = form.confirmed_none.is_some() && form.candidates_shown == shown.join(",");
     if !hits.is_empty() && !confirmed {
+        // The candidate may be the person this very form added a moment ago (a second click,
+        // a resent request): then go where the first submission went.
+        if let Some(earlier) = state
+            .store
+            .earlier_submission(&register.grant, &attribution, &details, &key)
+            .await?
+        {
+            return submitted(&state, signed_in, &form, earlier);
+        }
         let confirm_error = form
             .confirmed_none
             .is_none()
@@ -520,11 +544,43 @@ pub async fn create(
     } else {
         format!("Possible matches shown before adding (records {}) were confirmed not to be this person.", shown.join(", "))
     };
-    let id = state
+    let outcome = state
         .store
-        .create_person(&register.grant, &attribution, &details, None, &note)
+        .create_person_once(&register.grant, &attribution, &details, &note, &key)
         .await?;
-    Ok(Redirect::to(&format!("/people/{id}?done=created")).into_response())
+    submitted(&state, signed_in, &form, outcome)
+}
+
+/// Where a submission of the add form leads: to the record it (or an earlier submission of
+/// the same form) added, or, when the form had already added someone with other details (sent
+/// again after going back and changing it), back to the form with a new key.
+fn submitted(
+    state: &AppState,
+    signed_in: &SignedIn,
+    form: &PersonForm,
+    outcome: Submission,
+) -> Result<Response, PageError> {
+    match outcome {
+        Submission::Created(id) | Submission::Repeated(id) => {
+            Ok(Redirect::to(&format!("/people/{id}?done=created")).into_response())
+        }
+        Submission::KeyReused(id) => {
+            let message = format!(
+                "This form was already used to add a person (record {id}). Check the details below and add them again if this is someone else."
+            );
+            let page = form_page(
+                state,
+                signed_in,
+                new_page(),
+                form,
+                vec![],
+                &[],
+                None,
+                Some(message),
+            )?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -614,6 +670,7 @@ fn edit_page(id: i64) -> FormPage {
         action: format!("/people/{id}/edit"),
         back: format!("/people/{id}"),
         submit_text: "Save changes",
+        submission_key: None,
     }
 }
 
