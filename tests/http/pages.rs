@@ -119,3 +119,45 @@ on_both_databases!(the_header_sign_out_ends_the_session, |app| {
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_is_called_by_one_configured_name_on_every_page() {
+    let config = ecaf_web::WebConfig {
+        service_name: "Family help".into(),
+        organisation_name: Some("Testshire Council".into()),
+        ..Default::default()
+    };
+    let app = TestApp::with_config(ecaf_tests::Db::Sqlite, config).await;
+    let mut anonymous = app.client();
+    let sign_in = anonymous.get("/sign-in").await;
+    assert!(
+        sign_in
+            .text
+            .contains("<title>Sign in – Family help</title>"),
+        "{}",
+        sign_in.text
+    );
+    assert!(sign_in.text.contains("Sign in to Family help"));
+    assert!(sign_in.text.contains("Testshire Council"));
+    let missing = anonymous.get("/no/such/page").await;
+    assert!(
+        missing.text.contains("– Family help</title>"),
+        "error pages too"
+    );
+    let mut admin = app.signed_in(ADMIN).await;
+    for (path, _) in page_routes(&app).await {
+        let page = admin.get(&path).await;
+        if page.status != StatusCode::OK {
+            continue; // pages for other roles; their names are checked signed out above
+        }
+        assert!(page.text.contains("– Family help</title>"), "{path}");
+        for other in [
+            "e-CAF",
+            "ecaf administrator",
+            "Early help assessment (CAF)",
+            "early help assessment service",
+        ] {
+            assert!(!page.text.contains(other), "{path} still says {other}");
+        }
+    }
+}

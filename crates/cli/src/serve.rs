@@ -50,6 +50,22 @@ pub struct ServeArgs {
     /// address. Several may be given as one value separated by commas.
     #[arg(long = "trusted-proxy", env = "ECAF_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// What the service is called on every page (e.g. "Family help"), 1 to 60 characters.
+    #[arg(long, env = "ECAF_SERVICE_NAME", default_value = "Early help assessment", value_parser = parse_name)]
+    service_name: String,
+    /// The authority or partnership running the service, shown in the page header (default:
+    /// the service name; with --demo, the demo authority).
+    #[arg(long, env = "ECAF_ORGANISATION_NAME", value_parser = parse_name)]
+    organisation_name: Option<String>,
+}
+
+/// A name shown in every page's header and title.
+fn parse_name(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 60 || text.chars().any(char::is_control) {
+        return Err("must be 1 to 60 characters, without control characters".into());
+    }
+    Ok(text.to_string())
 }
 
 /// An address is a network of one.
@@ -109,6 +125,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(args.request_timeout_seconds),
         demo: store.holds_demo_data().await?,
         trusted_proxies: args.trusted_proxies,
+        organisation_name: args
+            .organisation_name
+            .or_else(|| args.demo.then(|| "Brookford Council".to_string())),
+        service_name: args.service_name,
         ..WebConfig::default()
     };
     // Build the matching index before taking traffic, so the first search is not slow.

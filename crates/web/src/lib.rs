@@ -36,6 +36,12 @@ pub struct WebConfig {
     pub demo: bool,
     /// Proxies (load balancers) whose `X-Forwarded-For` is believed for the client address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// What the service calls itself, the same on every page ("Early help assessment",
+    /// "Family help", …): the authority's choice.
+    pub service_name: String,
+    /// The authority or partnership running it, shown in the header; the service name when
+    /// none is given.
+    pub organisation_name: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -49,6 +55,8 @@ impl Default for WebConfig {
             token_lifetime_days: 90,
             demo: false,
             trusted_proxies: Vec::new(),
+            service_name: "Early help assessment".into(),
+            organisation_name: None,
         }
     }
 }
@@ -63,10 +71,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> anyhow::Result<Self> {
+        let templates = Arc::new(render::Templates::load(&config)?);
         Ok(Self {
             store,
             config: Arc::new(config),
-            templates: Arc::new(render::Templates::load()?),
+            templates,
         })
     }
 }

@@ -50,8 +50,17 @@ fn sentence(value: String) -> String {
 }
 
 impl Templates {
-    pub fn load() -> anyhow::Result<Self> {
+    pub fn load(config: &crate::WebConfig) -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        // The service's own words, the same on every page, error pages included.
+        env.add_global("service_name", config.service_name.clone());
+        env.add_global(
+            "organisation_name",
+            config
+                .organisation_name
+                .clone()
+                .unwrap_or_else(|| config.service_name.clone()),
+        );
         env.set_loader(|name| {
             Ok(TemplateFiles::get(name)
                 .map(|file| String::from_utf8_lossy(&file.data).into_owned()))
@@ -152,7 +161,7 @@ mod tests {
 
     #[test]
     fn every_template_compiles_and_escapes() {
-        let templates = Templates::load().unwrap();
+        let templates = Templates::load(&crate::WebConfig::default()).unwrap();
         let html = templates
             .render(
                 "errors/error.html",
