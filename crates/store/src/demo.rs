@@ -47,7 +47,7 @@ const AGENCIES: &[DemoAgency] = &[
         name: "Northgate Academy",
         sector: Sector::Statutory,
         agency_type: AgencyType::School,
-        address: "Northgate Road, Brookford, BF3 4CD",
+        address: "Northgate Road, Brookford, BF3 4DW",
         telephone: "01632 960 202",
         teams: &["Pastoral team"],
     },
@@ -71,7 +71,7 @@ const AGENCIES: &[DemoAgency] = &[
         name: "Brookford Youth Service",
         sector: Sector::Statutory,
         agency_type: AgencyType::YouthService,
-        address: "The Hub, Station Road, Brookford, BF1 8JK",
+        address: "The Hub, Station Road, Brookford, BF1 8JL",
         telephone: "01632 960 505",
         teams: &[],
     },
@@ -79,7 +79,7 @@ const AGENCIES: &[DemoAgency] = &[
         name: "Family Action Together",
         sector: Sector::Voluntary,
         agency_type: AgencyType::VoluntaryOrganisation,
-        address: "3 Chapel Walk, Brookford, BF4 9LM",
+        address: "3 Chapel Walk, Brookford, BF4 9LN",
         telephone: "01632 960 606",
         teams: &[],
     },
@@ -296,7 +296,7 @@ const PEOPLE: &[DemoPerson] = &[
         expected: false,
         nhs: None,
         line1: "27 Northgate Road",
-        postcode: "BF3 4CD",
+        postcode: "BF3 4DW",
         other_name: None,
     },
     DemoPerson {
@@ -362,7 +362,7 @@ const PEOPLE: &[DemoPerson] = &[
         expected: false,
         nhs: None,
         line1: "2 Chapel Walk",
-        postcode: "BF4 9LM",
+        postcode: "BF4 9LN",
         other_name: None,
     },
     DemoPerson {
@@ -373,7 +373,7 @@ const PEOPLE: &[DemoPerson] = &[
         expected: true,
         nhs: None,
         line1: "2 Chapel Walk",
-        postcode: "BF4 9LM",
+        postcode: "BF4 9LN",
         other_name: None,
     },
     DemoPerson {
@@ -384,7 +384,7 @@ const PEOPLE: &[DemoPerson] = &[
         expected: false,
         nhs: Some("8345678904"),
         line1: "41 Station Road",
-        postcode: "BF1 8JK",
+        postcode: "BF1 8JL",
         other_name: Some((OtherNameKind::AlternativeSpelling, "Jaden", "Williams")),
     },
 ];
@@ -655,5 +655,26 @@ impl Store {
             .await?;
         }
         Ok(ids.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PEOPLE;
+    use ecaf_domain::person::Postcode;
+
+    /// Demo records are edited by people trying the service: each must pass the same checks
+    /// as anything typed into the form.
+    #[test]
+    fn every_demo_postcode_is_a_valid_uk_postcode() {
+        for p in PEOPLE {
+            assert!(
+                Postcode::parse(p.postcode).is_ok(),
+                "{} {}: {}",
+                p.given,
+                p.family,
+                p.postcode
+            );
+        }
     }
 }
