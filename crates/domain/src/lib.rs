@@ -1,6 +1,7 @@
 //! The pure rules of the e-CAF: who may do what, credentials, identifiers and matching.
 //! No I/O, no async, no SQL.
 pub mod access;
+pub mod caf;
 pub mod clock;
 pub mod credentials;
 pub mod matching;
