@@ -101,11 +101,16 @@ pub struct UseRegister;
 /// Merge two register records found to be the same person, and undo a merge.
 #[derive(Debug)]
 pub struct MergePeople;
+/// Start a CAF for a child (becoming its assessor). What happens to a CAF after that is
+/// decided per record by `caf::access`.
+#[derive(Debug)]
+pub struct StartCaf;
 
 impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
+impl sealed::Sealed for StartCaf {}
 
 impl Capability for UseRegister {
     const NAME: &'static str = "use the children and families register";
@@ -126,6 +131,13 @@ impl Capability for MergePeople {
     const NAME: &'static str = "merge records in the register";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::EarlyHelpTeam)
+    }
+}
+
+impl Capability for StartCaf {
+    const NAME: &'static str = "start a CAF";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Practitioner) || actor.has(Role::EarlyHelpTeam)
     }
 }
 

@@ -3,6 +3,7 @@
 //! own append-only migration set; the dialects only differ there.
 pub mod agencies;
 pub mod audit;
+pub mod caf;
 pub mod demo;
 pub mod import;
 pub mod people;
@@ -46,6 +47,9 @@ pub enum StoreError {
     /// A rule of the store refused the write.
     #[error("{0}")]
     Refused(String),
+    /// The access policy refused: the actor may know the record exists, not do this.
+    #[error("not allowed: {0}")]
+    Denied(&'static str),
     #[error("unsupported database URL: {0}")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]

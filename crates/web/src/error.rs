@@ -74,6 +74,7 @@ impl From<StoreError> for PageError {
                 "The {field} is already in use. Nothing was changed."
             )),
             StoreError::Refused(why) => PageError::BadRequest(why),
+            StoreError::Denied(why) => PageError::Forbidden(why.to_string()),
             other if is_outage(&other) => PageError::Unavailable(other),
             other => PageError::Internal(other.into()),
         }
@@ -196,6 +197,7 @@ impl From<StoreError> for ApiError {
                 message: format!("{field} is already in use"),
             }]),
             StoreError::Refused(why) => ApiError::BadRequest(why),
+            StoreError::Denied(why) => ApiError::Forbidden(why.to_string()),
             other if is_outage(&other) => ApiError::Unavailable(other),
             other => ApiError::Internal(other.into()),
         }

@@ -2,4 +2,5 @@
 //! child's record. Pure rules; the store asks them inside the transaction that reads the CAF.
 pub mod access;
 pub mod consent;
+pub mod form;
 pub mod lifecycle;

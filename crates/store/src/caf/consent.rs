@@ -1,0 +1,156 @@
+//! Consent to store and share, and its withdrawal: both change who may see the CAF at once,
+//! since access is decided from the consent rows on every read.
+use super::access::{open_to_write, refused};
+use super::events::{self, Event};
+use super::sections::{sentence, touch};
+use crate::{Attribution, Result, Store, StoreError};
+use ecaf_domain::access::Actor;
+use ecaf_domain::caf::consent::{SharingConsent, Withdrawal, DEFAULT_WITHDRAWAL_REASONS};
+use std::collections::BTreeSet;
+
+impl Store {
+    /// Record the family's consent to store and share with the named agencies. Every agency
+    /// with an action on the plan must be named (`plan_agencies`; the plan comes with the
+    /// next stage of the journey, and until then it is the owning agency's alone).
+    pub async fn record_sharing_consent(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        caf_id: i64,
+        consent: &SharingConsent,
+    ) -> Result<()> {
+        let now = self.now_ms();
+        let today = self.clock().now().date_naive();
+        if consent.on > today {
+            return Err(StoreError::Refused(
+                "The date of consent must be today or in the past".into(),
+            ));
+        }
+        let mut tx = self.begin_write().await?;
+        let caf = match open_to_write(&mut tx, now, actor, by, caf_id, "consent to share").await? {
+            Ok(caf) => caf,
+            Err(refusal) => return refused(tx, refusal).await,
+        };
+        let plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
+        consent
+            .check(&plan_agencies)
+            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+        for agency in &consent.agencies {
+            let known = sqlx::query("SELECT id FROM agencies WHERE id = $1")
+                .bind(agency)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Refused(format!("There is no agency {agency}")));
+            }
+        }
+        let givers = serde_json::to_string(&consent.given_by)
+            .map_err(|e| StoreError::Refused(e.to_string()))?;
+        let row = sqlx::query(
+            "INSERT INTO caf_consents (caf_id, stage, given_by, given_on, signed_copy_kept, recorded_at, recorded_by) \
+             VALUES ($1, 'sharing', $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(caf.id)
+        .bind(givers)
+        .bind(consent.on.to_string())
+        .bind(consent.signed_copy_kept.trim())
+        .bind(now)
+        .bind(actor.user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let consent_id: i64 = sqlx::Row::try_get(&row, "id")?;
+        for agency in &consent.agencies {
+            sqlx::query("INSERT INTO caf_consent_agencies (consent_id, agency_id) VALUES ($1, $2)")
+                .bind(consent_id)
+                .bind(agency)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let names: Vec<&str> = consent.given_by.iter().map(|g| g.name()).collect();
+        events::record(
+            &mut tx,
+            caf.id,
+            now,
+            Some(actor.user_id),
+            Event {
+                kind: "consent.sharing",
+                summary: format!(
+                    "{} consented to storing and sharing with {} {}",
+                    names.join(" and "),
+                    consent.agencies.len(),
+                    if consent.agencies.len() == 1 {
+                        "agency"
+                    } else {
+                        "agencies"
+                    }
+                ),
+                occurred_on: Some(consent.on),
+                significant: true,
+                detail: serde_json::json!({ "agencies": consent.agencies }),
+            },
+        )
+        .await?;
+        touch(&mut tx, caf.id, now, actor.user_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Record that the family withdrew consent, with the decision on significant harm; from
+    /// this moment only the assessor, the lead professional and their managers see the CAF.
+    pub async fn withdraw_caf_consent(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        caf_id: i64,
+        withdrawal: &Withdrawal,
+    ) -> Result<()> {
+        withdrawal
+            .check(DEFAULT_WITHDRAWAL_REASONS)
+            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+        let now = self.now_ms();
+        let mut tx = self.begin_write().await?;
+        let caf =
+            match open_to_write(&mut tx, now, actor, by, caf_id, "withdrawal of consent").await? {
+                Ok(caf) => caf,
+                Err(refusal) => return refused(tx, refusal).await,
+            };
+        let done = sqlx::query(
+            "UPDATE caf_consents SET withdrawn_on = $1, withdrawal = $2 WHERE caf_id = $3 AND withdrawn_on IS NULL",
+        )
+        .bind(withdrawal.on.to_string())
+        .bind(serde_json::to_string(withdrawal).map_err(|e| StoreError::Refused(e.to_string()))?)
+        .bind(caf.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(
+                "Consent has already been withdrawn".into(),
+            ));
+        }
+        let harm = if withdrawal.harm_decision.risk_of_significant_harm {
+            "risk of significant harm: safeguarding procedures followed"
+        } else {
+            "no risk of significant harm"
+        };
+        events::record(
+            &mut tx,
+            caf.id,
+            now,
+            Some(actor.user_id),
+            Event {
+                kind: "consent.withdrawn",
+                summary: format!(
+                    "Consent withdrawn ({}); {harm}",
+                    withdrawal.reason_code.replace('_', " ")
+                ),
+                occurred_on: Some(withdrawal.on),
+                significant: true,
+                detail: serde_json::json!({ "reason": withdrawal.reason_code }),
+            },
+        )
+        .await?;
+        touch(&mut tx, caf.id, now, actor.user_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,16 @@
+//! The CAF store. Every read of case content and every change goes through one access
+//! decision (`access`), made inside the transaction that reads the CAF and audited in it;
+//! content leaves the store only from such a transaction. Every change writes its immutable
+//! event (`caf_events`) in the same transaction as the current state, so the chronology,
+//! the versions and the history all come from data.
+mod access;
+mod consent;
+mod episodes;
+mod events;
+mod sections;
+mod versions;
+
+pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
+pub use events::CafEventRow;
+pub use sections::{CafContent, CafRead, SectionRow, MAX_SECTION_CHARS};
+pub use versions::VersionRow;
