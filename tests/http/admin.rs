@@ -323,6 +323,35 @@ async fn demo_load_is_idempotent() {
     let first = store.load_demo().await.unwrap();
     assert_eq!(first.agencies_created, 8);
     assert_eq!(first.users_created, 15);
+    assert_eq!(first.cafs_created, 4);
+    // CAFs at different stages, one a family CAF, one whose consent was withdrawn.
+    let stages = sqlx::query(
+        "SELECT c.kind, c.state, (SELECT COUNT(*) FROM caf_consents k WHERE k.caf_id = c.id AND k.withdrawn_on IS NOT NULL) AS withdrawn, \
+         (SELECT COUNT(*) FROM caf_versions v WHERE v.caf_id = c.id) AS versions FROM cafs c ORDER BY c.id",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        use sqlx::Row;
+        (
+            r.get::<String, _>("kind"),
+            r.get::<String, _>("state"),
+            r.get::<i64, _>("withdrawn"),
+            r.get::<i64, _>("versions"),
+        )
+    })
+    .collect::<Vec<_>>();
+    assert_eq!(
+        stages,
+        [
+            ("family".into(), "assessment_signed_off".into(), 0, 1),
+            ("child".into(), "draft".into(), 0, 0),
+            ("child".into(), "draft".into(), 2, 0),
+            ("child".into(), "draft".into(), 0, 0),
+        ]
+    );
     let second = store.load_demo().await.unwrap();
     assert_eq!(second, ecaf_store::demo::DemoLoad::default());
     assert!(store.holds_demo_data().await.unwrap());

@@ -154,9 +154,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let store = db.open().await?;
             let done = store.load_demo().await?;
             println!(
-                "Demo data loaded: {} agencies and {} users created (password for every demo account: {}).",
+                "Demo data loaded: {} agencies, {} users, {} people and {} CAFs created (password for every demo account: {}).",
                 done.agencies_created,
                 done.users_created,
+                done.people_created,
+                done.cafs_created,
                 ecaf_store::demo::DEMO_PASSWORD
             );
             Ok(())

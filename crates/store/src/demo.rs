@@ -469,6 +469,7 @@ pub struct DemoLoad {
     pub agencies_created: usize,
     pub users_created: usize,
     pub people_created: usize,
+    pub cafs_created: usize,
 }
 
 impl Store {
@@ -577,6 +578,9 @@ impl Store {
         }
         outcome.people_created = self.load_demo_people(&mut tx, &by).await?;
         tx.commit().await?;
+        // After the commit: the CAFs are made through the store's own functions, each in its
+        // transaction, as a practitioner's pages would make them.
+        outcome.cafs_created = self.load_demo_cafs().await?;
         Ok(outcome)
     }
 }

@@ -5,6 +5,7 @@
 //! the versions and the history all come from data.
 mod access;
 mod consent;
+mod demo;
 mod episodes;
 mod events;
 mod sections;
