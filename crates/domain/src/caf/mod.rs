@@ -4,3 +4,4 @@ pub mod access;
 pub mod consent;
 pub mod form;
 pub mod lifecycle;
+pub mod plain_language;
