@@ -218,6 +218,14 @@ describe('children and families register', () => {
     assert.equal(await results.count(), 1, `After searching there is no results heading (#results): ${await where(page)}`);
     const heading = (await results.innerText()).trim();
     assert.match(heading, /\d+ possible match(es)?$/, `The results heading should say how many possible matches, but says ${JSON.stringify(heading)}`);
+    // GOV.UK search pattern: the results are the page (their count is its <h1> and its title),
+    // with what was searched for and a way back to the filled form.
+    assert.equal(await h1Text(page), heading, `The results heading should be the page's <h1>: ${await where(page)}`);
+    assert.ok((await page.title()).startsWith(`${heading} – Check if a CAF exists`), `The title should start with the count, but is ${JSON.stringify(await page.title())}`);
+    const resultsPath = new URL(page.url()).pathname;
+    assert.match(resultsPath, /^\/people\/search\/[0-9a-f]{64}$/, `The results should be a page of their own whose address holds no name: ${await where(page)}`);
+    const searchedFor = (await page.locator('main p', { hasText: 'You searched for' }).innerText()).replace(/\s+/g, ' ');
+    assert.ok(searchedFor.startsWith('You searched for Emilia Hughs, born 3 July 2019.'), `The results should say what was searched for: ${searchedFor}`);
 
     const hits = await cards(page);
     assert.ok(hits.length > 0, `The results heading says ${JSON.stringify(heading)} but there are no result cards`);
@@ -267,6 +275,25 @@ describe('children and families register', () => {
       `The household table on Amelia Hughes's record should list her mother and brother; its rows are ${JSON.stringify(household)}`,
     );
     await shot(page, 'record-amelia-hughes');
+
+    // Back from the record returns to the results (a GET page, so no "Confirm form
+    // resubmission"), and so does Refresh there.
+    for (const how of ['Back', 'Refresh']) {
+      const again = how === 'Back' ? await page.goBack() : await page.reload();
+      assert.equal(again?.status(), 200, `${how} to the results answered ${again?.status()}: ${await where(page)}`);
+      assert.equal(new URL(page.url()).pathname, resultsPath, `${how} should show the results again: ${await where(page)}`);
+      assert.equal(await h1Text(page), heading, `After ${how} the results heading should still say ${JSON.stringify(heading)}: ${await where(page)}`);
+      const shown = await cards(page);
+      assert.equal(shown[0]?.title, first.title, `After ${how} the first result should still be ${first.title}: ${JSON.stringify(shown.map((h) => h.title))}`);
+      await checkPage(page);
+    }
+
+    // "Change search" opens the form with what was typed.
+    response = await submitAndWait(page, page.getByRole('link', { name: /^Change search/ }));
+    assert.equal(response.status(), 200, `"Change search" answered ${response.status()}: ${await where(page)}`);
+    assert.equal(await page.locator('#given_name').inputValue(), 'Emilia', '"Change search" should keep the first name typed');
+    assert.equal(await page.locator('#date_of_birth-month').inputValue(), '7', '"Change search" should keep the date typed');
+    await checkPage(page);
   });
 
   it('a child not on the register is added after the search; a misspelt second entry is caught as a possible match first', async (t) => {

@@ -34,6 +34,16 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .next()
         .unwrap()
         .to_string();
+    // Search results are held for the user who searched: the pages that show them.
+    eve.get("/people/search").await;
+    let searched = eve
+        .post(
+            "/people/search",
+            &[("given_name", "Rosa"), ("family_name", "Quinlan-Marsh")],
+        )
+        .await;
+    assert_eq!(searched.status, StatusCode::SEE_OTHER, "{}", searched.text);
+    let results = searched.header("location").to_string();
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -55,6 +65,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("/admin/agencies/{agency}/edit"), ADMIN),
         ("/people/search".to_string(), EARLY_HELP),
         ("/people/new".to_string(), EARLY_HELP),
+        (results.clone(), EARLY_HELP),
+        (format!("{results}/change"), EARLY_HELP),
         (person.clone(), EARLY_HELP),
         (format!("{person}/edit"), EARLY_HELP),
         (format!("{person}/history"), EARLY_HELP),

@@ -981,3 +981,85 @@ fn bind_details<'q>(query: AnyQuery<'q>, details: &'q PersonDetails) -> AnyQuery
         .bind(flag(details.interpreter_needed))
         .bind(&details.disability)
 }
+
+/// Which register form a held form is (see [`Store::hold_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldForm {
+    /// The terms of "Check if a CAF exists", for the results page.
+    Search,
+    /// The add form, waiting for the answer to "Is this the child you are adding?".
+    Add,
+}
+
+impl HeldForm {
+    fn code(self) -> &'static str {
+        match self {
+            HeldForm::Search => "search",
+            HeldForm::Add => "add",
+        }
+    }
+}
+
+/// How long a held form can be returned to: as long as a session stays open without use.
+const HELD_FORM_MS: i64 = 30 * 60 * 1000;
+
+impl Store {
+    /// Hold what the user typed into a register form for 30 minutes and return the random key
+    /// that finds it again (the only thing the URL carries). Forms whose time is up are
+    /// deleted in the same transaction, so the table holds at most half an hour of forms.
+    pub async fn hold_form(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        purpose: HeldForm,
+        fields: &str,
+    ) -> Result<String> {
+        let user_id = by
+            .user_id
+            .ok_or_else(|| StoreError::Refused("Only a signed-in user can hold a form".into()))?;
+        let now = self.now_ms();
+        let key = random_secret();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM held_forms WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO held_forms (held_key, user_id, purpose, fields, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&key)
+        .bind(user_id)
+        .bind(purpose.code())
+        .bind(fields)
+        .bind(now)
+        .bind(now + HELD_FORM_MS)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// The fields of a form this user held, unless its time is up (or it is someone else's,
+    /// or no such key was ever given out: all three read as gone).
+    pub async fn held_form(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        purpose: HeldForm,
+        key: &str,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT fields FROM held_forms \
+             WHERE held_key = $1 AND user_id = $2 AND purpose = $3 AND expires_at > $4",
+        )
+        .bind(key)
+        .bind(by.user_id)
+        .bind(purpose.code())
+        .bind(self.now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("fields").map_err(Into::into))
+            .transpose()
+    }
+}

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
             "/people/search",
             get(search::search_form).post(search::search),
         )
+        .route("/people/search/{key}", get(search::results))
+        .route("/people/search/{key}/change", get(search::change))
         .route("/people/new", get(adding::new_form).post(adding::create))
         .route("/people/{id}", get(record::show))
         .route(
