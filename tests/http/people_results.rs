@@ -142,3 +142,64 @@ on_both_databases!(
             .contains("<title>No possible matches – Check if a CAF exists"));
     }
 );
+
+on_both_databases!(
+    one_name_alone_asks_for_more_and_does_not_offer_to_add_the_child,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        add_amelia(&mut sam).await;
+        let before = app
+            .count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
+            .await;
+        for (field, name, asks) in [
+            (
+                "family_name",
+                "Hughes",
+                "Add a first name, a date of birth or a postcode",
+            ),
+            (
+                "given_name",
+                "Amelia",
+                "Add a last name, a date of birth or a postcode",
+            ),
+        ] {
+            sam.get("/people/search").await;
+            let reply = sam.post("/people/search", &[(field, name)]).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+            assert!(reply.text.contains(asks), "{}", reply.text);
+            // The error summary links to the date of birth, the first thing worth adding.
+            assert!(reply.text.contains("href=\"#date_of_birth-day\""));
+            assert!(reply.text.contains("<title>Error: Check if a CAF exists"));
+            assert!(!reply.text.contains("No possible matches"));
+            assert!(
+                !reply.text.contains("/people/new"),
+                "no add link: {}",
+                reply.text
+            );
+            // What was typed stays in the form.
+            assert!(reply.text.contains(&format!("value=\"{name}\"")));
+        }
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
+                .await,
+            before,
+            "nothing was searched"
+        );
+        // With a date of birth or a postcode the same last name is a search.
+        send_search(
+            &mut sam,
+            &[("family_name", "Hughes"), ("postcode", "BF1 2AB")],
+        )
+        .await;
+        send_search(
+            &mut sam,
+            &[
+                ("family_name", "Hughes"),
+                ("dob_day", "7"),
+                ("dob_month", "3"),
+                ("dob_year", "2019"),
+            ],
+        )
+        .await;
+    }
+);

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
+use ecaf_domain::person::{too_weak_to_rank, NhsNumber, PersonInput, SearchTerms};
 use ecaf_store::people::HeldForm;
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +36,8 @@ pub(super) struct SearchForm {
     pub(super) upn: String,
 }
 
-/// Turn what the practitioner knows into a match query, checking the identifiers and date.
+/// Turn what the practitioner knows into a match query, checking the identifiers and date,
+/// and refusing a query that says too little to rank anyone.
 fn match_query(form: &SearchForm, today: chrono::NaiveDate) -> Result<MatchQuery, Vec<FieldError>> {
     let mut errors = vec![];
     // Reuse the person rules for the date (a search may name an expected date too).
@@ -68,14 +69,18 @@ fn match_query(form: &SearchForm, today: chrono::NaiveDate) -> Result<MatchQuery
             }
         }
     };
-    SearchTerms {
+    let query = SearchTerms {
         given_name: &form.given_name,
         family_name: &form.family_name,
         postcode: &form.postcode,
         nhs_number: &form.nhs_number,
         upn: &form.upn,
     }
-    .check(date_of_birth, errors)
+    .check(date_of_birth, errors)?;
+    match too_weak_to_rank(&query) {
+        Some(error) => Err(vec![error]),
+        None => Ok(query),
+    }
 }
 
 /// "Amelia Hughes, born 7 March 2019, postcode BF1 2AB": what was searched for, in words.
