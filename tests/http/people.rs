@@ -39,24 +39,33 @@ async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     id_from(reply.header("location"))
 }
 
-/// Add a person through the page, confirming "none of these" if candidates are shown.
+/// The candidates "Is this the person you are adding?" shows, as the hidden field lists them.
+pub(crate) fn candidates_shown(html: &str) -> String {
+    html.split("name=\"candidates_shown\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no candidates shown: {html}"))
+        .to_string()
+}
+
+/// Add a person through the page, answering "None of these" if the question is asked.
 async fn add_confirming(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     let reply = post_new(client, fields).await;
-    if reply.status == StatusCode::OK {
-        let shown = reply
-            .text
-            .split("name=\"candidates_shown\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("no candidates shown: {}", reply.text))
-            .to_string();
-        let mut confirmed = fields.to_vec();
-        confirmed.push(("confirmed_none", "yes"));
-        confirmed.push(("candidates_shown", &shown));
-        return add(client, &confirmed).await;
-    }
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    id_from(reply.header("location"))
+    let location = reply.header("location").to_string();
+    if location.ends_with("/check") {
+        let question = client.get(&location).await;
+        let shown = candidates_shown(&question.text);
+        let answered = client
+            .post(
+                &location,
+                &[("answer", "none"), ("candidates_shown", shown.as_str())],
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text);
+        return id_from(answered.header("location"));
+    }
+    id_from(&location)
 }
 
 fn id_from(location: &str) -> i64 {
@@ -192,18 +201,18 @@ on_both_databases!(
             ("postcode", "BF1 2AB"),
         ];
         let reply = post_new(&mut sam, &again).await;
-        assert_eq!(reply.status, StatusCode::OK);
-        assert!(reply
-            .text
-            .contains("This person may already be on the register"));
-        assert!(reply.text.contains(&format!("/people/{first}")));
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let question = sam.get(reply.header("location")).await;
+        assert!(question.text.contains("Is this the person you are adding?"));
+        assert!(question.text.contains(&format!("/people/{first}")));
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 1);
-        // Confirming "none of these" creates the record and records the decision.
-        let mut confirmed: Vec<(&str, &str)> = again.to_vec();
-        let shown = first.to_string();
-        confirmed.push(("confirmed_none", "yes"));
-        confirmed.push(("candidates_shown", &shown));
-        let created = post_new(&mut sam, &confirmed).await;
+        // Answering "none of these" creates the record and records the decision.
+        let created = sam
+            .post(
+                reply.header("location"),
+                &[("answer", "none"), ("candidates_shown", &first.to_string())],
+            )
+            .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
         let note = app.count("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%confirmed not to be this person%'").await;

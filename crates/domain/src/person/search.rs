@@ -221,7 +221,13 @@ mod tests {
         let dob = NaiveDate::from_ymd_opt(2019, 3, 7);
         // First name, last name, postcode, date of birth, and how the message starts (none
         // when the search is strong enough).
-        type Case<'a> = (&'a str, &'a str, &'a str, Option<NaiveDate>, Option<&'a str>);
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<NaiveDate>,
+            Option<&'a str>,
+        );
         let cases: [Case; 7] = [
             ("", "Hughes", "", None, Some("Add a first name")),
             ("Amelia", "", "", None, Some("Add a last name")),

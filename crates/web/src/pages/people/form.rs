@@ -9,7 +9,6 @@ use ecaf_domain::person::{
     AddressInput, Gender, OtherNameInput, OtherNameKind, PersonInput, ETHNICITIES,
 };
 use ecaf_store::people::{Person, SubmissionKey};
-use ecaf_store::register::SearchHit;
 use serde::{Deserialize, Serialize};
 /// The person form as posted: flat fields, echoed back on errors.
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -68,10 +67,6 @@ pub struct PersonForm {
     pub(super) other_family_name: Vec<String>,
     #[serde(default)]
     pub(super) revision: String,
-    #[serde(default)]
-    pub(super) confirmed_none: Option<String>,
-    #[serde(default)]
-    pub(super) candidates_shown: String,
     /// The add form's one-time key (see [`SubmissionKey`]).
     #[serde(default)]
     pub(super) submission_key: String,
@@ -195,8 +190,6 @@ impl PersonForm {
                 .map(|n| n.family_name.clone())
                 .collect(),
             revision: p.revision.to_string(),
-            confirmed_none: None,
-            candidates_shown: String::new(),
             submission_key: String::new(),
         }
     }
@@ -251,26 +244,18 @@ pub(super) fn choices() -> (Vec<Choice>, Vec<Choice>, Vec<Choice>) {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn form_page(
     state: &AppState,
     signed_in: &SignedIn,
     page: FormPage,
     form: &PersonForm,
     errors: Vec<FieldError>,
-    possible_matches: &[SearchHit],
-    confirm_error: Option<&str>,
     conflict: Option<String>,
 ) -> Result<Html<String>, PageError> {
     let (genders, ethnicities, name_kinds) = choices();
     let mut form_value = serde_json::to_value(form).map_err(|e| PageError::Internal(e.into()))?;
     form_value["other_names"] =
         serde_json::to_value(form.name_rows()).map_err(|e| PageError::Internal(e.into()))?;
-    let candidate_ids = possible_matches
-        .iter()
-        .map(|h| h.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
     let ctx = minijinja::context! {
         heading => page.heading,
         action => page.action,
@@ -282,9 +267,6 @@ pub(super) fn form_page(
         genders => genders,
         ethnicities => ethnicities,
         name_kinds => name_kinds,
-        possible_matches => possible_matches,
-        candidate_ids => candidate_ids,
-        confirm_error => confirm_error,
         conflict => conflict,
     };
     render(

@@ -33,6 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/people/search/{key}", get(search::results))
         .route("/people/search/{key}/change", get(search::change))
         .route("/people/new", get(adding::new_form).post(adding::create))
+        .route(
+            "/people/new/{key}/check",
+            get(adding::check).post(adding::answer),
+        )
         .route("/people/{id}", get(record::show))
         .route(
             "/people/{id}/edit",

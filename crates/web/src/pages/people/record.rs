@@ -128,8 +128,6 @@ pub async fn edit_form(
         edit_page(id),
         &PersonForm::from_person(&person),
         vec![],
-        &[],
-        None,
         None,
     )
 }
@@ -155,8 +153,6 @@ pub async fn update(
                 edit_page(id),
                 &form,
                 errors,
-                &[],
-                None,
                 None,
             )?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -186,8 +182,6 @@ pub async fn update(
                 edit_page(id),
                 &PersonForm::from_person(&current),
                 vec![],
-                &[],
-                None,
                 Some(message),
             )?;
             Ok((StatusCode::CONFLICT, page).into_response())

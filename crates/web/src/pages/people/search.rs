@@ -1,6 +1,7 @@
 //! "Check if a CAF exists". The search form posts its terms, which are held for 30 minutes
 //! (`Store::hold_form`) and answered with a redirect to the results, a GET page that Back and
 //! Refresh return to. The URL carries a random key, never a name or a date of birth.
+use super::form::PersonForm;
 use super::{today, Register, CANDIDATE_LIMIT};
 use crate::error::PageError;
 use crate::pages::render;
@@ -84,7 +85,7 @@ fn match_query(form: &SearchForm, today: chrono::NaiveDate) -> Result<MatchQuery
 }
 
 /// "Amelia Hughes, born 7 March 2019, postcode BF1 2AB": what was searched for, in words.
-fn described(query: &MatchQuery) -> String {
+pub(super) fn described(query: &MatchQuery) -> String {
     let name = [&query.given_name, &query.family_name]
         .into_iter()
         .flatten()
@@ -232,5 +233,22 @@ pub async fn change(
     match held_search(&state, &register, &key).await? {
         Some(form) => form_page(&state, &register, &form, vec![], false),
         None => form_page(&state, &register, &SearchForm::default(), vec![], true),
+    }
+}
+
+impl From<SearchForm> for PersonForm {
+    /// The add form, filled in with what was searched for.
+    fn from(search: SearchForm) -> Self {
+        PersonForm {
+            given_name: search.given_name,
+            family_name: search.family_name,
+            dob_day: search.dob_day,
+            dob_month: search.dob_month,
+            dob_year: search.dob_year,
+            postcode: search.postcode,
+            nhs_number: search.nhs_number,
+            upn: search.upn,
+            ..Default::default()
+        }
     }
 }
