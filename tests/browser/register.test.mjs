@@ -532,6 +532,29 @@ describe('children and families register', () => {
     );
   });
 
+  it('errors in "Add a family member" open it, and the error summary links focus visible fields', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_PRACTITIONER);
+    const id = await ameliaId(page);
+    await visit(page, `/people/${id}`);
+    await page.getByText('Add a family member or other significant adult').click();
+    const response = await submitAndWait(page, page.getByRole('button', { name: 'Add relationship', exact: true }));
+    assert.equal(response.status(), 422, `An empty relationship form answered ${response.status()}: ${await where(page)}`);
+    await checkPage(page);
+    assert.ok(await page.locator('main details.govuk-details').evaluate((d) => d.open), `"Add a family member" should be open when its form has errors: ${await where(page)}`);
+    const links = page.locator('.govuk-error-summary__list a');
+    const problems = [];
+    for (let i = 0; i < (await links.count()); i++) {
+      const href = await links.nth(i).getAttribute('href');
+      await links.nth(i).click();
+      const now = await focused(page);
+      const visible = now.id ? await page.locator(`#${now.id}`).isVisible() : false;
+      if (`#${now.id}` !== href || !visible) problems.push(`${href} focused ${now.describe} (visible: ${visible})`);
+    }
+    assert.ok((await links.count()) >= 2, `Both fields should be in the error summary: ${await where(page)}`);
+    assert.deepEqual(problems, [], `Error-summary links must focus visible fields:\n- ${problems.join('\n- ')}`);
+  });
+
   it('an administrator may not search the register (403 page)', async (t) => {
     const page = await app.newPage(t);
     await signIn(page, DEMO_ADMIN);

@@ -365,6 +365,10 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("no current record with that number"));
+    // The form with the errors is inside "Add a family member": open, or the error summary's
+    // links would point at hidden fields. Shown without errors, it starts closed.
+    assert!(bad.text.contains("<details class=\"govuk-details\" open>"));
+    assert!(family.text.contains("<details class=\"govuk-details\">"));
 });
 
 on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
