@@ -269,19 +269,50 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
     let path = format!("/people/{id}/edit");
     sam.get(&path).await;
     eve.get(&path).await;
-    let mut edit: Vec<(&str, &str)> = AMELIA.to_vec();
-    edit.push(("revision", "1"));
-    edit.push(("telephone", "01632 960 123"));
-    assert_eq!(sam.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
-    edit.pop();
-    edit.push(("telephone", "07700 900 982"));
-    let stale = eve.post(&path, &edit).await;
+    // Sam changes the telephone and the first language and saves first.
+    let mut sams: Vec<(&str, &str)> = AMELIA.to_vec();
+    sams.extend([
+        ("revision", "1"),
+        ("telephone", "01632 960 123"),
+        ("first_language", "Polish"),
+    ]);
+    assert_eq!(sam.post(&path, &sams).await.status, StatusCode::SEE_OTHER);
+    // Eve, from the same starting point, changes the telephone too, and the disability.
+    let mut eves: Vec<(&str, &str)> = AMELIA.to_vec();
+    eves.extend([
+        ("revision", "1"),
+        ("telephone", "07700 900 982"),
+        ("disability", "Hearing impairment"),
+    ]);
+    let stale = eve.post(&path, &eves).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    let text = &stale.text;
+    // Who, and when, in one "on … at …".
     assert!(
-        stale.text.contains("changed by sam@test.example"),
-        "{}",
-        stale.text
+        text.contains("changed by Sam Practitioner (Test Primary School) on "),
+        "{text}"
     );
+    let when = text
+        .split("(Test Primary School) on ")
+        .nth(1)
+        .and_then(|rest| rest.split(" while").next())
+        .unwrap_or_default();
+    assert_eq!(when.matches(" at ").count(), 1, "{when}");
+    // An error page in the title, with an error summary naming each changed detail.
+    assert!(text.contains("<title>Error: Change a person"), "{text}");
+    assert!(text.contains("govuk-error-summary"));
+    assert!(text.contains("href=\"#telephone\""));
+    assert!(text.contains("href=\"#first_language\""));
+    // Theirs beside yours where both changed the telephone; Eve's typing is what the form holds.
+    assert!(text.contains("What changed while you were editing"));
+    assert!(text.contains("data-label=\"Their change\">01632 960 123</td>"));
+    assert!(text.contains("data-label=\"Yours\">07700 900 982</td>"));
+    assert!(text.contains("value=\"07700 900 982\""), "{text}");
+    assert!(text.contains(">Hearing impairment</textarea>"), "{text}");
+    // Sam's first language, which Eve had not touched, is taken into the form.
+    assert!(text
+        .contains("id=\"first_language\" name=\"first_language\" type=\"text\" value=\"Polish\""));
+    assert!(text.contains("name=\"revision\" value=\"2\""));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM people WHERE telephone = '01632 960 123'")
             .await,
@@ -294,6 +325,20 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
         ))
         .await,
         2
+    );
+    // Sent again as shown, it saves: Eve's telephone and disability, Sam's language.
+    let mut again: Vec<(&str, &str)> = AMELIA.to_vec();
+    again.extend([
+        ("revision", "2"),
+        ("telephone", "07700 900 982"),
+        ("first_language", "Polish"),
+        ("disability", "Hearing impairment"),
+    ]);
+    assert_eq!(eve.post(&path, &again).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people WHERE telephone = '07700 900 982' AND first_language = 'Polish' AND disability = 'Hearing impairment'")
+            .await,
+        1
     );
 });
 
@@ -650,7 +695,7 @@ on_both_databases!(the_register_over_the_api, |app| {
     assert!(stale.json()["detail"]
         .as_str()
         .unwrap()
-        .contains("changed by sam@test.example"));
+        .contains("changed by Sam Practitioner (Test Primary School)"));
     let read = api.api_get(&format!("/api/v1/people/{id}"), &token).await;
     assert_eq!(read.json()["telephone"], "01632 960 123");
     assert_eq!(

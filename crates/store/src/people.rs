@@ -495,7 +495,9 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             let row = sqlx::query(
-                "SELECT p.revision, p.updated_at, p.merged_into_id, u.email FROM people p LEFT JOIN users u ON u.id = p.updated_by WHERE p.id = $1",
+                "SELECT p.revision, p.updated_at, p.merged_into_id, u.name AS user_name, a.name AS agency_name \
+                 FROM people p LEFT JOIN users u ON u.id = p.updated_by LEFT JOIN agencies a ON a.id = u.agency_id \
+                 WHERE p.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -507,10 +509,16 @@ impl Store {
                         "This record has been merged into another: change that one instead".into(),
                     )
                 }
+                // Named as practitioners know each other: name and agency, not an email.
                 Some(r) => StoreError::Conflict {
-                    by: r
-                        .try_get::<Option<String>, _>("email")?
-                        .unwrap_or_else(|| "another user".into()),
+                    by: match (
+                        r.try_get::<Option<String>, _>("user_name")?,
+                        r.try_get::<Option<String>, _>("agency_name")?,
+                    ) {
+                        (Some(name), Some(agency)) => format!("{name} ({agency})"),
+                        (Some(name), None) => name,
+                        _ => "another user".into(),
+                    },
                     at: from_ms(r.try_get("updated_at")?),
                 },
             });
@@ -734,6 +742,29 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The person's details as they were at `revision` (what an edit based on that revision
+    /// started from), from the history.
+    pub async fn person_at_revision(
+        &self,
+        _grant: &Grant<UseRegister>,
+        id: i64,
+        revision: i64,
+    ) -> Result<Option<PersonDetails>> {
+        let row = sqlx::query(
+            "SELECT snapshot FROM person_history WHERE person_id = $1 AND revision = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(revision)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            let snapshot: String = r.try_get("snapshot")?;
+            serde_json::from_str(&snapshot).map_err(|e| StoreError::Refused(e.to_string()))
+        })
+        .transpose()
     }
 
     /// The history of a person, newest first.

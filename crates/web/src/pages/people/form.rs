@@ -1,4 +1,5 @@
 //! The person form, shared by adding and changing a person.
+use super::conflict::Change;
 use crate::error::PageError;
 use crate::pages::{render, Choice};
 use crate::visitor::SignedIn;
@@ -6,7 +7,7 @@ use crate::AppState;
 use axum::response::Html;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{
-    AddressInput, Gender, OtherNameInput, OtherNameKind, PersonInput, ETHNICITIES,
+    AddressInput, Gender, OtherNameInput, OtherNameKind, PersonDetails, PersonInput, ETHNICITIES,
 };
 use ecaf_store::people::{Person, SubmissionKey};
 use serde::{Deserialize, Serialize};
@@ -128,7 +129,11 @@ impl PersonForm {
     }
 
     pub(super) fn from_person(p: &Person) -> Self {
-        let d = &p.details;
+        Self::from_details(&p.details, p.revision)
+    }
+
+    /// The form as it would be shown for these details, at this revision.
+    pub(super) fn from_details(d: &PersonDetails, revision: i64) -> Self {
         let main = d.main_address.as_ref();
         let other = d.other_addresses.first();
         Self {
@@ -189,7 +194,7 @@ impl PersonForm {
                 .iter()
                 .map(|n| n.family_name.clone())
                 .collect(),
-            revision: p.revision.to_string(),
+            revision: revision.to_string(),
             submission_key: String::new(),
         }
     }
@@ -252,6 +257,19 @@ pub(super) fn form_page(
     errors: Vec<FieldError>,
     conflict: Option<String>,
 ) -> Result<Html<String>, PageError> {
+    form_page_with(state, signed_in, page, form, errors, conflict, &[])
+}
+
+/// The form with what changed while it was being edited (see `conflict`).
+pub(super) fn form_page_with(
+    state: &AppState,
+    signed_in: &SignedIn,
+    page: FormPage,
+    form: &PersonForm,
+    errors: Vec<FieldError>,
+    conflict: Option<String>,
+    changes: &[Change],
+) -> Result<Html<String>, PageError> {
     let (genders, ethnicities, name_kinds) = choices();
     let mut form_value = serde_json::to_value(form).map_err(|e| PageError::Internal(e.into()))?;
     form_value["other_names"] =
@@ -268,6 +286,7 @@ pub(super) fn form_page(
         ethnicities => ethnicities,
         name_kinds => name_kinds,
         conflict => conflict,
+        changes => changes,
     };
     render(
         state,

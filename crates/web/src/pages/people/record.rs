@@ -1,5 +1,6 @@
 //! A person's record: the record itself, changes to it, its history and relationships.
-use super::form::{form_page, FormPage, PersonForm};
+use super::conflict;
+use super::form::{form_page, form_page_with, FormPage, PersonForm};
 use super::{today, Register};
 use crate::error::PageError;
 use crate::pages::{render, Choice};
@@ -170,19 +171,35 @@ pub async fn update(
                 .store
                 .person(&register.grant, &attribution, id)
                 .await?;
+            let base = state
+                .store
+                .person_at_revision(&register.grant, id, revision)
+                .await?
+                .map(|d| PersonForm::from_details(&d, revision));
+            // What was sent, as the record would hold it, so a postcode typed in lower case
+            // does not count as a change.
+            let yours = PersonForm::from_details(&details, revision);
+            let merged = conflict::merge(
+                base.as_ref(),
+                &PersonForm::from_person(&current),
+                &yours,
+                current.revision,
+                &by,
+            );
             let local = at
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
             let message = format!(
-                "This record was changed by {by} at {local} while you were editing. The latest details are shown below: make your changes again and save."
+                "This record was changed by {by} on {local} while you were editing, so your changes have not been saved yet. What you typed is kept below, with their changes where you had not changed the same thing. Check the details and save again."
             );
-            let page = form_page(
+            let page = form_page_with(
                 &state,
                 &register.signed_in,
                 edit_page(id),
-                &PersonForm::from_person(&current),
-                vec![],
+                &merged.form,
+                merged.errors,
                 Some(message),
+                &merged.changes,
             )?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
