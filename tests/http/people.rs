@@ -898,3 +898,50 @@ on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
         "Hughes-Price"
     );
 });
+
+on_both_databases!(
+    the_history_says_what_changed_and_who_by_name_and_agency,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(&mut sam, AMELIA).await;
+        let mut eve = app.signed_in(EARLY_HELP).await;
+        let path = format!("/people/{id}/edit");
+        eve.get(&path).await;
+        let mut edit: Vec<(&str, &str)> = AMELIA.to_vec();
+        edit.retain(|(name, _)| *name != "postcode");
+        edit.extend([
+            ("revision", "1"),
+            ("telephone", "01632 960 123"),
+            ("postcode", "BF2 6EF"),
+        ]);
+        assert_eq!(eve.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
+        let page = sam.get(&format!("/people/{id}/history")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = &page.text;
+        // Who, as colleagues know them: name and agency, never an email address.
+        assert!(
+            text.contains("Eve Early-Help (Test Primary School)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Sam Practitioner (Test Primary School)"),
+            "{text}"
+        );
+        assert!(!text.contains("@test.example"), "{text}");
+        // What changed: each detail, before and after; what did not change is not listed.
+        assert!(
+            text.contains("<strong>Contact telephone</strong>: nothing"),
+            "{text}"
+        );
+        assert!(text.contains("01632 960 123"));
+        assert!(
+            text.contains("<strong>Main address</strong>: 4 Mill Lane, Brookford, BF1 2AB"),
+            "{text}"
+        );
+        assert!(text.contains("4 Mill Lane, Brookford, BF2 6EF"));
+        assert!(!text.contains("<strong>First name</strong>"));
+        // No revision number dressed up as a version.
+        assert!(!text.contains(">Version<"));
+        assert!(text.contains("ecaf-table--stack"));
+    }
+);

@@ -88,9 +88,13 @@ impl Person {
 pub struct HistoryEntry {
     pub revision: i64,
     pub at: DateTime<Utc>,
-    pub actor_email: Option<String>,
+    /// Who made the change as colleagues know them, "name (agency)"; `None` for the system
+    /// (an import without a user).
+    pub by: Option<String>,
     pub event: String,
     pub summary: String,
+    /// The whole record after the change, to compare with the entry before it.
+    pub details: Option<PersonDetails>,
 }
 
 /// Makes adding a person idempotent: the one-time key an add form carries, or an API client's
@@ -773,18 +777,35 @@ impl Store {
         _grant: &Grant<UseRegister>,
         id: i64,
     ) -> Result<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT revision, at, actor_email, event, summary FROM person_history WHERE person_id = $1 ORDER BY id DESC")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT h.revision, h.at, h.actor_email, h.event, h.summary, h.snapshot, \
+             u.name AS user_name, a.name AS agency_name \
+             FROM person_history h LEFT JOIN users u ON u.id = h.user_id \
+             LEFT JOIN agencies a ON a.id = u.agency_id \
+             WHERE h.person_id = $1 ORDER BY h.id DESC",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|r| {
+                let by = match (
+                    r.try_get::<Option<String>, _>("user_name")?,
+                    r.try_get::<Option<String>, _>("agency_name")?,
+                ) {
+                    (Some(name), Some(agency)) => Some(format!("{name} ({agency})")),
+                    (Some(name), None) => Some(name),
+                    // A user since removed keeps the address the row was written with.
+                    _ => r.try_get("actor_email")?,
+                };
+                let snapshot: String = r.try_get("snapshot")?;
                 Ok(HistoryEntry {
                     revision: r.try_get("revision")?,
                     at: from_ms(r.try_get("at")?),
-                    actor_email: r.try_get("actor_email")?,
+                    by,
                     event: r.try_get("event")?,
                     summary: r.try_get("summary")?,
+                    details: serde_json::from_str(&snapshot).ok(),
                 })
             })
             .collect()

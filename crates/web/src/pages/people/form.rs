@@ -1,5 +1,5 @@
 //! The person form, shared by adding and changing a person.
-use super::conflict::Change;
+use super::changes::Change;
 use crate::error::PageError;
 use crate::pages::{render, Choice};
 use crate::visitor::SignedIn;

@@ -1,7 +1,7 @@
 //! The register pages: "Check if a CAF exists", adding a person (after checking candidates),
 //! the person's record with family and relationships, edits, history, and merges.
 mod adding;
-mod conflict;
+mod changes;
 mod form;
 mod merges;
 mod record;

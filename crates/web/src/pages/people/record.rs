@@ -1,5 +1,5 @@
 //! A person's record: the record itself, changes to it, its history and relationships.
-use super::conflict;
+use super::changes;
 use super::form::{form_page, form_page_with, FormPage, PersonForm};
 use super::{today, Register};
 use crate::error::PageError;
@@ -179,7 +179,7 @@ pub async fn update(
             // What was sent, as the record would hold it, so a postcode typed in lower case
             // does not count as a change.
             let yours = PersonForm::from_details(&details, revision);
-            let merged = conflict::merge(
+            let merged = changes::merge(
                 base.as_ref(),
                 &PersonForm::from_person(&current),
                 &yours,
@@ -221,8 +221,35 @@ pub async fn history(
         )
         .await?;
     let history = state.store.person_history(&register.grant, id).await?;
-    let ctx = minijinja::context! { person => person.details, history => history, id => id };
-    let ctx = minijinja::context! { person => minijinja::context! { id => id, given_name => person.details.given_name, family_name => person.details.family_name }, history => history, ..ctx };
+    // Newest first: each entry is compared with the one after it (the state before it).
+    let entries: Vec<_> = history
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let after = entry
+                .details
+                .as_ref()
+                .map(|d| PersonForm::from_details(d, 0));
+            let before = history
+                .get(i + 1)
+                .and_then(|older| older.details.as_ref())
+                .map(|d| PersonForm::from_details(d, 0));
+            let changed = match (&before, &after) {
+                (Some(before), Some(after)) => changes::differences(before, after),
+                _ => vec![],
+            };
+            minijinja::context! {
+                at => entry.at,
+                by => entry.by,
+                summary => entry.summary,
+                changes => changed,
+            }
+        })
+        .collect();
+    let ctx = minijinja::context! {
+        person => minijinja::context! { id => id, given_name => person.details.given_name, family_name => person.details.family_name },
+        history => entries,
+    };
     render(
         &state,
         &register.signed_in.visitor,

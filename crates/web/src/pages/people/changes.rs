@@ -1,3 +1,6 @@
+//! Telling what changed in a person's details, part by part (name, date of birth, main
+//! address, …): for the record's history, and for a stale edit.
+//!
 //! A stale edit: someone else saved the record while this practitioner was editing it. Their
 //! typing is kept. Each part of the form is compared three ways, against the record as it was
 //! when they started (the history's snapshot at the revision their form carried): a part only
@@ -6,6 +9,7 @@
 //! person's, so nothing either of them typed is lost without being seen.
 use super::form::PersonForm;
 use ecaf_domain::organisation::FieldError;
+use ecaf_domain::person::{ethnicity_label, Gender, OtherNameKind};
 use serde::Serialize;
 
 /// One part of the person form, as it is compared and shown.
@@ -42,7 +46,11 @@ const PARTS: &[Part] = &[
     Part {
         label: "Gender",
         field: "gender",
-        show: |f| f.gender.clone(),
+        show: |f| {
+            Gender::parse(&f.gender)
+                .map(|g| g.label().to_string())
+                .unwrap_or_default()
+        },
         take: |to, from| to.gender = from.gender.clone(),
     },
     Part {
@@ -83,7 +91,10 @@ const PARTS: &[Part] = &[
                 .iter()
                 .zip(&f.other_given_name)
                 .zip(&f.other_family_name)
-                .map(|((kind, given), family)| format!("{given} {family} ({kind})"))
+                .map(|((kind, given), family)| {
+                    let kind = OtherNameKind::parse(kind).map(|k| k.label().to_lowercase());
+                    format!("{given} {family} ({})", kind.unwrap_or_default())
+                })
                 .collect::<Vec<_>>()
                 .join("; ")
         },
@@ -131,7 +142,11 @@ const PARTS: &[Part] = &[
     Part {
         label: "Ethnicity",
         field: "ethnicity",
-        show: |f| f.ethnicity.clone(),
+        show: |f| {
+            ethnicity_label(&f.ethnicity)
+                .map(str::to_string)
+                .unwrap_or_else(|| f.ethnicity.clone())
+        },
         take: |to, from| to.ethnicity = from.ethnicity.clone(),
     },
     Part {
@@ -165,6 +180,27 @@ const PARTS: &[Part] = &[
         take: |to, from| to.disability = from.disability.clone(),
     },
 ];
+
+/// A part of the record that one change altered, before and after.
+#[derive(Serialize)]
+pub(super) struct Difference {
+    pub label: &'static str,
+    pub before: String,
+    pub after: String,
+}
+
+/// The parts that differ from `before` to `after`, in the order of the form.
+pub(super) fn differences(before: &PersonForm, after: &PersonForm) -> Vec<Difference> {
+    PARTS
+        .iter()
+        .map(|part| Difference {
+            label: part.label,
+            before: (part.show)(before),
+            after: (part.show)(after),
+        })
+        .filter(|d| d.before != d.after)
+        .collect()
+}
 
 /// A part of the record that changed while the practitioner was editing it.
 #[derive(Serialize)]
