@@ -569,6 +569,7 @@ on_both_databases!(another_instance_sees_changes_at_once, |app| {
                 ("dob_month", "1"),
                 ("dob_year", "2014"),
                 ("revision", "1"),
+                ("change_reason", "Adopted: new name from the court order"),
             ],
         )
         .await;
@@ -913,6 +914,7 @@ on_both_databases!(
             ("revision", "1"),
             ("telephone", "01632 960 123"),
             ("postcode", "BF2 6EF"),
+            ("change_reason", "The family moved in May"),
         ]);
         assert_eq!(eve.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
         let page = sam.get(&format!("/people/{id}/history")).await;
@@ -943,5 +945,72 @@ on_both_databases!(
         // No revision number dressed up as a version.
         assert!(!text.contains(">Version<"));
         assert!(text.contains("ecaf-table--stack"));
+    }
+);
+
+on_both_databases!(
+    changing_identifying_details_needs_a_reason_kept_in_the_history,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(&mut sam, AMELIA).await;
+        let path = format!("/people/{id}/edit");
+        let form = sam.get(&path).await;
+        assert!(form
+            .text
+            .contains("Reason for changing their identifying details"));
+        // A new NHS number and date of birth, with no reason: refused, nothing saved.
+        let mut edit: Vec<(&str, &str)> = AMELIA
+            .iter()
+            .copied()
+            .filter(|(name, _)| !matches!(*name, "nhs_number" | "dob_day"))
+            .collect();
+        edit.extend([("revision", "1"), ("nhs_number", ""), ("dob_day", "8")]);
+        let refused = sam.post(&path, &edit).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("<title>Error: "));
+        assert!(
+            refused
+                .text
+                .contains("Enter why you are changing the date of birth and NHS number"),
+            "{}",
+            refused.text
+        );
+        assert!(refused.text.contains("href=\"#change_reason\""));
+        assert!(refused
+            .text
+            .contains("name=\"dob_day\" type=\"text\" inputmode=\"numeric\" value=\"8\""));
+        assert_eq!(
+            app.count(&format!("SELECT revision FROM people WHERE id = {id}"))
+                .await,
+            1
+        );
+        // With a reason: saved, and the reason is in the history and the audit log.
+        edit.push((
+            "change_reason",
+            "Date and NHS number confirmed by the GP surgery",
+        ));
+        let saved = sam.post(&path, &edit).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let history = sam.get(&format!("/people/{id}/history")).await;
+        assert!(
+            history.text.contains(
+                "Details changed. Reason given: Date and NHS number confirmed by the GP surgery"
+            ),
+            "{}",
+            history.text
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.update' AND detail LIKE 'reason: Date and NHS number%'")
+                .await,
+            1
+        );
+        // Other details need none.
+        let mut phone: Vec<(&str, &str)> = edit
+            .iter()
+            .copied()
+            .filter(|(name, _)| !matches!(*name, "revision" | "change_reason"))
+            .collect();
+        phone.extend([("revision", "2"), ("telephone", "01632 960 123")]);
+        assert_eq!(sam.post(&path, &phone).await.status, StatusCode::SEE_OTHER);
     }
 );

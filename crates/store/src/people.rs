@@ -470,7 +470,9 @@ impl Store {
             .collect()
     }
 
-    /// Change a person's identifying details, refusing a stale revision.
+    /// Change a person's identifying details, refusing a stale revision. `reason`, why
+    /// identifying details changed (see `domain::person::change_reason`), is kept in the
+    /// history entry and the audit row.
     pub async fn update_person(
         &self,
         _grant: &Grant<UseRegister>,
@@ -478,6 +480,7 @@ impl Store {
         id: i64,
         expected_revision: i64,
         details: &PersonDetails,
+        reason: Option<&str>,
     ) -> Result<i64> {
         let mut tx = self.begin_register_write().await?;
         let now = self.now_ms();
@@ -537,25 +540,18 @@ impl Store {
             .await?;
         write_names_and_addresses(&mut tx, id, details).await?;
         let revision = expected_revision + 1;
-        history(
-            &mut tx,
-            now,
-            by,
-            id,
-            revision,
-            "updated",
-            "Details changed",
-            details,
-        )
-        .await?;
+        let summary = match reason {
+            Some(reason) => format!("Details changed. Reason given: {reason}"),
+            None => "Details changed".to_string(),
+        };
+        history(&mut tx, now, by, id, revision, "updated", &summary, details).await?;
         changed(&mut tx, now, id).await?;
-        record(
-            &mut tx,
-            now,
-            by,
-            AuditEntry::new("person.update").record("person", id),
-        )
-        .await?;
+        let entry = AuditEntry::new("person.update").record("person", id);
+        let entry = match reason {
+            Some(reason) => entry.detail(format!("reason: {reason}")),
+            None => entry,
+        };
+        record(&mut tx, now, by, entry).await?;
         tx.commit().await?;
         Ok(revision)
     }

@@ -6,6 +6,7 @@
 //! practitioner who typed the value, in the GOV.UK error-message style.
 
 mod details;
+mod identity;
 mod kinds;
 mod nhs_number;
 mod postcode;
@@ -16,6 +17,7 @@ pub use details::{
     ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput,
     ETHNICITIES,
 };
+pub use identity::{change_reason, identity_changes};
 pub use kinds::{Gender, OtherNameKind, Relationship};
 pub use nhs_number::NhsNumber;
 pub use postcode::Postcode;

@@ -398,7 +398,7 @@ pub async fn update(
     let details = input.validate(today(&state)).map_err(problems)?;
     state
         .store
-        .update_person(&grant, &api.attribution, id, body.revision, &details)
+        .update_person(&grant, &api.attribution, id, body.revision, &details, None)
         .await?;
     Ok(Json(PersonView {
         person: state.store.person(&grant, &api.attribution, id).await?,

@@ -68,6 +68,9 @@ pub struct PersonForm {
     pub(super) other_family_name: Vec<String>,
     #[serde(default)]
     pub(super) revision: String,
+    /// Why identifying details are being changed (the edit form only).
+    #[serde(default)]
+    pub(super) change_reason: String,
     /// The add form's one-time key (see [`SubmissionKey`]).
     #[serde(default)]
     pub(super) submission_key: String,
@@ -195,6 +198,7 @@ impl PersonForm {
                 .map(|n| n.family_name.clone())
                 .collect(),
             revision: revision.to_string(),
+            change_reason: String::new(),
             submission_key: String::new(),
         }
     }

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::access::{authorise, MergePeople};
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{ethnicity_label, Relationship};
+use ecaf_domain::person::{change_reason, ethnicity_label, identity_changes, Relationship};
 use ecaf_store::StoreError;
 use serde::Deserialize;
 #[derive(Deserialize, Default)]
@@ -159,10 +159,41 @@ pub async fn update(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    // Identifying details changed since the form was shown need a reason. (Compared with the
+    // record the form was based on: what someone else changed meanwhile is theirs to explain.)
+    let before = state
+        .store
+        .person_at_revision(&register.grant, id, revision)
+        .await?;
+    let changed = before
+        .as_ref()
+        .map(|b| identity_changes(b, &details))
+        .unwrap_or_default();
+    let reason = match change_reason(&changed, &form.change_reason) {
+        Ok(reason) => reason,
+        Err(error) => {
+            let page = form_page(
+                &state,
+                &register.signed_in,
+                edit_page(id),
+                &form,
+                vec![error],
+                None,
+            )?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     let attribution = register.signed_in.visitor.attribution();
     match state
         .store
-        .update_person(&register.grant, &attribution, id, revision, &details)
+        .update_person(
+            &register.grant,
+            &attribution,
+            id,
+            revision,
+            &details,
+            reason.as_deref(),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/people/{id}?done=saved")).into_response()),
@@ -171,14 +202,15 @@ pub async fn update(
                 .store
                 .person(&register.grant, &attribution, id)
                 .await?;
-            let base = state
-                .store
-                .person_at_revision(&register.grant, id, revision)
-                .await?
-                .map(|d| PersonForm::from_details(&d, revision));
+            let base = before
+                .as_ref()
+                .map(|d| PersonForm::from_details(d, revision));
             // What was sent, as the record would hold it, so a postcode typed in lower case
             // does not count as a change.
-            let yours = PersonForm::from_details(&details, revision);
+            let yours = PersonForm {
+                change_reason: form.change_reason.clone(),
+                ..PersonForm::from_details(&details, revision)
+            };
             let merged = changes::merge(
                 base.as_ref(),
                 &PersonForm::from_person(&current),
