@@ -872,8 +872,22 @@ on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
     assert!(read["telephone"].is_null() && read["other_addresses"][0]["postcode"].is_null());
     let mut changed = read.clone();
     changed["family_name"] = json!("Hughes-Price");
+    // A new name needs a reason, as on the edit page.
+    let unexplained = sam.api_json(Method::PUT, &path, &token, &changed).await;
+    assert_eq!(unexplained.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unexplained.json()["errors"][0]["field"], "change_reason");
+    assert_eq!(
+        unexplained.json()["errors"][0]["message"],
+        "Enter why you are changing the name"
+    );
+    changed["change_reason"] = json!("Mother's new surname, from the school's records");
     let saved = sam.api_json(Method::PUT, &path, &token, &changed).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM person_history WHERE person_id = {id} AND summary = 'Details changed. Reason given: Mother''s new surname, from the school''s records'"))
+            .await,
+        1
+    );
     let after = sam.api_get(&path, &token).await.json();
     assert_eq!(after["family_name"], "Hughes-Price");
     assert_eq!(after["revision"], 2);
