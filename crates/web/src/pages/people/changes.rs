@@ -283,9 +283,10 @@ pub(super) fn merge(
     }
     if errors.is_empty() {
         // Saved again with the same details, or changed elsewhere (a merge): nothing to
-        // compare, but the practitioner still has to look and send it again.
+        // compare, but the practitioner still has to look and send it again. The error links
+        // to the warning that explains (`conflict` on the form page).
         errors.push(FieldError::new(
-            "given_name",
+            "conflict",
             format!(
                 "{by} changed this record while you were editing. Check the details, then save"
             ),
