@@ -555,6 +555,36 @@ describe('children and families register', () => {
     assert.deepEqual(problems, [], `Error-summary links must focus visible fields:\n- ${problems.join('\n- ')}`);
   });
 
+  it('a stale edit comes back with the practitioner\'s typing, theirs beside yours, and an error summary', async (t) => {
+    const first = await app.newPage(t);
+    await signIn(first, DEMO_EARLY_HELP);
+    const second = await app.newPage(t);
+    await signIn(second, DEMO_PRACTITIONER);
+    const id = await ameliaId(first);
+    await visit(first, `/people/${id}/edit`);
+    await visit(second, `/people/${id}/edit`);
+    await first.locator('#telephone').fill('01632 960 111');
+    let response = await submitAndWait(first, first.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.ok(response.status() < 400, `The first save answered ${response.status()}: ${await where(first)}`);
+    await second.locator('#telephone').fill('01632 960 222');
+    await second.locator('#disability').fill('Asthma');
+    response = await submitAndWait(second, second.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.equal(response.status(), 409, `The stale save answered ${response.status()}: ${await where(second)}`);
+    assert.ok((await second.title()).startsWith('Error: '), `The title should start with "Error: ": ${JSON.stringify(await second.title())}`);
+    await checkPage(second);
+    assert.equal(await second.locator('#telephone').inputValue(), '01632 960 222', 'The practitioner\'s telephone should be kept');
+    assert.equal(await second.locator('#disability').inputValue(), 'Asthma', 'The practitioner\'s disability note should be kept');
+    const table = (await second.locator('main table', { hasText: 'What changed while you were editing' }).innerText()).replace(/\s+/g, ' ');
+    assert.ok(table.includes('01632 960 111') && table.includes('01632 960 222'), `The table should show theirs beside yours: ${table}`);
+    await second.locator('.govuk-error-summary__list a').first().click();
+    const now = await focused(second);
+    assert.equal(now.id, 'telephone', `The error link should focus the telephone, but focused ${now.describe}`);
+    // Sent again, it saves.
+    response = await submitAndWait(second, second.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.ok(response.status() < 400, `Saving again answered ${response.status()}: ${await where(second)}`);
+    assert.ok((await successBanner(second)).includes('The changes have been saved'), `Saving again should succeed: ${await where(second)}`);
+  });
+
   it('an administrator may not search the register (403 page)', async (t) => {
     const page = await app.newPage(t);
     await signIn(page, DEMO_ADMIN);
