@@ -129,10 +129,11 @@ async function fillPersonForm(page, { given, family, gender = 'Male', day, month
 }
 
 const addButton = (page) => page.getByRole('button', { name: 'Add to the register', exact: true });
+const continueButton = (page) => page.getByRole('button', { name: 'Continue', exact: true });
 
 /**
- * Adds a person through /people/new; if possible matches are shown first, ticks "None of these is
- * the person I am adding" and submits again. Returns the new record's number.
+ * Adds a person through /people/new; if asked "Is this the person you are adding?", answers
+ * "None of these". Returns the new record's number.
  */
 async function addPerson(page, person) {
   await visit(page, '/people/new');
@@ -141,15 +142,15 @@ async function addPerson(page, person) {
   assert.ok(response.status() < 400, `Adding ${person.given} ${person.family} answered ${response.status()}: ${await where(page)}`);
   if (recordId(page) === null) {
     await checkPage(page);
-    const confirm = page.locator('#confirmed_none');
+    const none = page.locator('#answer-none');
     assert.equal(
-      await confirm.count(),
+      await none.count(),
       1,
-      `Adding ${person.given} ${person.family} neither created a record nor offered "None of these is the person I am adding": ${await where(page)}`,
+      `Adding ${person.given} ${person.family} neither created a record nor asked "Is this the person you are adding?" with "None of these": ${await where(page)}`,
     );
-    await confirm.check();
-    response = await submitAndWait(page, addButton(page));
-    assert.ok(response.status() < 400, `Confirming the new ${person.given} ${person.family} answered ${response.status()}: ${await where(page)}`);
+    await none.check();
+    response = await submitAndWait(page, continueButton(page));
+    assert.ok(response.status() < 400, `Answering "None of these" for ${person.given} ${person.family} answered ${response.status()}: ${await where(page)}`);
   }
   const id = recordId(page);
   assert.ok(id, `Adding ${person.given} ${person.family} should land on the new record /people/{id}, but is at ${await where(page)}`);
@@ -218,6 +219,14 @@ describe('children and families register', () => {
     assert.equal(await results.count(), 1, `After searching there is no results heading (#results): ${await where(page)}`);
     const heading = (await results.innerText()).trim();
     assert.match(heading, /\d+ possible match(es)?$/, `The results heading should say how many possible matches, but says ${JSON.stringify(heading)}`);
+    // GOV.UK search pattern: the results are the page (their count is its <h1> and its title),
+    // with what was searched for and a way back to the filled form.
+    assert.equal(await h1Text(page), heading, `The results heading should be the page's <h1>: ${await where(page)}`);
+    assert.ok((await page.title()).startsWith(`${heading} – Check if a CAF exists`), `The title should start with the count, but is ${JSON.stringify(await page.title())}`);
+    const resultsPath = new URL(page.url()).pathname;
+    assert.match(resultsPath, /^\/people\/search\/[0-9a-f]{64}$/, `The results should be a page of their own whose address holds no name: ${await where(page)}`);
+    const searchedFor = (await page.locator('main p', { hasText: 'You searched for' }).innerText()).replace(/\s+/g, ' ');
+    assert.ok(searchedFor.startsWith('You searched for Emilia Hughs, born 3 July 2019.'), `The results should say what was searched for: ${searchedFor}`);
 
     const hits = await cards(page);
     assert.ok(hits.length > 0, `The results heading says ${JSON.stringify(heading)} but there are no result cards`);
@@ -267,6 +276,25 @@ describe('children and families register', () => {
       `The household table on Amelia Hughes's record should list her mother and brother; its rows are ${JSON.stringify(household)}`,
     );
     await shot(page, 'record-amelia-hughes');
+
+    // Back from the record returns to the results (a GET page, so no "Confirm form
+    // resubmission"), and so does Refresh there.
+    for (const how of ['Back', 'Refresh']) {
+      const again = how === 'Back' ? await page.goBack() : await page.reload();
+      assert.equal(again?.status(), 200, `${how} to the results answered ${again?.status()}: ${await where(page)}`);
+      assert.equal(new URL(page.url()).pathname, resultsPath, `${how} should show the results again: ${await where(page)}`);
+      assert.equal(await h1Text(page), heading, `After ${how} the results heading should still say ${JSON.stringify(heading)}: ${await where(page)}`);
+      const shown = await cards(page);
+      assert.equal(shown[0]?.title, first.title, `After ${how} the first result should still be ${first.title}: ${JSON.stringify(shown.map((h) => h.title))}`);
+      await checkPage(page);
+    }
+
+    // "Change search" opens the form with what was typed.
+    response = await submitAndWait(page, page.getByRole('link', { name: /^Change search/ }));
+    assert.equal(response.status(), 200, `"Change search" answered ${response.status()}: ${await where(page)}`);
+    assert.equal(await page.locator('#given_name').inputValue(), 'Emilia', '"Change search" should keep the first name typed');
+    assert.equal(await page.locator('#date_of_birth-month').inputValue(), '7', '"Change search" should keep the date typed');
+    await checkPage(page);
   });
 
   it('a child not on the register is added after the search; a misspelt second entry is caught as a possible match first', async (t) => {
@@ -286,6 +314,10 @@ describe('children and families register', () => {
     assert.ok(response.status() < 400, `"add them to the register" answered ${response.status()}: ${await where(page)}`);
     assert.equal(await h1Text(page), 'Add a person to the register', `"add them to the register" should open the add form: ${await where(page)}`);
     await checkPage(page);
+    // Filled in with what was searched for.
+    for (const [id, value] of [['given_name', 'Noah'], ['family_name', 'Patel'], ['date_of_birth-day', '12'], ['date_of_birth-year', '2020']]) {
+      assert.equal(await page.locator(`#${id}`).inputValue(), value, `"add them to the register" should carry the search's ${id} over: ${await where(page)}`);
+    }
 
     await fillPersonForm(page, noah);
     response = await submitAndWait(page, addButton(page));
@@ -299,51 +331,48 @@ describe('children and families register', () => {
     );
     await checkPage(page);
 
-    // The same child again, surname misspelt.
+    // The same child again, surname misspelt: the register asks first, on a page of its own.
     await visit(page, '/people/new');
     await fillPersonForm(page, { ...noah, family: 'Patell' });
     response = await submitAndWait(page, addButton(page));
-    assert.equal(response.status(), 200, `Adding "Noah Patell" should show the possible matches (200), but answered ${response.status()}: ${await where(page)}`);
-    assert.equal(recordId(page), null, `Adding "Noah Patell" created a record without showing the possible match Noah Patel: ${await where(page)}`);
+    assert.equal(response.status(), 200, `Adding "Noah Patell" should ask about the possible match (200), but answered ${response.status()}: ${await where(page)}`);
+    assert.equal(recordId(page), null, `Adding "Noah Patell" created a record without asking about the possible match Noah Patel: ${await where(page)}`);
+    const questionPath = new URL(page.url()).pathname;
+    assert.match(questionPath, /^\/people\/new\/[0-9a-f]{64}\/check$/, `The duplicate check should be a page of its own: ${await where(page)}`);
+    assert.equal(await h1Text(page), 'Is this the person you are adding?', `The duplicate check should ask "Is this the person you are adding?": ${await where(page)}`);
     await checkPage(page);
-    const warning = page.getByRole('heading', { name: 'This person may already be on the register' });
-    assert.equal(await warning.count(), 1, `Adding "Noah Patell" does not say "This person may already be on the register": ${await where(page)}`);
-    const candidates = await cards(page);
-    assert.ok(
-      candidates.some((c) => c.id === firstId && c.title.startsWith('Noah Patel')),
-      `The possible matches for "Noah Patell" should list record ${firstId} Noah Patel, but list ${JSON.stringify(candidates.map((c) => `${c.id} ${c.title}`))}`,
-    );
-    await shot(page, 'add-form-possible-matches');
+    const candidate = page.getByRole('radio', { name: `Yes, Noah Patel (record ${firstId})` });
+    assert.equal(await candidate.count(), 1, `The question should offer "Yes, Noah Patel (record ${firstId})": ${await where(page)}`);
+    assert.equal(await page.getByRole('radio', { name: 'None of these – add a new record' }).count(), 1, `The question should offer "None of these – add a new record": ${await where(page)}`);
+    await shot(page, 'is-this-the-person');
 
-    // Without the confirmation: an error next to the checkbox, and still nothing created.
-    response = await submitAndWait(page, addButton(page));
-    assert.ok(response.status() < 500, `Submitting without the confirmation answered ${response.status()}: ${await where(page)}`);
-    assert.equal(recordId(page), null, `Submitting without ticking "None of these is the person I am adding" created a record: ${await where(page)}`);
+    // A candidate's record, then Back: the question is still there, with what was typed.
+    response = await submitAndWait(page, page.getByRole('link', { name: new RegExp(`^View record ${firstId}`) }));
+    assert.equal(recordId(page), firstId, `"View record ${firstId}" should open that record: ${await where(page)}`);
+    const back = await page.goBack();
+    assert.equal(back?.status(), 200, `Back to the question answered ${back?.status()}: ${await where(page)}`);
+    assert.equal(new URL(page.url()).pathname, questionPath, `Back should return to the question: ${await where(page)}`);
+    assert.ok((await page.locator('#answer-hint').innerText()).includes('Noah Patell'), `After Back the question should still say who is being added: ${await where(page)}`);
+
+    // Continue without an answer: the error summary's link focuses the first radio.
+    response = await submitAndWait(page, continueButton(page));
+    assert.equal(response.status(), 422, `Continuing without an answer answered ${response.status()}: ${await where(page)}`);
+    assert.equal(recordId(page), null, `Continuing without an answer created a record: ${await where(page)}`);
+    assert.ok((await page.title()).startsWith('Error: '), `The title should start with "Error: " but is ${JSON.stringify(await page.title())}`);
     await checkPage(page);
-    const confirmGroup = page.locator('.govuk-form-group--error').filter({ has: page.locator('#confirmed_none') });
-    assert.equal(
-      await confirmGroup.count(),
-      1,
-      `Without the confirmation, the "None of these is the person I am adding" checkbox should be in a GOV.UK error form group: ${await where(page)}`,
-    );
-    const message = confirmGroup.locator('.govuk-error-message');
-    assert.equal(await message.count(), 1, `Without the confirmation there is no GOV.UK error message next to the checkbox: ${await where(page)}`);
-    assert.match(await message.innerText(), /Confirm that none of these is the person/, 'The error message next to the checkbox should ask to confirm');
-    const describedBy = await confirmGroup.locator('fieldset').getAttribute('aria-describedby');
-    const messageId = await message.getAttribute('id');
-    assert.ok(
-      messageId && (describedBy ?? '').split(/\s+/).includes(messageId),
-      `The confirmation fieldset's aria-describedby (${describedBy}) should name its error message (#${messageId})`,
-    );
-    assert.equal(await page.locator('#given_name').inputValue(), 'Noah', 'The form should keep what was typed after the error');
-    assert.equal(await page.locator('#family_name').inputValue(), 'Patell', 'The form should keep what was typed after the error');
+    await page.locator('.govuk-error-summary__list a').first().click();
+    let now = await focused(page);
+    assert.equal(now.id, 'answer', `The error link should focus the first radio, but focused ${now.describe}`);
 
-    // Tick it: the second record is created.
-    await page.locator('#confirmed_none').check();
-    response = await submitAndWait(page, addButton(page));
-    assert.ok(response.status() < 400, `Confirming "Noah Patell" answered ${response.status()}: ${await where(page)}`);
+    // By keyboard: the arrow keys to "None of these", Enter to send.
+    for (let i = 0; i < 12 && !(await page.locator('#answer-none').isChecked()); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    assert.ok(await page.locator('#answer-none').isChecked(), `The arrow keys never reached "None of these": focus on ${(await focused(page)).describe}`);
+    response = await submitAndWait(page, () => page.keyboard.press('Enter'));
+    assert.ok(response.status() < 400, `Answering "None of these" answered ${response.status()}: ${await where(page)}`);
     const secondId = recordId(page);
-    assert.ok(secondId, `After ticking "None of these is the person I am adding" a record should be created, but the browser is at ${await where(page)}`);
+    assert.ok(secondId, `After answering "None of these" a record should be created, but the browser is at ${await where(page)}`);
     assert.notEqual(secondId, firstId, 'The confirmed "Noah Patell" should be a new record, not Noah Patel\'s');
     assert.equal(await h1Text(page), 'Noah Patell', `The second record's <h1> should be "Noah Patell": ${await where(page)}`);
     assert.ok(
@@ -501,6 +530,59 @@ describe('children and families register', () => {
       0,
       `A practitioner should not be offered "Undo merge": ${await where(practitioner)}`,
     );
+  });
+
+  it('errors in "Add a family member" open it, and the error summary links focus visible fields', async (t) => {
+    const page = await app.newPage(t);
+    await signIn(page, DEMO_PRACTITIONER);
+    const id = await ameliaId(page);
+    await visit(page, `/people/${id}`);
+    await page.getByText('Add a family member or other significant adult').click();
+    const response = await submitAndWait(page, page.getByRole('button', { name: 'Add relationship', exact: true }));
+    assert.equal(response.status(), 422, `An empty relationship form answered ${response.status()}: ${await where(page)}`);
+    await checkPage(page);
+    assert.ok(await page.locator('main details.govuk-details').evaluate((d) => d.open), `"Add a family member" should be open when its form has errors: ${await where(page)}`);
+    const links = page.locator('.govuk-error-summary__list a');
+    const problems = [];
+    for (let i = 0; i < (await links.count()); i++) {
+      const href = await links.nth(i).getAttribute('href');
+      await links.nth(i).click();
+      const now = await focused(page);
+      const visible = now.id ? await page.locator(`#${now.id}`).isVisible() : false;
+      if (`#${now.id}` !== href || !visible) problems.push(`${href} focused ${now.describe} (visible: ${visible})`);
+    }
+    assert.ok((await links.count()) >= 2, `Both fields should be in the error summary: ${await where(page)}`);
+    assert.deepEqual(problems, [], `Error-summary links must focus visible fields:\n- ${problems.join('\n- ')}`);
+  });
+
+  it('a stale edit comes back with the practitioner\'s typing, theirs beside yours, and an error summary', async (t) => {
+    const first = await app.newPage(t);
+    await signIn(first, DEMO_EARLY_HELP);
+    const second = await app.newPage(t);
+    await signIn(second, DEMO_PRACTITIONER);
+    const id = await ameliaId(first);
+    await visit(first, `/people/${id}/edit`);
+    await visit(second, `/people/${id}/edit`);
+    await first.locator('#telephone').fill('01632 960 111');
+    let response = await submitAndWait(first, first.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.ok(response.status() < 400, `The first save answered ${response.status()}: ${await where(first)}`);
+    await second.locator('#telephone').fill('01632 960 222');
+    await second.locator('#disability').fill('Asthma');
+    response = await submitAndWait(second, second.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.equal(response.status(), 409, `The stale save answered ${response.status()}: ${await where(second)}`);
+    assert.ok((await second.title()).startsWith('Error: '), `The title should start with "Error: ": ${JSON.stringify(await second.title())}`);
+    await checkPage(second);
+    assert.equal(await second.locator('#telephone').inputValue(), '01632 960 222', 'The practitioner\'s telephone should be kept');
+    assert.equal(await second.locator('#disability').inputValue(), 'Asthma', 'The practitioner\'s disability note should be kept');
+    const table = (await second.locator('main table', { hasText: 'What changed while you were editing' }).innerText()).replace(/\s+/g, ' ');
+    assert.ok(table.includes('01632 960 111') && table.includes('01632 960 222'), `The table should show theirs beside yours: ${table}`);
+    await second.locator('.govuk-error-summary__list a').first().click();
+    const now = await focused(second);
+    assert.equal(now.id, 'telephone', `The error link should focus the telephone, but focused ${now.describe}`);
+    // Sent again, it saves.
+    response = await submitAndWait(second, second.getByRole('button', { name: 'Save changes', exact: true }));
+    assert.ok(response.status() < 400, `Saving again answered ${response.status()}: ${await where(second)}`);
+    assert.ok((await successBanner(second)).includes('The changes have been saved'), `Saving again should succeed: ${await where(second)}`);
   });
 
   it('an administrator may not search the register (403 page)', async (t) => {

@@ -8,6 +8,7 @@ mod pages;
 mod people;
 mod people_adding;
 mod people_merges;
+mod people_results;
 mod people_search;
 mod reliability;
 mod schema;

@@ -34,6 +34,40 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .next()
         .unwrap()
         .to_string();
+    // The same details again, in a new add form: the duplicate check's question page.
+    let again = eve.get("/people/new").await;
+    let key = again
+        .text
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the add form's submission key")
+        .to_string();
+    let question = eve
+        .post(
+            "/people/new",
+            &[
+                ("submission_key", key.as_str()),
+                ("given_name", "Rosa"),
+                ("family_name", "Quinlan-Marsh"),
+                ("dob_day", "3"),
+                ("dob_month", "4"),
+                ("dob_year", "2018"),
+            ],
+        )
+        .await;
+    let question = question.header("location").to_string();
+    assert!(question.ends_with("/check"), "{question}");
+    // Search results are held for the user who searched: the pages that show them.
+    eve.get("/people/search").await;
+    let searched = eve
+        .post(
+            "/people/search",
+            &[("given_name", "Rosa"), ("family_name", "Quinlan-Marsh")],
+        )
+        .await;
+    assert_eq!(searched.status, StatusCode::SEE_OTHER, "{}", searched.text);
+    let results = searched.header("location").to_string();
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -55,6 +89,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("/admin/agencies/{agency}/edit"), ADMIN),
         ("/people/search".to_string(), EARLY_HELP),
         ("/people/new".to_string(), EARLY_HELP),
+        (results.clone(), EARLY_HELP),
+        (format!("{results}/change"), EARLY_HELP),
+        (question.clone(), EARLY_HELP),
         (person.clone(), EARLY_HELP),
         (format!("{person}/edit"), EARLY_HELP),
         (format!("{person}/history"), EARLY_HELP),

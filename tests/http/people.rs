@@ -19,6 +19,19 @@ pub(crate) async fn post_new(client: &mut Client, fields: &[(&str, &str)]) -> Re
     client.post("/people/new", &all).await
 }
 
+/// Search through the page as a browser does: the form, its answer (a redirect to the results
+/// unless the terms are refused), and the results page.
+pub(crate) async fn search(client: &mut Client, fields: &[(&str, &str)]) -> Reply {
+    client.get("/people/search").await;
+    let sent = client.post("/people/search", fields).await;
+    if sent.status != StatusCode::SEE_OTHER {
+        return sent;
+    }
+    let results = sent.header("location").to_string();
+    assert!(results.starts_with("/people/search/"), "{results}");
+    client.get(&results).await
+}
+
 /// Add a person through the page (no candidates expected) and return their record number.
 async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     let reply = post_new(client, fields).await;
@@ -26,24 +39,33 @@ async fn add(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     id_from(reply.header("location"))
 }
 
-/// Add a person through the page, confirming "none of these" if candidates are shown.
+/// The candidates "Is this the person you are adding?" shows, as the hidden field lists them.
+pub(crate) fn candidates_shown(html: &str) -> String {
+    html.split("name=\"candidates_shown\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no candidates shown: {html}"))
+        .to_string()
+}
+
+/// Add a person through the page, answering "None of these" if the question is asked.
 async fn add_confirming(client: &mut Client, fields: &[(&str, &str)]) -> i64 {
     let reply = post_new(client, fields).await;
-    if reply.status == StatusCode::OK {
-        let shown = reply
-            .text
-            .split("name=\"candidates_shown\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("no candidates shown: {}", reply.text))
-            .to_string();
-        let mut confirmed = fields.to_vec();
-        confirmed.push(("confirmed_none", "yes"));
-        confirmed.push(("candidates_shown", &shown));
-        return add(client, &confirmed).await;
-    }
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
-    id_from(reply.header("location"))
+    let location = reply.header("location").to_string();
+    if location.ends_with("/check") {
+        let question = client.get(&location).await;
+        let shown = candidates_shown(&question.text);
+        let answered = client
+            .post(
+                &location,
+                &[("answer", "none"), ("candidates_shown", shown.as_str())],
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text);
+        return id_from(answered.header("location"));
+    }
+    id_from(&location)
 }
 
 fn id_from(location: &str) -> i64 {
@@ -86,18 +108,17 @@ on_both_databases!(
         .await;
         sam.get("/people/search").await;
         // "Emilia Hewes", born 1 digit off (2018 instead of 2019).
-        let reply = sam
-            .post(
-                "/people/search",
-                &[
-                    ("given_name", "Emilia"),
-                    ("family_name", "Hewes"),
-                    ("dob_day", "7"),
-                    ("dob_month", "3"),
-                    ("dob_year", "2018"),
-                ],
-            )
-            .await;
+        let reply = search(
+            &mut sam,
+            &[
+                ("given_name", "Emilia"),
+                ("family_name", "Hewes"),
+                ("dob_day", "7"),
+                ("dob_month", "3"),
+                ("dob_year", "2018"),
+            ],
+        )
+        .await;
         assert_eq!(reply.status, StatusCode::OK);
         let first = reply
             .text
@@ -121,18 +142,17 @@ on_both_databases!(
         );
         assert!(reply.text.contains("No CAF recorded"));
         // Day and month swapped, nickname.
-        let swapped = sam
-            .post(
-                "/people/search",
-                &[
-                    ("given_name", "Millie"),
-                    ("family_name", "Hughes"),
-                    ("dob_day", "3"),
-                    ("dob_month", "7"),
-                    ("dob_year", "2019"),
-                ],
-            )
-            .await;
+        let swapped = search(
+            &mut sam,
+            &[
+                ("given_name", "Millie"),
+                ("family_name", "Hughes"),
+                ("dob_day", "3"),
+                ("dob_month", "7"),
+                ("dob_year", "2019"),
+            ],
+        )
+        .await;
         assert!(swapped.text.contains("Amelia Hughes"));
         assert!(
             swapped.text.contains("day and month of birth swapped"),
@@ -149,21 +169,20 @@ on_both_databases!(
 on_both_databases!(search_input_is_checked, |app| {
     let mut sam = app.signed_in(PRACTITIONER).await;
     sam.get("/people/search").await;
-    let reply = sam
-        .post(
-            "/people/search",
-            &[
-                ("nhs_number", "943 476 5918"),
-                ("dob_day", "31"),
-                ("dob_month", "2"),
-                ("dob_year", "2019"),
-            ],
-        )
-        .await;
+    let reply = search(
+        &mut sam,
+        &[
+            ("nhs_number", "943 476 5918"),
+            ("dob_day", "31"),
+            ("dob_month", "2"),
+            ("dob_year", "2019"),
+        ],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text.contains("check digit does not match"));
     assert!(reply.text.contains("Date of birth must be a real date"));
-    let empty = sam.post("/people/search", &[]).await;
+    let empty = search(&mut sam, &[]).await;
     assert!(empty.text.contains("Enter a name, an NHS number"));
 });
 
@@ -182,18 +201,18 @@ on_both_databases!(
             ("postcode", "BF1 2AB"),
         ];
         let reply = post_new(&mut sam, &again).await;
-        assert_eq!(reply.status, StatusCode::OK);
-        assert!(reply
-            .text
-            .contains("This person may already be on the register"));
-        assert!(reply.text.contains(&format!("/people/{first}")));
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let question = sam.get(reply.header("location")).await;
+        assert!(question.text.contains("Is this the person you are adding?"));
+        assert!(question.text.contains(&format!("/people/{first}")));
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 1);
-        // Confirming "none of these" creates the record and records the decision.
-        let mut confirmed: Vec<(&str, &str)> = again.to_vec();
-        let shown = first.to_string();
-        confirmed.push(("confirmed_none", "yes"));
-        confirmed.push(("candidates_shown", &shown));
-        let created = post_new(&mut sam, &confirmed).await;
+        // Answering "none of these" creates the record and records the decision.
+        let created = sam
+            .post(
+                reply.header("location"),
+                &[("answer", "none"), ("candidates_shown", &first.to_string())],
+            )
+            .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
         let note = app.count("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%confirmed not to be this person%'").await;
@@ -250,19 +269,50 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
     let path = format!("/people/{id}/edit");
     sam.get(&path).await;
     eve.get(&path).await;
-    let mut edit: Vec<(&str, &str)> = AMELIA.to_vec();
-    edit.push(("revision", "1"));
-    edit.push(("telephone", "01632 960 123"));
-    assert_eq!(sam.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
-    edit.pop();
-    edit.push(("telephone", "07700 900 982"));
-    let stale = eve.post(&path, &edit).await;
+    // Sam changes the telephone and the first language and saves first.
+    let mut sams: Vec<(&str, &str)> = AMELIA.to_vec();
+    sams.extend([
+        ("revision", "1"),
+        ("telephone", "01632 960 123"),
+        ("first_language", "Polish"),
+    ]);
+    assert_eq!(sam.post(&path, &sams).await.status, StatusCode::SEE_OTHER);
+    // Eve, from the same starting point, changes the telephone too, and the disability.
+    let mut eves: Vec<(&str, &str)> = AMELIA.to_vec();
+    eves.extend([
+        ("revision", "1"),
+        ("telephone", "07700 900 982"),
+        ("disability", "Hearing impairment"),
+    ]);
+    let stale = eve.post(&path, &eves).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
+    let text = &stale.text;
+    // Who, and when, in one "on … at …".
     assert!(
-        stale.text.contains("changed by sam@test.example"),
-        "{}",
-        stale.text
+        text.contains("changed by Sam Practitioner (Test Primary School) on "),
+        "{text}"
     );
+    let when = text
+        .split("(Test Primary School) on ")
+        .nth(1)
+        .and_then(|rest| rest.split(" while").next())
+        .unwrap_or_default();
+    assert_eq!(when.matches(" at ").count(), 1, "{when}");
+    // An error page in the title, with an error summary naming each changed detail.
+    assert!(text.contains("<title>Error: Change a person"), "{text}");
+    assert!(text.contains("govuk-error-summary"));
+    assert!(text.contains("href=\"#telephone\""));
+    assert!(text.contains("href=\"#first_language\""));
+    // Theirs beside yours where both changed the telephone; Eve's typing is what the form holds.
+    assert!(text.contains("What changed while you were editing"));
+    assert!(text.contains("data-label=\"Their change\">01632 960 123</td>"));
+    assert!(text.contains("data-label=\"Yours\">07700 900 982</td>"));
+    assert!(text.contains("value=\"07700 900 982\""), "{text}");
+    assert!(text.contains(">Hearing impairment</textarea>"), "{text}");
+    // Sam's first language, which Eve had not touched, is taken into the form.
+    assert!(text
+        .contains("id=\"first_language\" name=\"first_language\" type=\"text\" value=\"Polish\""));
+    assert!(text.contains("name=\"revision\" value=\"2\""));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM people WHERE telephone = '01632 960 123'")
             .await,
@@ -275,6 +325,20 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
         ))
         .await,
         2
+    );
+    // Sent again as shown, it saves: Eve's telephone and disability, Sam's language.
+    let mut again: Vec<(&str, &str)> = AMELIA.to_vec();
+    again.extend([
+        ("revision", "2"),
+        ("telephone", "07700 900 982"),
+        ("first_language", "Polish"),
+        ("disability", "Hearing impairment"),
+    ]);
+    assert_eq!(eve.post(&path, &again).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM people WHERE telephone = '07700 900 982' AND first_language = 'Polish' AND disability = 'Hearing impairment'")
+            .await,
+        1
     );
 });
 
@@ -346,6 +410,10 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("no current record with that number"));
+    // The form with the errors is inside "Add a family member": open, or the error summary's
+    // links would point at hidden fields. Shown without errors, it starts closed.
+    assert!(bad.text.contains("<details class=\"govuk-details\" open>"));
+    assert!(family.text.contains("<details class=\"govuk-details\">"));
 });
 
 on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
@@ -389,18 +457,17 @@ on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
     // The duplicate's name now finds the kept record, and the duplicate is not offered.
     eve.get("/people/search").await;
-    let found = eve
-        .post(
-            "/people/search",
-            &[
-                ("given_name", "Amelie"),
-                ("family_name", "Hewitt"),
-                ("dob_day", "8"),
-                ("dob_month", "4"),
-                ("dob_year", "2020"),
-            ],
-        )
-        .await;
+    let found = search(
+        &mut eve,
+        &[
+            ("given_name", "Amelie"),
+            ("family_name", "Hewitt"),
+            ("dob_day", "8"),
+            ("dob_month", "4"),
+            ("dob_year", "2020"),
+        ],
+    )
+    .await;
     assert!(
         found.text.contains(&format!("/people/{kept}\"")),
         "{}",
@@ -431,18 +498,17 @@ on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
         .post(&format!("/people/merges/{merge_id}/undo"), &[])
         .await;
     assert_eq!(undone.status, StatusCode::SEE_OTHER);
-    let again = eve
-        .post(
-            "/people/search",
-            &[
-                ("given_name", "Amelie"),
-                ("family_name", "Hewitt"),
-                ("dob_day", "8"),
-                ("dob_month", "4"),
-                ("dob_year", "2020"),
-            ],
-        )
-        .await;
+    let again = search(
+        &mut eve,
+        &[
+            ("given_name", "Amelie"),
+            ("family_name", "Hewitt"),
+            ("dob_day", "8"),
+            ("dob_month", "4"),
+            ("dob_year", "2020"),
+        ],
+    )
+    .await;
     assert!(again.text.contains(&format!("/people/{duplicate}\"")));
     assert_eq!(
         app.count("SELECT COUNT(*) FROM people WHERE merged_into_id IS NOT NULL")
@@ -458,13 +524,12 @@ on_both_databases!(another_instance_sees_changes_at_once, |app| {
     let mut other = app.client_of(other_router);
     other.sign_in(PRACTITIONER, ecaf_tests::PASSWORD).await;
     other.get("/people/search").await;
-    let before = other
-        .post(
-            "/people/search",
-            &[("given_name", "Kacper"), ("family_name", "Nowak")],
-        )
-        .await;
-    assert!(!before.text.contains("Kacper Nowak"));
+    let before = search(
+        &mut other,
+        &[("given_name", "Kacper"), ("family_name", "Nowak")],
+    )
+    .await;
+    assert!(before.text.contains("No possible matches"));
     let id = add(
         &mut sam,
         &[
@@ -476,18 +541,17 @@ on_both_databases!(another_instance_sees_changes_at_once, |app| {
         ],
     )
     .await;
-    let after = other
-        .post(
-            "/people/search",
-            &[
-                ("given_name", "Kasper"),
-                ("family_name", "Novak"),
-                ("dob_day", "30"),
-                ("dob_month", "1"),
-                ("dob_year", "2014"),
-            ],
-        )
-        .await;
+    let after = search(
+        &mut other,
+        &[
+            ("given_name", "Kasper"),
+            ("family_name", "Novak"),
+            ("dob_day", "30"),
+            ("dob_month", "1"),
+            ("dob_year", "2014"),
+        ],
+    )
+    .await;
     assert!(
         after.text.contains(&format!("/people/{id}\"")),
         "found through the other instance: {}",
@@ -505,28 +569,27 @@ on_both_databases!(another_instance_sees_changes_at_once, |app| {
                 ("dob_month", "1"),
                 ("dob_year", "2014"),
                 ("revision", "1"),
+                ("change_reason", "Adopted: new name from the court order"),
             ],
         )
         .await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER);
-    let by_new = other
-        .post(
-            "/people/search",
-            &[("given_name", "Jakub"), ("family_name", "Zielinski")],
-        )
-        .await;
+    let by_new = search(
+        &mut other,
+        &[("given_name", "Jakub"), ("family_name", "Zielinski")],
+    )
+    .await;
     assert!(by_new.text.contains(&format!("/people/{id}\"")));
-    let by_old = other
-        .post(
-            "/people/search",
-            &[
-                ("given_name", "Kacper"),
-                ("family_name", "Nowak"),
-                ("postcode", "BF1 1AA"),
-            ],
-        )
-        .await;
-    assert!(!by_old.text.contains("Kacper Nowak"));
+    let by_old = search(
+        &mut other,
+        &[
+            ("given_name", "Kacper"),
+            ("family_name", "Nowak"),
+            ("postcode", "BF1 1AA"),
+        ],
+    )
+    .await;
+    assert!(!by_old.text.contains("card__title\">Kacper Nowak"));
 });
 
 on_both_databases!(
@@ -633,7 +696,7 @@ on_both_databases!(the_register_over_the_api, |app| {
     assert!(stale.json()["detail"]
         .as_str()
         .unwrap()
-        .contains("changed by sam@test.example"));
+        .contains("changed by Sam Practitioner (Test Primary School)"));
     let read = api.api_get(&format!("/api/v1/people/{id}"), &token).await;
     assert_eq!(read.json()["telephone"], "01632 960 123");
     assert_eq!(
@@ -809,8 +872,22 @@ on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
     assert!(read["telephone"].is_null() && read["other_addresses"][0]["postcode"].is_null());
     let mut changed = read.clone();
     changed["family_name"] = json!("Hughes-Price");
+    // A new name needs a reason, as on the edit page.
+    let unexplained = sam.api_json(Method::PUT, &path, &token, &changed).await;
+    assert_eq!(unexplained.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unexplained.json()["errors"][0]["field"], "change_reason");
+    assert_eq!(
+        unexplained.json()["errors"][0]["message"],
+        "Enter why you are changing the name"
+    );
+    changed["change_reason"] = json!("Mother's new surname, from the school's records");
     let saved = sam.api_json(Method::PUT, &path, &token, &changed).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM person_history WHERE person_id = {id} AND summary = 'Details changed. Reason given: Mother''s new surname, from the school''s records'"))
+            .await,
+        1
+    );
     let after = sam.api_get(&path, &token).await.json();
     assert_eq!(after["family_name"], "Hughes-Price");
     assert_eq!(after["revision"], 2);
@@ -836,3 +913,118 @@ on_both_databases!(a_person_read_from_the_api_can_be_sent_back_changed, |app| {
         "Hughes-Price"
     );
 });
+
+on_both_databases!(
+    the_history_says_what_changed_and_who_by_name_and_agency,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(&mut sam, AMELIA).await;
+        let mut eve = app.signed_in(EARLY_HELP).await;
+        let path = format!("/people/{id}/edit");
+        eve.get(&path).await;
+        let mut edit: Vec<(&str, &str)> = AMELIA.to_vec();
+        edit.retain(|(name, _)| *name != "postcode");
+        edit.extend([
+            ("revision", "1"),
+            ("telephone", "01632 960 123"),
+            ("postcode", "BF2 6EF"),
+            ("change_reason", "The family moved in May"),
+        ]);
+        assert_eq!(eve.post(&path, &edit).await.status, StatusCode::SEE_OTHER);
+        let page = sam.get(&format!("/people/{id}/history")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = &page.text;
+        // Who, as colleagues know them: name and agency, never an email address.
+        assert!(
+            text.contains("Eve Early-Help (Test Primary School)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Sam Practitioner (Test Primary School)"),
+            "{text}"
+        );
+        assert!(!text.contains("@test.example"), "{text}");
+        // What changed: each detail, before and after; what did not change is not listed.
+        assert!(
+            text.contains("<strong>Contact telephone</strong>: nothing"),
+            "{text}"
+        );
+        assert!(text.contains("01632 960 123"));
+        assert!(
+            text.contains("<strong>Main address</strong>: 4 Mill Lane, Brookford, BF1 2AB"),
+            "{text}"
+        );
+        assert!(text.contains("4 Mill Lane, Brookford, BF2 6EF"));
+        assert!(!text.contains("<strong>First name</strong>"));
+        // No revision number dressed up as a version.
+        assert!(!text.contains(">Version<"));
+        assert!(text.contains("ecaf-table--stack"));
+    }
+);
+
+on_both_databases!(
+    changing_identifying_details_needs_a_reason_kept_in_the_history,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(&mut sam, AMELIA).await;
+        let path = format!("/people/{id}/edit");
+        let form = sam.get(&path).await;
+        assert!(form
+            .text
+            .contains("Reason for changing their identifying details"));
+        // A new NHS number and date of birth, with no reason: refused, nothing saved.
+        let mut edit: Vec<(&str, &str)> = AMELIA
+            .iter()
+            .copied()
+            .filter(|(name, _)| !matches!(*name, "nhs_number" | "dob_day"))
+            .collect();
+        edit.extend([("revision", "1"), ("nhs_number", ""), ("dob_day", "8")]);
+        let refused = sam.post(&path, &edit).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text.contains("<title>Error: "));
+        assert!(
+            refused
+                .text
+                .contains("Enter why you are changing the date of birth and NHS number"),
+            "{}",
+            refused.text
+        );
+        assert!(refused.text.contains("href=\"#change_reason\""));
+        assert!(refused
+            .text
+            .contains("name=\"dob_day\" type=\"text\" inputmode=\"numeric\" value=\"8\""));
+        assert_eq!(
+            app.count(&format!("SELECT revision FROM people WHERE id = {id}"))
+                .await,
+            1
+        );
+        // With a reason: saved, and the reason is in the history and the audit log.
+        edit.push((
+            "change_reason",
+            "Date and NHS number confirmed by the GP surgery",
+        ));
+        let saved = sam.post(&path, &edit).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let history = sam.get(&format!("/people/{id}/history")).await;
+        assert!(
+            history.text.contains(
+                "Details changed. Reason given: Date and NHS number confirmed by the GP surgery"
+            ),
+            "{}",
+            history.text
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.update' AND detail LIKE 'reason: Date and NHS number%'")
+                .await,
+            1
+        );
+        // Other details need none.
+        let mut phone: Vec<(&str, &str)> = edit
+            .iter()
+            .copied()
+            .filter(|(name, _)| !matches!(*name, "revision" | "change_reason"))
+            .collect();
+        phone.extend([("revision", "2"), ("telephone", "01632 960 123")]);
+        assert_eq!(sam.post(&path, &phone).await.status, StatusCode::SEE_OTHER);
+    }
+);

@@ -4,7 +4,7 @@ use crate::people::{post_new, submission_key};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Method, Request, StatusCode};
-use ecaf_tests::{on_both_databases, TestApp, PASSWORD, PRACTITIONER};
+use ecaf_tests::{on_both_databases, TestApp, EARLY_HELP, PASSWORD, PRACTITIONER};
 use http_body_util::BodyExt;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -101,25 +101,26 @@ on_both_databases!(
         // Amelie's details show Amelia as a candidate; the practitioner confirms she is someone
         // else, and the confirmed form is sent many times at once (a double click, a retrying
         // proxy, an impatient user).
-        let candidates = post_new(&mut sam, AMELIE).await;
-        assert!(candidates
-            .text
-            .contains("This person may already be on the register"));
-        let shown = hidden(&candidates.text, "candidates_shown");
-        let key = submission_key(&candidates.text);
-        let csrf = hidden(&candidates.text, "csrf_token");
-        let mut fields: Vec<(&str, &str)> = AMELIE.to_vec();
-        fields.extend([
-            ("confirmed_none", "yes"),
+        let key = submission_key(&sam.get("/people/new").await.text);
+        let mut add_fields: Vec<(&str, &str)> = AMELIE.to_vec();
+        add_fields.push(("submission_key", key.as_str()));
+        let sent = sam.post("/people/new", &add_fields).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+        let question_path = sent.header("location").to_string();
+        let question = sam.get(&question_path).await;
+        assert!(question.text.contains("Is this the person you are adding?"));
+        let shown = hidden(&question.text, "candidates_shown");
+        let csrf = hidden(&question.text, "csrf_token");
+        let fields: Vec<(&str, &str)> = vec![
+            ("answer", "none"),
             ("candidates_shown", shown.as_str()),
-            ("submission_key", key.as_str()),
             ("csrf_token", csrf.as_str()),
-        ]);
+        ];
         let form = serde_urlencoded::to_string(&fields).expect("form");
         let answers = all_at_once(&app, || {
             Request::builder()
                 .method(Method::POST)
-                .uri("/people/new")
+                .uri(&question_path)
                 .header(header::COOKIE, &cookie)
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(Body::from(form.clone()))
@@ -148,9 +149,20 @@ on_both_databases!(
         );
         // The same form sent again later, changed (back, edit, submit): nobody is added, and the
         // practitioner is told, with the form to submit again if this is someone else.
-        let mut changed: Vec<(&str, &str)> = fields.clone();
+        let mut changed: Vec<(&str, &str)> = add_fields.clone();
         changed[0] = ("given_name", "Emily");
-        let reused = sam.post_raw("/people/new", &changed).await;
+        let mut reused = sam.post("/people/new", &changed).await;
+        if reused.status == StatusCode::SEE_OTHER {
+            // Emily may be Amelia or Amelie: "none of these", and then the key's earlier use.
+            let question = reused.header("location").to_string();
+            let shown = hidden(&sam.get(&question).await.text, "candidates_shown");
+            reused = sam
+                .post(
+                    &question,
+                    &[("answer", "none"), ("candidates_shown", &shown)],
+                )
+                .await;
+        }
         assert_eq!(reused.status, StatusCode::CONFLICT, "{}", reused.text);
         assert!(
             reused.text.contains(&format!(
@@ -166,13 +178,13 @@ on_both_databases!(
         );
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
         // A form without its key is refused rather than added without the guarantee.
-        let keyless: Vec<(&str, &str)> = fields
+        let keyless: Vec<(&str, &str)> = add_fields
             .iter()
             .copied()
             .filter(|(name, _)| *name != "submission_key")
             .collect();
         assert_eq!(
-            sam.post_raw("/people/new", &keyless).await.status,
+            sam.post("/people/new", &keyless).await.status,
             StatusCode::BAD_REQUEST
         );
     }
@@ -282,5 +294,152 @@ on_both_databases!(
             malformed.text
         );
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
+    }
+);
+
+/// The value of the input with this id.
+fn input_value<'a>(html: &'a str, id: &str) -> &'a str {
+    html.split(&format!("id=\"{id}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no input #{id}"))
+}
+
+/// Search through the page and return the results page's address.
+async fn searched(client: &mut ecaf_tests::Client, fields: &[(&str, &str)]) -> String {
+    client.get("/people/search").await;
+    let sent = client.post("/people/search", fields).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    sent.header("location").to_string()
+}
+
+on_both_databases!(
+    add_them_to_the_register_opens_the_form_filled_in_with_the_search,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let results = searched(
+            &mut sam,
+            &[
+                ("given_name", "Noah"),
+                ("family_name", "Patel"),
+                ("dob_day", "12"),
+                ("dob_month", "4"),
+                ("dob_year", "2020"),
+                ("postcode", "bf2 6ef"),
+                ("nhs_number", "943 476 5919"),
+            ],
+        )
+        .await;
+        let page = sam.get(&results).await;
+        let key = results.trim_start_matches("/people/search/");
+        let add = format!("/people/new?search={key}");
+        assert!(
+            page.text.contains(&format!("href=\"{add}\"")),
+            "{}",
+            page.text
+        );
+        let form = sam.get(&add).await;
+        assert_eq!(form.status, StatusCode::OK);
+        for (id, value) in [
+            ("given_name", "Noah"),
+            ("family_name", "Patel"),
+            ("date_of_birth-day", "12"),
+            ("date_of_birth-month", "4"),
+            ("date_of_birth-year", "2020"),
+            ("postcode", "bf2 6ef"),
+            ("nhs_number", "943 476 5919"),
+        ] {
+            assert_eq!(input_value(&form.text, id), value, "{id}");
+        }
+        // Anyone else following the same link gets an empty form.
+        let mut eve = app.signed_in(EARLY_HELP).await;
+        let theirs = eve.get(&add).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        assert!(!theirs.text.contains("Noah"), "{}", theirs.text);
+    }
+);
+
+on_both_databases!(
+    the_duplicate_check_is_a_question_page_that_keeps_what_was_typed,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let first = post_new(&mut sam, AMELIA).await;
+        let amelia = first
+            .header("location")
+            .trim_end_matches("?done=created")
+            .to_string();
+        let key = submission_key(&sam.get("/people/new").await.text);
+        let mut typed: Vec<(&str, &str)> = AMELIE.to_vec();
+        typed.push(("submission_key", key.as_str()));
+        let sent = sam.post("/people/new", &typed).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+        let question = sent.header("location").to_string();
+        assert!(question.starts_with("/people/new/") && question.ends_with("/check"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 1);
+        // A GET page: shown again after looking at a candidate's record (Back), unchanged.
+        let id = amelia.trim_start_matches("/people/");
+        for _ in 0..2 {
+            let page = sam.get(&question).await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+            assert!(page
+                .text
+                .contains("<title>Is this the person you are adding?"));
+            assert!(page
+                .text
+                .contains(&format!("name=\"answer\" type=\"radio\" value=\"{id}\"")));
+            assert!(page
+                .text
+                .contains("name=\"answer\" type=\"radio\" value=\"none\""));
+            assert!(page.text.contains("None of these – add a new record"));
+            assert!(
+                page.text
+                    .contains("You are adding Amelie Hughes, born 7 March 2019"),
+                "{}",
+                page.text
+            );
+            assert!(page.text.contains(&format!("href=\"{amelia}\"")));
+            sam.get(&amelia).await;
+        }
+        let shown = hidden(&sam.get(&question).await.text, "candidates_shown");
+        assert_eq!(shown, id);
+        // No answer: asked again, with an error summary.
+        let unanswered = sam.post(&question, &[("candidates_shown", &shown)]).await;
+        assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unanswered
+            .text
+            .contains("<title>Error: Is this the person you are adding?"));
+        assert!(unanswered.text.contains("href=\"#answer\""));
+        assert!(unanswered
+            .text
+            .contains("Select the record that is this person"));
+        // "Change the details you entered": the add form, filled in, still the same form.
+        let draft = question
+            .trim_start_matches("/people/new/")
+            .trim_end_matches("/check");
+        let change = sam.get(&format!("/people/new?draft={draft}")).await;
+        assert!(change.text.contains("value=\"Amelie\""), "{}", change.text);
+        assert_eq!(submission_key(&change.text), key);
+        // "Yes, it is this record": to that record, and nobody is added.
+        let same = sam.get(&question).await;
+        assert!(same.status.is_success());
+        let chosen = sam
+            .post(&question, &[("answer", id), ("candidates_shown", &shown)])
+            .await;
+        assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+        assert_eq!(chosen.header("location"), amelia);
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 1);
+        // "None of these": added, with the decision in the history.
+        sam.get(&question).await;
+        let added = sam
+            .post(
+                &question,
+                &[("answer", "none"), ("candidates_shown", &shown)],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+        assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 2);
+        let note = format!("SELECT COUNT(*) FROM person_history WHERE summary LIKE '%(records {id}) were confirmed not to be this person%'");
+        assert_eq!(app.count(&note).await, 1);
     }
 );

@@ -57,12 +57,8 @@ async fn undo(app: &TestApp, eve: &mut Client, kept: i64, merged: i64) {
 /// The record numbers a search by name offers.
 async fn found(client: &mut Client, given: &str, family: &str) -> Vec<i64> {
     client.get("/people/search").await;
-    let reply = client
-        .post(
-            "/people/search",
-            &[("given_name", given), ("family_name", family)],
-        )
-        .await;
+    let reply =
+        crate::people::search(client, &[("given_name", given), ("family_name", family)]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply
         .text

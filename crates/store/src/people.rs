@@ -88,9 +88,13 @@ impl Person {
 pub struct HistoryEntry {
     pub revision: i64,
     pub at: DateTime<Utc>,
-    pub actor_email: Option<String>,
+    /// Who made the change as colleagues know them, "name (agency)"; `None` for the system
+    /// (an import without a user).
+    pub by: Option<String>,
     pub event: String,
     pub summary: String,
+    /// The whole record after the change, to compare with the entry before it.
+    pub details: Option<PersonDetails>,
 }
 
 /// Makes adding a person idempotent: the one-time key an add form carries, or an API client's
@@ -466,7 +470,9 @@ impl Store {
             .collect()
     }
 
-    /// Change a person's identifying details, refusing a stale revision.
+    /// Change a person's identifying details, refusing a stale revision. `reason`, why
+    /// identifying details changed (see `domain::person::change_reason`), is kept in the
+    /// history entry and the audit row.
     pub async fn update_person(
         &self,
         _grant: &Grant<UseRegister>,
@@ -474,6 +480,7 @@ impl Store {
         id: i64,
         expected_revision: i64,
         details: &PersonDetails,
+        reason: Option<&str>,
     ) -> Result<i64> {
         let mut tx = self.begin_register_write().await?;
         let now = self.now_ms();
@@ -495,7 +502,9 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             let row = sqlx::query(
-                "SELECT p.revision, p.updated_at, p.merged_into_id, u.email FROM people p LEFT JOIN users u ON u.id = p.updated_by WHERE p.id = $1",
+                "SELECT p.revision, p.updated_at, p.merged_into_id, u.name AS user_name, a.name AS agency_name \
+                 FROM people p LEFT JOIN users u ON u.id = p.updated_by LEFT JOIN agencies a ON a.id = u.agency_id \
+                 WHERE p.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -507,10 +516,16 @@ impl Store {
                         "This record has been merged into another: change that one instead".into(),
                     )
                 }
+                // Named as practitioners know each other: name and agency, not an email.
                 Some(r) => StoreError::Conflict {
-                    by: r
-                        .try_get::<Option<String>, _>("email")?
-                        .unwrap_or_else(|| "another user".into()),
+                    by: match (
+                        r.try_get::<Option<String>, _>("user_name")?,
+                        r.try_get::<Option<String>, _>("agency_name")?,
+                    ) {
+                        (Some(name), Some(agency)) => format!("{name} ({agency})"),
+                        (Some(name), None) => name,
+                        _ => "another user".into(),
+                    },
                     at: from_ms(r.try_get("updated_at")?),
                 },
             });
@@ -525,25 +540,18 @@ impl Store {
             .await?;
         write_names_and_addresses(&mut tx, id, details).await?;
         let revision = expected_revision + 1;
-        history(
-            &mut tx,
-            now,
-            by,
-            id,
-            revision,
-            "updated",
-            "Details changed",
-            details,
-        )
-        .await?;
+        let summary = match reason {
+            Some(reason) => format!("Details changed. Reason given: {reason}"),
+            None => "Details changed".to_string(),
+        };
+        history(&mut tx, now, by, id, revision, "updated", &summary, details).await?;
         changed(&mut tx, now, id).await?;
-        record(
-            &mut tx,
-            now,
-            by,
-            AuditEntry::new("person.update").record("person", id),
-        )
-        .await?;
+        let entry = AuditEntry::new("person.update").record("person", id);
+        let entry = match reason {
+            Some(reason) => entry.detail(format!("reason: {reason}")),
+            None => entry,
+        };
+        record(&mut tx, now, by, entry).await?;
         tx.commit().await?;
         Ok(revision)
     }
@@ -736,24 +744,64 @@ impl Store {
         Ok(())
     }
 
+    /// The person's details as they were at `revision` (what an edit based on that revision
+    /// started from), from the history.
+    pub async fn person_at_revision(
+        &self,
+        _grant: &Grant<UseRegister>,
+        id: i64,
+        revision: i64,
+    ) -> Result<Option<PersonDetails>> {
+        let row = sqlx::query(
+            "SELECT snapshot FROM person_history WHERE person_id = $1 AND revision = $2 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(revision)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            let snapshot: String = r.try_get("snapshot")?;
+            serde_json::from_str(&snapshot).map_err(|e| StoreError::Refused(e.to_string()))
+        })
+        .transpose()
+    }
+
     /// The history of a person, newest first.
     pub async fn person_history(
         &self,
         _grant: &Grant<UseRegister>,
         id: i64,
     ) -> Result<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT revision, at, actor_email, event, summary FROM person_history WHERE person_id = $1 ORDER BY id DESC")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT h.revision, h.at, h.actor_email, h.event, h.summary, h.snapshot, \
+             u.name AS user_name, a.name AS agency_name \
+             FROM person_history h LEFT JOIN users u ON u.id = h.user_id \
+             LEFT JOIN agencies a ON a.id = u.agency_id \
+             WHERE h.person_id = $1 ORDER BY h.id DESC",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|r| {
+                let by = match (
+                    r.try_get::<Option<String>, _>("user_name")?,
+                    r.try_get::<Option<String>, _>("agency_name")?,
+                ) {
+                    (Some(name), Some(agency)) => Some(format!("{name} ({agency})")),
+                    (Some(name), None) => Some(name),
+                    // A user since removed keeps the address the row was written with.
+                    _ => r.try_get("actor_email")?,
+                };
+                let snapshot: String = r.try_get("snapshot")?;
                 Ok(HistoryEntry {
                     revision: r.try_get("revision")?,
                     at: from_ms(r.try_get("at")?),
-                    actor_email: r.try_get("actor_email")?,
+                    by,
                     event: r.try_get("event")?,
                     summary: r.try_get("summary")?,
+                    details: serde_json::from_str(&snapshot).ok(),
                 })
             })
             .collect()
@@ -980,4 +1028,86 @@ fn bind_details<'q>(query: AnyQuery<'q>, details: &'q PersonDetails) -> AnyQuery
         .bind(&details.communication_needs)
         .bind(flag(details.interpreter_needed))
         .bind(&details.disability)
+}
+
+/// Which register form a held form is (see [`Store::hold_form`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldForm {
+    /// The terms of "Check if a CAF exists", for the results page.
+    Search,
+    /// The add form, waiting for the answer to "Is this the child you are adding?".
+    Add,
+}
+
+impl HeldForm {
+    fn code(self) -> &'static str {
+        match self {
+            HeldForm::Search => "search",
+            HeldForm::Add => "add",
+        }
+    }
+}
+
+/// How long a held form can be returned to: as long as a session stays open without use.
+const HELD_FORM_MS: i64 = 30 * 60 * 1000;
+
+impl Store {
+    /// Hold what the user typed into a register form for 30 minutes and return the random key
+    /// that finds it again (the only thing the URL carries). Forms whose time is up are
+    /// deleted in the same transaction, so the table holds at most half an hour of forms.
+    pub async fn hold_form(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        purpose: HeldForm,
+        fields: &str,
+    ) -> Result<String> {
+        let user_id = by
+            .user_id
+            .ok_or_else(|| StoreError::Refused("Only a signed-in user can hold a form".into()))?;
+        let now = self.now_ms();
+        let key = random_secret();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM held_forms WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO held_forms (held_key, user_id, purpose, fields, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&key)
+        .bind(user_id)
+        .bind(purpose.code())
+        .bind(fields)
+        .bind(now)
+        .bind(now + HELD_FORM_MS)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// The fields of a form this user held, unless its time is up (or it is someone else's,
+    /// or no such key was ever given out: all three read as gone).
+    pub async fn held_form(
+        &self,
+        _grant: &Grant<UseRegister>,
+        by: &Attribution,
+        purpose: HeldForm,
+        key: &str,
+    ) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT fields FROM held_forms \
+             WHERE held_key = $1 AND user_id = $2 AND purpose = $3 AND expires_at > $4",
+        )
+        .bind(key)
+        .bind(by.user_id)
+        .bind(purpose.code())
+        .bind(self.now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("fields").map_err(Into::into))
+            .transpose()
+    }
 }

@@ -67,7 +67,7 @@ impl From<StoreError> for PageError {
                     .with_timezone(&chrono_tz::Europe::London)
                     .format("%-d %B %Y at %-I:%M%P");
                 PageError::Conflict(format!(
-                    "This record was changed by {by} at {local} while you were working on it, so nothing you sent was saved. Go back, reload the page and try again."
+                    "This record was changed by {by} on {local} while you were working on it, so nothing you sent was saved. Go back, reload the page and try again."
                 ))
             }
             StoreError::Duplicate(field) => PageError::BadRequest(format!(

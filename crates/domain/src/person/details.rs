@@ -233,6 +233,15 @@ fn text_field(
 }
 
 /// Parse a date of birth from `YYYY-MM-DD` or day/month/year parts.
+/// The oldest age a date of birth can give: older than anyone living, so an earlier date is a
+/// typing slip (a year of 1019 for 2019).
+const OLDEST_AGE_YEARS: i32 = 120;
+
+/// The earliest date of birth accepted: 1 January of the year [`OLDEST_AGE_YEARS`] ago.
+fn earliest_date_of_birth(today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(today.year() - OLDEST_AGE_YEARS, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
 fn parse_dob(
     input: &PersonInput,
     today: NaiveDate,
@@ -327,10 +336,14 @@ fn parse_dob(
             "date_of_birth",
             "Date of birth must be today or in the past. For an unborn child, tick \"This is an expected date of birth\"",
         ));
-    } else if date.year() < today.year() - 120 {
+    } else if date < earliest_date_of_birth(today) {
+        // The message names the same date the rule uses, so the two cannot disagree.
         errors.push(FieldError::new(
             "date_of_birth",
-            "Date of birth must be after 1900",
+            format!(
+                "Date of birth must be on or after {}",
+                earliest_date_of_birth(today).format("%-d %B %Y")
+            ),
         ));
     }
     Some(date)
@@ -794,5 +807,35 @@ mod tests {
         );
         input.date_of_birth = "07/03/2019".into();
         assert!(input.validate(today()).is_err());
+    }
+
+    #[test]
+    fn the_earliest_date_of_birth_and_its_message_agree() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let born = |year: &str, month: &str, day: &str| {
+            PersonInput {
+                given_name: "Ada".into(),
+                family_name: "Byron".into(),
+                dob_day: day.into(),
+                dob_month: month.into(),
+                dob_year: year.into(),
+                ..Default::default()
+            }
+            .validate(today)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(born("1906", "1", "1"), Vec::<String>::new());
+        assert_eq!(
+            born("1905", "12", "31"),
+            ["Date of birth must be on or after 1 January 1906"]
+        );
+        assert_eq!(
+            born("1900", "6", "15"),
+            ["Date of birth must be on or after 1 January 1906"]
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! practitioner who typed the value, in the GOV.UK error-message style.
 
 mod details;
+mod identity;
 mod kinds;
 mod nhs_number;
 mod postcode;
@@ -16,10 +17,11 @@ pub use details::{
     ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput,
     ETHNICITIES,
 };
+pub use identity::{change_reason, identity_changes};
 pub use kinds::{Gender, OtherNameKind, Relationship};
 pub use nhs_number::NhsNumber;
 pub use postcode::Postcode;
-pub use search::SearchTerms;
+pub use search::{too_weak_to_rank, SearchTerms};
 pub use upn::Upn;
 
 /// Why a value about a person could not be accepted. The `Display` text is safe to show to the

@@ -100,6 +100,29 @@ fn name(
     Some(value)
 }
 
+/// What to add when a checked query says too little to rank anyone: one name on its own,
+/// with no date of birth, postcode or identifier, fits too many people on a register of any
+/// size to put one first, so the practitioner is asked for more rather than shown a list that
+/// means nothing (or "no possible matches", which would invite adding a child who is there).
+/// The message goes on the date of birth, the first thing worth adding.
+pub fn too_weak_to_rank(query: &MatchQuery) -> Option<FieldError> {
+    let more = query.date_of_birth.is_some()
+        || query.postcode.is_some()
+        || query.nhs_number.is_some()
+        || query.upn.is_some();
+    let message = match (&query.given_name, &query.family_name) {
+        _ if more => return None,
+        (None, Some(_)) => {
+            "Add a first name, a date of birth or a postcode: a last name on its own fits too many people to search by"
+        }
+        (Some(_), None) => {
+            "Add a last name, a date of birth or a postcode: a first name on its own fits too many people to search by"
+        }
+        _ => return None,
+    };
+    Some(FieldError::new("date_of_birth", message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +214,47 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "given_name");
         assert!(errors[0].message.starts_with("Enter a name"));
+    }
+
+    #[test]
+    fn one_name_alone_is_too_weak_to_rank_and_says_what_to_add() {
+        let dob = NaiveDate::from_ymd_opt(2019, 3, 7);
+        // First name, last name, postcode, date of birth, and how the message starts (none
+        // when the search is strong enough).
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<NaiveDate>,
+            Option<&'a str>,
+        );
+        let cases: [Case; 7] = [
+            ("", "Hughes", "", None, Some("Add a first name")),
+            ("Amelia", "", "", None, Some("Add a last name")),
+            ("Amelia", "Hughes", "", None, None),
+            ("", "Hughes", "", dob, None),
+            ("", "Hughes", "BF1 2AB", None, None),
+            ("Amelia", "", "BF1 2AB", None, None),
+            ("", "", "BF1 2AB", None, None),
+        ];
+        for (given, family, postcode, date, expected) in cases {
+            let query = SearchTerms {
+                given_name: given,
+                family_name: family,
+                postcode,
+                ..Default::default()
+            }
+            .check(date, vec![])
+            .unwrap_or_else(|e| panic!("{e:?}"));
+            let weak = too_weak_to_rank(&query);
+            assert_eq!(
+                weak.as_ref().map(|e| e.field),
+                expected.map(|_| "date_of_birth"),
+                "{given:?} {family:?} {postcode:?} {date:?}"
+            );
+            if let (Some(e), Some(start)) = (weak, expected) {
+                assert!(e.message.starts_with(start), "{}", e.message);
+            }
+        }
     }
 }

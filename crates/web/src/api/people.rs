@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use ecaf_domain::access::{Grant, UseRegister};
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
+use ecaf_domain::person::{change_reason, identity_changes, NhsNumber, PersonInput, SearchTerms};
 use ecaf_store::people::{Person, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
 use serde::{Deserialize, Serialize};
@@ -374,6 +374,10 @@ pub struct PersonUpdate {
     pub details: PersonInput,
     /// The `revision` read before editing; a stale one is refused with 409.
     pub revision: i64,
+    /// Why the name, date of birth, NHS number or main address changed: required when any of
+    /// them does (422 otherwise), at most 1000 characters, kept in the record's history.
+    #[serde(default)]
+    pub change_reason: Option<String>,
 }
 
 /// Replace a person's identifying details (optimistic concurrency on `revision`).
@@ -396,9 +400,27 @@ pub async fn update(
     let grant = api.authorise::<UseRegister>(&state).await?;
     let input = body.person.as_ref().unwrap_or(&body.details);
     let details = input.validate(today(&state)).map_err(problems)?;
+    // As on the edit page: identifying details changed from the revision read need a reason.
+    let before = state
+        .store
+        .person_at_revision(&grant, id, body.revision)
+        .await?;
+    let changed = before
+        .as_ref()
+        .map(|b| identity_changes(b, &details))
+        .unwrap_or_default();
+    let reason = change_reason(&changed, body.change_reason.as_deref().unwrap_or_default())
+        .map_err(|e| problems(vec![e]))?;
     state
         .store
-        .update_person(&grant, &api.attribution, id, body.revision, &details)
+        .update_person(
+            &grant,
+            &api.attribution,
+            id,
+            body.revision,
+            &details,
+            reason.as_deref(),
+        )
         .await?;
     Ok(Json(PersonView {
         person: state.store.person(&grant, &api.attribution, id).await?,

@@ -68,28 +68,7 @@ pub fn routes() -> Router<AppState> {
             get(admin_agencies::edit_form).post(admin_agencies::update),
         )
         .route("/admin/agencies/{id}/teams", post(admin_agencies::add_team))
-        // The navigation's "Check if a CAF exists" marks the whole /people section.
-        .route(
-            "/people",
-            get(|| async { axum::response::Redirect::to("/people/search") }),
-        )
-        .route(
-            "/people/search",
-            get(people::search_form).post(people::search),
-        )
-        .route("/people/new", get(people::new_form).post(people::create))
-        .route("/people/{id}", get(people::show))
-        .route(
-            "/people/{id}/edit",
-            get(people::edit_form).post(people::update),
-        )
-        .route("/people/{id}/history", get(people::history))
-        .route("/people/{id}/relationships", post(people::add_relationship))
-        .route(
-            "/people/{id}/merge",
-            get(people::merge_form).post(people::merge),
-        )
-        .route("/people/merges/{id}/undo", post(people::undo_merge))
+        .merge(people::routes())
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
 }
