@@ -203,3 +203,16 @@ on_both_databases!(
         .await;
     }
 );
+
+on_both_databases!(held_searches_are_purged_once_their_half_hour_is_up, |app| {
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    send_search(&mut sam, EMILIA).await;
+    assert_eq!(
+        app.store.purge_expired_held_forms().await.unwrap(),
+        0,
+        "still within its time"
+    );
+    app.clock.advance(Duration::minutes(31));
+    assert_eq!(app.store.purge_expired_held_forms().await.unwrap(), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM held_forms").await, 0);
+});

@@ -146,8 +146,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(store.clone(), config)?;
     let app = ecaf_web::app(state);
 
-    // Expired sessions and old sign-in attempts are ignored anyway; this only keeps the tables
-    // small. Every instance may run it: the deletes are idempotent.
+    // Expired sessions, old sign-in attempts and held forms are ignored anyway; this keeps the
+    // tables small and drops what was typed into a held form once its half hour is up. Every instance may run it: the deletes are idempotent.
     let housekeeping = {
         let store = store.clone();
         tokio::spawn(async move {
@@ -159,6 +159,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 }
                 if let Err(err) = store.purge_old_password_attempts(throttle).await {
                     tracing::warn!(error = %err, "sign-in attempt purge failed");
+                }
+                if let Err(err) = store.purge_expired_held_forms().await {
+                    tracing::warn!(error = %err, "held form purge failed");
                 }
             }
         })

@@ -1052,6 +1052,16 @@ impl HeldForm {
 const HELD_FORM_MS: i64 = 30 * 60 * 1000;
 
 impl Store {
+    /// Delete held forms whose time is up (housekeeping: what a practitioner typed, names
+    /// among it, is not kept past its half hour even when nobody searches again).
+    pub async fn purge_expired_held_forms(&self) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM held_forms WHERE expires_at <= $1")
+            .bind(self.now_ms())
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Hold what the user typed into a register form for 30 minutes and return the random key
     /// that finds it again (the only thing the URL carries). Forms whose time is up are
     /// deleted in the same transaction, so the table holds at most half an hour of forms.
