@@ -3,6 +3,7 @@ mod account;
 mod admin_agencies;
 mod admin_audit;
 mod admin_users;
+mod caf;
 mod health;
 mod home;
 mod people;
@@ -92,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/people/merges/{id}/undo", post(people::undo_merge))
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
+        .merge(caf::routes())
 }
 
 #[derive(Serialize)]
