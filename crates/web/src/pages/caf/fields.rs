@@ -1,11 +1,10 @@
 //! What each section of the form asks, as data: the section page, the check-answers page and
 //! the frozen versions are all drawn from these lists, so a question is written once. The
 //! assessment domains come from `domain::caf::form::DOMAINS`. Wording is the Bolton form's.
-use serde::Serialize;
+use serde_json::{json, Value};
 
 /// How a question is answered.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(tag = "kind", content = "options", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum Kind {
     Text,
     Textarea,
@@ -14,13 +13,30 @@ pub(super) enum Kind {
     Radios(&'static [(&'static str, &'static str)]),
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Question {
     pub name: &'static str,
     pub label: &'static str,
     pub hint: &'static str,
-    #[serde(flatten)]
     pub kind: Kind,
+}
+
+impl Question {
+    /// What the section template needs: the kind as a word, and radio options in the shape
+    /// of `components/forms.html`'s `radios`.
+    pub fn for_template(&self) -> Value {
+        let (kind, options): (&str, &[(&str, &str)]) = match self.kind {
+            Kind::Text => ("text", &[]),
+            Kind::Textarea => ("textarea", &[]),
+            Kind::Date => ("date", &[]),
+            Kind::Radios(options) => ("radios", options),
+        };
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(value, text)| json!({ "value": value, "text": text }))
+            .collect();
+        json!({ "name": self.name, "label": self.label, "hint": self.hint, "kind": kind, "options": options })
+    }
 }
 
 const fn q(name: &'static str, label: &'static str, hint: &'static str, kind: Kind) -> Question {

@@ -363,7 +363,7 @@ fn page(
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             heading => title,
             section => section,
-            questions => fields::questions(section.key),
+            questions => fields::questions(section.key).iter().map(fields::Question::for_template).collect::<Vec<_>>(),
             values => typed.values,
             elements => typed.elements,
             indicators => typed.indicators,
