@@ -10,10 +10,10 @@ use ecaf_domain::person::PersonInput;
 use ecaf_store::Attribution;
 use ecaf_tests::{on_both_databases, Client, TestApp, ADMIN, PASSWORD, PRACTITIONER};
 
-const OUTSIDER: &str = "nia@test.example";
+pub(crate) const OUTSIDER: &str = "nia@test.example";
 
 /// A child on the register, and a practitioner at another agency who is nobody to them.
-async fn child_and_outsider(app: &TestApp) -> i64 {
+pub(crate) async fn child_and_outsider(app: &TestApp) -> i64 {
     let by = Attribution::default();
     let mut tx = app.store.begin_write().await.unwrap();
     let other = app
