@@ -4,7 +4,10 @@
 //! 403 or 404, never content.
 use super::caf_pages::{child_and_outsider, OUTSIDER};
 use axum::http::{Method, StatusCode};
+use ecaf_domain::access::{operator_grant, UseRegister};
 use ecaf_domain::caf::form::SECTIONS;
+use ecaf_domain::person::PersonInput;
+use ecaf_store::Attribution;
 use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
 use serde_json::{json, Value};
 
@@ -311,6 +314,86 @@ on_both_databases!(
             app.count("SELECT COUNT(*) FROM caf_sections WHERE content LIKE '%Overwritten%'")
                 .await,
             0
+        );
+    }
+);
+
+on_both_databases!(
+    a_family_caf_has_per_child_sections_for_each_child_and_shared_ones_once,
+    |app| {
+        let amelia = child_and_outsider(&app).await;
+        let oliver = PersonInput {
+            given_name: "Oliver".into(),
+            family_name: "Hughes".into(),
+            date_of_birth: "2016-08-21".into(),
+            ..Default::default()
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let oliver = app
+            .store
+            .create_person(
+                &operator_grant::<UseRegister>(),
+                &Attribution::default(),
+                &oliver.validate(today).unwrap(),
+                None,
+                "test",
+            )
+            .await
+            .unwrap();
+        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let started = call(
+            &mut sam,
+            Method::POST,
+            "/api/v1/cafs",
+            &t,
+            json!({ "children": [amelia, oliver], "agreement": agreement() }),
+        )
+        .await;
+        assert_eq!(started.json()["caf"]["kind"], "family");
+        let caf = started.json()["caf"]["id"].as_i64().unwrap();
+        let save = |key: &str, child: Option<i64>| {
+            (
+                format!("/api/v1/cafs/{caf}/sections/{key}"),
+                json!({ "child_id": child, "status": "in_progress", "content": {} }),
+            )
+        };
+        let (path, body) = save("identifying_details", None);
+        assert_eq!(
+            fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
+            ["child_id"],
+            "which child?"
+        );
+        let (path, body) = save("identifying_details", Some(oliver));
+        assert_eq!(
+            call(&mut sam, Method::PUT, &path, &t, body).await.status,
+            StatusCode::OK
+        );
+        let (path, body) = save("parents_and_carers", Some(oliver));
+        assert_eq!(
+            fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
+            ["child_id"],
+            "written once for the family"
+        );
+        let tasks = sam.get(&format!("/cafs/{caf}")).await;
+        assert!(
+            tasks.text.contains("Identifying details: Amelia Hughes")
+                && tasks.text.contains("Identifying details: Oliver Hughes")
+        );
+        assert_eq!(
+            tasks.text.matches("Parents and carers").count(),
+            1,
+            "shared sections once"
+        );
+        let oliver_form = sam
+            .get(&format!(
+                "/cafs/{caf}/sections/identifying_details?child={oliver}"
+            ))
+            .await;
+        assert!(
+            oliver_form
+                .text
+                .contains("Identifying details for Oliver Hughes")
+                && oliver_form.text.contains("value=\"no\" checked")
         );
     }
 );

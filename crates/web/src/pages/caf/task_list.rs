@@ -109,6 +109,9 @@ pub async fn show(
             tasks => tasks,
             done => done,
             consent => consent_text(&caf.consent),
+            // Consent to store and share is often signed after sign-off, once the family has
+            // read the typed assessment and plan.
+            may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
             may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
             signed_off => caf.state != CafState::Draft,
         },
