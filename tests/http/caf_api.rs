@@ -5,9 +5,9 @@
 use super::caf_pages::{child_and_outsider, OUTSIDER};
 use axum::http::{Method, StatusCode};
 use ecaf_domain::access::{operator_grant, UseRegister};
-use ecaf_domain::caf::form::SECTIONS;
+use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::person::PersonInput;
-use ecaf_store::Attribution;
+use ecaf_store::{Attribution, StoreError};
 use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
 use serde_json::{json, Value};
 
@@ -397,3 +397,38 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(the_store_itself_refuses_a_pci_outside_1_to_5, |app| {
+    let child = child_and_outsider(&app).await;
+    let (mut sam, t) = token(&app, PRACTITIONER).await;
+    let started = call(
+        &mut sam,
+        Method::POST,
+        "/api/v1/cafs",
+        &t,
+        json!({ "children": [child], "agreement": agreement() }),
+    )
+    .await;
+    let caf = started.json()["caf"]["id"].as_i64().unwrap();
+    let actor = app.store.user(app.practitioner_id).await.unwrap().actor();
+    for score in [json!(0), json!(6), json!("4"), json!(null)] {
+        let saved = app
+            .store
+            .save_caf_section(
+                &actor,
+                &Attribution::default(),
+                caf,
+                "priorities",
+                None,
+                None,
+                SectionStatus::Complete,
+                &json!({ "indicators": [{ "need": "Attendance", "score": score }] }),
+            )
+            .await;
+        assert!(
+            matches!(&saved, Err(StoreError::Refused(why)) if why.contains("from 1 (least concern) to 5")),
+            "{score}: {saved:?}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM caf_sections").await, 0);
+});

@@ -11,7 +11,7 @@ use axum::Json;
 use ecaf_domain::access::{StartCaf, UseRegister};
 use ecaf_domain::caf::consent::{Agreement, SharingConsent, Withdrawal};
 use ecaf_domain::caf::form::{section, SectionStatus, SECTIONS};
-use ecaf_store::caf::{CafEventRow, CafRead, NewCaf, VersionRow};
+use ecaf_store::caf::{indicator_problems, CafEventRow, CafRead, NewCaf, VersionRow};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -96,33 +96,13 @@ pub struct Saved {
     pub revision: i64,
 }
 
-/// The family scores each need from 1 (least concern) to 5 (most).
+/// Each Parent/Child Indicator problem on its own field, before the store refuses the first.
 fn check_indicators(content: &Value) -> Result<(), ApiError> {
-    let Some(indicators) = content.get("indicators") else {
-        return Ok(());
-    };
-    let Some(rows) = indicators.as_array() else {
-        return Err(invalid(
-            "content.indicators",
-            "indicators must be a list of {need, score}",
-        ));
-    };
-    let problems: Vec<FieldProblem> = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(i, row)| {
-            let score = row.get("score").and_then(Value::as_i64);
-            let need = row.get("need").and_then(Value::as_str).unwrap_or_default();
-            if need.trim().is_empty() {
-                Some(FieldProblem { field: format!("content.indicators[{i}].need"), message: "Enter the need this indicator scores".into() })
-            } else if !score.is_some_and(|s| (1..=5).contains(&s)) {
-                Some(FieldProblem {
-                    field: format!("content.indicators[{i}].score"),
-                    message: format!("The score for “{need}” must be a whole number from 1 (least concern) to 5 (most concern)"),
-                })
-            } else {
-                None
-            }
+    let problems: Vec<FieldProblem> = indicator_problems(content)
+        .into_iter()
+        .map(|p| FieldProblem {
+            field: format!("content.indicators[{}].{}", p.index, p.part),
+            message: p.message,
         })
         .collect();
     if problems.is_empty() {

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::caf::form::{section as find_section, Section, SectionStatus};
-use ecaf_store::caf::CafContent;
+use ecaf_store::caf::{indicator_problems, CafContent};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -287,27 +287,36 @@ fn content(
         answers.insert("elements".into(), Value::Array(rows));
     }
     if section.key == PRIORITIES {
-        let mut rows = vec![];
-        for i in &typed.indicators {
-            let need = i.need.trim();
-            let score = i.score.trim();
-            if need.is_empty() {
-                problems.push(Problem::new(
-                    format!("pci_need-{}", i.number),
-                    format!(
-                        "Enter the need that Parent/Child Indicator {} scores",
-                        i.number
-                    ),
-                ));
-                continue;
-            }
-            match score.parse::<i64>() {
-                Ok(s) if (1..=5).contains(&s) => rows.push(json!({ "need": need, "score": s })),
-                _ if score.is_empty() => problems.push(Problem::new(format!("pci_score-{}", i.number), format!("Enter the family's score for “{need}”, from 1 to 5"))),
-                _ => problems.push(Problem::new(format!("pci_score-{}", i.number), format!("The score for “{need}” must be a whole number from 1 (least concern) to 5 (most concern)"))),
-            }
+        // A score that is not a number is kept as text, so the store's rule names it.
+        let rows: Vec<Value> = typed
+            .indicators
+            .iter()
+            .map(|i| {
+                let score = i.score.trim();
+                let score = score
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| score.into());
+                json!({ "need": i.need.trim(), "score": score })
+            })
+            .collect();
+        let indicators = json!({ "indicators": rows });
+        for p in indicator_problems(&indicators) {
+            let row = &typed.indicators[p.index];
+            let message = if p.part == "score" && row.score.trim().is_empty() {
+                format!(
+                    "Enter the family's score for “{}”, from 1 to 5",
+                    row.need.trim()
+                )
+            } else {
+                p.message
+            };
+            problems.push(Problem::new(
+                format!("pci_{}-{}", p.part, row.number),
+                message,
+            ));
         }
-        answers.insert("indicators".into(), Value::Array(rows));
+        answers.insert("indicators".into(), indicators["indicators"].clone());
     }
     let status = match typed.completed.as_str() {
         "yes" => SectionStatus::Complete,
