@@ -156,5 +156,26 @@ describe('a CAF by keyboard', () => {
     await shot(page, 'chronology-375');
     await visit(page, taskList);
     await shot(page, 'task-list-375');
+
+    // The family withdraws consent; a "yes" on significant harm points to the referral at once.
+    await tabUntil(page, 'the withdrawal link', (f) => f.href.endsWith('/consent/withdraw'));
+    await enter(page);
+    await typeDate(page, 'withdrawn_on', '25', '11', '2026');
+    await tabToId(page, 'reason');
+    await page.keyboard.press('Space');
+    await tabToId(page, 'harm');
+    await page.keyboard.press('Space');
+    await typeInto(page, 'harm_reasoning', 'Bruising seen at school');
+    await tabToText(page, 'Record withdrawal');
+    await enter(page);
+    assert.equal(await h1Text(page), 'Make a safeguarding referral now', await where(page));
+    await shot(page, 'withdrawn-375');
+
+    // Someone from another agency, nobody to the family, sees only that the CAF exists.
+    const other = await app.newPage(t);
+    await signIn(other, 'leon.walsh@demo.ecaf.org.uk');
+    await visit(other, taskList);
+    assert.equal(await h1Text(other), 'A CAF exists for this child', await where(other));
+    assert.doesNotMatch(await other.locator('main').innerText(), /School attendance|Laura Hughes/);
   });
 });

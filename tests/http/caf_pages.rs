@@ -432,3 +432,59 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    withdrawing_consent_records_the_harm_decision_and_points_to_safeguarding,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/consent/withdraw");
+        assert_eq!(sam.get(&path).await.status, StatusCode::OK);
+        let incomplete = sam.post(&path, &[("reason", "other")]).await;
+        assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for message in [
+            "Enter the date consent was withdrawn",
+            "Select whether the child is suffering, or at risk of, significant harm",
+            "Explain why consent was withdrawn",
+        ] {
+            assert!(incomplete.text.contains(message), "{message}");
+        }
+        let withdrawn = sam
+            .post(
+                &path,
+                &[
+                    ("withdrawn_on-day", "25"),
+                    ("withdrawn_on-month", "11"),
+                    ("withdrawn_on-year", "2026"),
+                    ("reason", "disagrees_with_need"),
+                    ("harm", "yes"),
+                    ("harm_reasoning", "Bruising seen at school"),
+                ],
+            )
+            .await;
+        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+        assert!(
+            withdrawn.text.contains("Make a safeguarding referral now")
+                && withdrawn.text.contains("govuk-inset-text")
+        );
+        let tasks = sam.get(&format!("/cafs/{caf}")).await;
+        assert!(tasks.text.contains("Consent withdrawn on 25 November 2026"));
+        let refused = sam
+            .post(
+                &format!("/cafs/{caf}/sections/purpose"),
+                &[("completed", "yes"), ("purpose", "caf")],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing more is added after withdrawal"
+        );
+        assert!(
+            refused.text.contains("Consent was withdrawn on 2026-11-25"),
+            "{}",
+            refused.text
+        );
+    }
+);
