@@ -2,6 +2,7 @@
 //! its own, consent to share and its withdrawal, check answers and sign-off, versions and the
 //! child's chronology. The store decides per record who may see what; these pages only show
 //! its answer (content, or only that a CAF exists and whom to contact).
+mod answers;
 mod consent;
 mod dates;
 mod fields;
