@@ -3,6 +3,7 @@
 //! typing kept.
 use super::answers::{content, from_posted, from_saved, pad, Typed};
 use super::fields::{self, PRIORITIES};
+use super::summary::{self, Card};
 use super::{open, today, Problem};
 use crate::error::PageError;
 use crate::pages::render;
@@ -59,6 +60,7 @@ fn page(
     child: &Child,
     typed: Typed,
     errors: Vec<Problem>,
+    theirs: Option<Card>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let mut typed = typed;
@@ -88,6 +90,7 @@ fn page(
             revision => typed.revision,
             action => action(caf.id, section, child),
             errors => errors,
+            theirs => theirs,
         },
     )?;
     Ok((status, html).into_response())
@@ -113,6 +116,7 @@ pub async fn form(
         &child,
         typed,
         vec![],
+        None,
         StatusCode::OK,
     )
 }
@@ -141,6 +145,7 @@ pub async fn save(
                 &child,
                 typed,
                 problems,
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
@@ -171,6 +176,11 @@ pub async fn save(
                 .find(|s| s.section == section.key && s.child_id == child.as_ref().map(|c| c.0))
                 .map(|s| s.revision.to_string())
                 .unwrap_or_default();
+            // Their saved answers, to compare with the typing shown in the form.
+            let current = serde_json::to_value(&*caf).map_err(|e| PageError::Internal(e.into()))?;
+            let theirs = summary::cards(&current, false)
+                .into_iter()
+                .find(|card| card.is(section.key, child.as_ref().map(|c| c.0)));
             let when = at
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
@@ -185,6 +195,7 @@ pub async fn save(
                 &child,
                 typed,
                 vec![Problem::new("completed", message)],
+                theirs,
                 StatusCode::CONFLICT,
             )
         }
@@ -196,6 +207,7 @@ pub async fn save(
             &child,
             typed,
             vec![Problem::new("completed", why)],
+            None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         Err(other) => Err(other.into()),

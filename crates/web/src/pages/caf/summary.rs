@@ -19,6 +19,17 @@ pub(super) struct Card {
     href: Option<String>,
     status: String,
     rows: Vec<Row>,
+    #[serde(skip)]
+    section: &'static str,
+    #[serde(skip)]
+    child_id: Option<i64>,
+}
+
+impl Card {
+    /// Whether this is the card of `section` (for `child_id` where it is per child).
+    pub fn is(&self, section: &str, child_id: Option<i64>) -> bool {
+        self.section == section && self.child_id == child_id
+    }
 }
 
 /// `content` is a serialised `CafContent` (or a version's snapshot of one).
@@ -76,6 +87,8 @@ pub(super) fn cards(content: &Value, change_links: bool) -> Vec<Card> {
                 href,
                 status: status.into(),
                 rows: rows(section.key, &answers),
+                section: section.key,
+                child_id,
             });
         }
     }
