@@ -2,6 +2,8 @@
 mod admin;
 mod api;
 mod audit;
+mod caf_api;
+mod caf_pages;
 mod cafs;
 mod errors;
 mod pages;

@@ -68,6 +68,22 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .await;
     assert_eq!(searched.status, StatusCode::SEE_OTHER, "{}", searched.text);
     let results = searched.header("location").to_string();
+    eve.get(&format!("{person}/cafs/new")).await;
+    let caf = eve
+        .post(
+            &format!("{person}/cafs/new"),
+            &[
+                ("giver", "young_person"),
+                ("giver_name", "Rosa Quinlan-Marsh"),
+                ("agreed_on-day", "20"),
+                ("agreed_on-month", "11"),
+                ("agreed_on-year", "2026"),
+                ("may_contact", "no"),
+            ],
+        )
+        .await
+        .header("location")
+        .to_string();
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -96,6 +112,17 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{person}/edit"), EARLY_HELP),
         (format!("{person}/history"), EARLY_HELP),
         (format!("{person}/merge"), EARLY_HELP),
+        (format!("{person}/cafs/new"), EARLY_HELP),
+        (format!("{person}/chronology"), EARLY_HELP),
+        (caf.clone(), EARLY_HELP),
+        (format!("{caf}/sections/identifying_details"), EARLY_HELP),
+        (format!("{caf}/sections/development"), EARLY_HELP),
+        (format!("{caf}/sections/priorities"), EARLY_HELP),
+        (format!("{caf}/sections/signatures"), EARLY_HELP),
+        (format!("{caf}/consent"), EARLY_HELP),
+        (format!("{caf}/consent/withdraw"), EARLY_HELP),
+        (format!("{caf}/sign-off"), EARLY_HELP),
+        (format!("{caf}/versions"), EARLY_HELP),
     ]);
     routes
 }

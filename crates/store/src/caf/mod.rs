@@ -13,5 +13,7 @@ mod versions;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
-pub use sections::{CafContent, CafRead, SectionRow, MAX_SECTION_CHARS};
+pub use sections::{
+    indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
+};
 pub use versions::VersionRow;

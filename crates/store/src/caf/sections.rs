@@ -15,6 +15,55 @@ use sqlx::Row;
 /// The most a section may hold, as JSON text: long narratives fit many times over.
 pub const MAX_SECTION_CHARS: usize = 200_000;
 
+/// A Parent/Child Indicator that cannot be saved: `index` in the section's `indicators`,
+/// `part` is `need` or `score`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndicatorProblem {
+    pub index: usize,
+    pub part: &'static str,
+    pub message: String,
+}
+
+/// Parent/Child Indicators are the distance-travelled baseline: each need discussed, scored
+/// by the family from 1 (least concern) to 5 (most). Checked here so no caller can store a
+/// score the reviews could not compare; pages and the API use it to name the field.
+pub fn indicator_problems(content: &serde_json::Value) -> Vec<IndicatorProblem> {
+    let Some(indicators) = content.get("indicators") else {
+        return vec![];
+    };
+    let Some(rows) = indicators.as_array() else {
+        return vec![IndicatorProblem {
+            index: 0,
+            part: "need",
+            message: "Parent/Child Indicators must be a list of needs, each with its score".into(),
+        }];
+    };
+    rows.iter()
+        .enumerate()
+        .filter_map(|(index, row)| {
+            let need = row.get("need").and_then(|n| n.as_str()).unwrap_or_default().trim();
+            let score = row.get("score").and_then(|s| s.as_i64());
+            if need.is_empty() {
+                Some(IndicatorProblem {
+                    index,
+                    part: "need",
+                    message: format!("Enter the need that Parent/Child Indicator {} scores", index + 1),
+                })
+            } else if !score.is_some_and(|s| (1..=5).contains(&s)) {
+                Some(IndicatorProblem {
+                    index,
+                    part: "score",
+                    message: format!(
+                        "The score for “{need}” must be a whole number from 1 (least concern) to 5 (most concern)"
+                    ),
+                })
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// One saved section.
 #[derive(Debug, Clone, Serialize)]
 pub struct SectionRow {
@@ -104,6 +153,9 @@ impl Store {
                 "“{}” is too long to save: it must be {MAX_SECTION_CHARS} characters or fewer",
                 section.title
             )));
+        }
+        if let Some(problem) = indicator_problems(content).into_iter().next() {
+            return Err(StoreError::Refused(problem.message));
         }
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;

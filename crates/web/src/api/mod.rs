@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, authenticated by personal API tokens, described by an
 //! OpenAPI 3.1 document generated from the handlers.
 mod auth;
+mod cafs;
 mod people;
 mod users;
 
@@ -19,8 +20,10 @@ pub use auth::ApiUser;
         description = "Electronic Common Assessment Framework (early help) API. Authenticate with a personal API token: `Authorization: Bearer ecaf_…`. Errors are RFC 9457 problem details.",
         license(name = "MIT")
     ),
-    paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update),
-    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches)),
+    paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update,
+        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::chronology),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches,
+        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::ChronologyEvent)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -110,6 +113,23 @@ pub fn routes() -> Router<AppState> {
         .route("/people/search", get(people::search))
         .route("/people", axum::routing::post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))
+        .route("/cafs", axum::routing::post(cafs::start))
+        .route("/cafs/{id}", get(cafs::show))
+        .route(
+            "/cafs/{id}/sections/{key}",
+            axum::routing::put(cafs::save_section),
+        )
+        .route(
+            "/cafs/{id}/consent",
+            axum::routing::post(cafs::record_consent),
+        )
+        .route(
+            "/cafs/{id}/consent/withdrawal",
+            axum::routing::post(cafs::withdraw_consent),
+        )
+        .route("/cafs/{id}/sign-off", axum::routing::post(cafs::sign_off))
+        .route("/cafs/{id}/versions", get(cafs::versions))
+        .route("/people/{id}/chronology", get(cafs::chronology))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

@@ -3,6 +3,7 @@ mod account;
 mod admin_agencies;
 mod admin_audit;
 mod admin_users;
+mod caf;
 mod health;
 mod home;
 mod people;
@@ -71,6 +72,7 @@ pub fn routes() -> Router<AppState> {
         .merge(people::routes())
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
+        .merge(caf::routes())
 }
 
 #[derive(Serialize)]

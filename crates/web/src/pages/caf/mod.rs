@@ -1,0 +1,124 @@
+//! The CAF pages: starting one with the family's agreement, the task list, each section on
+//! its own, consent to share and its withdrawal, check answers and sign-off, versions and the
+//! child's chronology. The store decides per record who may see what; these pages only show
+//! its answer (content, or only that a CAF exists and whom to contact).
+mod answers;
+mod consent;
+mod dates;
+mod fields;
+mod section;
+mod sign_off;
+mod start;
+mod summary;
+mod task_list;
+mod versions;
+
+use super::render;
+use crate::error::PageError;
+use crate::visitor::SignedIn;
+use crate::AppState;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ecaf_store::caf::{CafContent, CafExistence, CafRead};
+use serde::Serialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/people/{id}/cafs/new",
+            get(start::form).post(start::submit),
+        )
+        .route("/people/{id}/chronology", get(versions::chronology))
+        .route("/cafs/{id}", get(task_list::show))
+        .route(
+            "/cafs/{id}/sections/{key}",
+            get(section::form).post(section::save),
+        )
+        .route(
+            "/cafs/{id}/consent",
+            get(consent::form).post(consent::record),
+        )
+        .route(
+            "/cafs/{id}/consent/withdraw",
+            get(consent::withdraw_form).post(consent::withdraw),
+        )
+        .route(
+            "/cafs/{id}/sign-off",
+            get(sign_off::check).post(sign_off::sign_off),
+        )
+        .route("/cafs/{id}/versions", get(versions::list))
+        .route("/cafs/{id}/versions/{number}", get(versions::show))
+}
+
+/// One problem on a form: `field` is the id of the control the error summary links to.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Read a CAF for a page: its content, or (for someone without need to know) the page that
+/// says only that it exists and whom to contact.
+pub(super) async fn open(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+) -> Result<Result<Box<CafContent>, Response>, PageError> {
+    let read = state
+        .store
+        .read_caf(
+            &signed_in.user.actor(),
+            &signed_in.visitor.attribution(),
+            id,
+        )
+        .await?;
+    match read {
+        CafRead::Content(content) => Ok(Ok(content)),
+        CafRead::ExistenceOnly(existence) => Ok(Err(
+            existence_page(state, signed_in, &existence)?.into_response()
+        )),
+    }
+}
+
+fn existence_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    existence: &CafExistence,
+) -> Result<axum::response::Html<String>, PageError> {
+    render(
+        state,
+        &signed_in.visitor,
+        "/people",
+        "caf/existence.html",
+        &format!("{} exists", existence.reference),
+        minijinja::context! {
+            existence => existence,
+            state_label => existence.state.label(),
+        },
+    )
+}
+
+/// The CAF's children by name, for headings ("Amelia Hughes and Noah Hughes").
+pub(super) fn children_names(caf: &CafContent) -> String {
+    let names: Vec<&str> = caf.children.iter().map(|(_, n)| n.as_str()).collect();
+    names.join(" and ")
+}
+
+fn today(state: &AppState) -> chrono::NaiveDate {
+    state
+        .store
+        .clock()
+        .now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive()
+}

@@ -1,0 +1,120 @@
+//! Check answers, then sign off the assessment, which freezes version 1. A refused sign-off
+//! lists each section still to complete, linked to it.
+use super::task_list::tasks;
+use super::{children_names, open, summary, Problem};
+use crate::error::PageError;
+use crate::pages::render;
+use crate::visitor::SignedIn;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_store::caf::CafContent;
+use ecaf_store::StoreError;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct SignOffForm {
+    #[serde(default)]
+    revision: String,
+}
+
+/// The required tasks not yet complete, as errors linking to each.
+fn missing(caf: &CafContent) -> Vec<Problem> {
+    tasks(caf)
+        .into_iter()
+        .filter(|t| t.required && t.status_code != "complete")
+        .map(|t| Problem::new(t.href, format!("Complete “{}”", t.title)))
+        .collect()
+}
+
+fn page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    caf: &CafContent,
+    errors: Vec<Problem>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let content = serde_json::to_value(caf).map_err(|e| PageError::Internal(e.into()))?;
+    let editable = caf.state == CafState::Draft;
+    let html = render(
+        state,
+        &signed_in.visitor,
+        "/people",
+        "caf/sign_off.html",
+        &format!("Check the assessment for {}", children_names(caf)),
+        minijinja::context! {
+            caf => minijinja::context! { id => caf.id, reference => caf.reference, revision => caf.revision, state => caf.state.label() },
+            names => children_names(caf),
+            cards => summary::cards(&content, editable),
+            editable => editable,
+            still_missing => missing(caf).len(),
+            errors => errors,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn check(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    match open(&state, &signed_in, id).await? {
+        Ok(caf) => page(&state, &signed_in, &caf, vec![], StatusCode::OK),
+        Err(existence) => Ok(existence),
+    }
+}
+
+pub async fn sign_off(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<SignOffForm>,
+) -> Result<Response, PageError> {
+    let caf = match open(&state, &signed_in, id).await? {
+        Ok(caf) => caf,
+        Err(existence) => return Ok(existence),
+    };
+    let expected = form.revision.trim().parse::<i64>().unwrap_or(caf.revision);
+    match state
+        .store
+        .sign_off_caf(
+            &signed_in.user.actor(),
+            &signed_in.visitor.attribution(),
+            caf.id,
+            expected,
+        )
+        .await
+    {
+        Ok(version) => {
+            Ok(Redirect::to(&format!("/cafs/{}/versions/{version}", caf.id)).into_response())
+        }
+        Err(StoreError::Refused(why)) => {
+            let mut errors = missing(&caf);
+            if errors.is_empty() {
+                errors.push(Problem::new("sign-off", why));
+            }
+            page(
+                &state,
+                &signed_in,
+                &caf,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(StoreError::Conflict { by, at }) => {
+            let when = at
+                .with_timezone(&chrono_tz::Europe::London)
+                .format("%-d %B %Y at %-I:%M%P");
+            let errors = vec![Problem::new(
+                "sign-off",
+                format!("The assessment was changed by {by} at {when}. Check the answers again before signing off"),
+            )];
+            page(&state, &signed_in, &caf, errors, StatusCode::CONFLICT)
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,120 @@
+//! The CAF as a GOV.UK task list: each section (once per child where it is per child) with
+//! its status, then consent and sign-off.
+use super::{children_names, open};
+use crate::error::PageError;
+use crate::pages::render;
+use crate::visitor::SignedIn;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use ecaf_domain::caf::consent::ConsentStatus;
+use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
+use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_store::caf::CafContent;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub(super) struct Task {
+    pub title: String,
+    pub href: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub required: bool,
+}
+
+/// Every task of the CAF: per-child sections once for each child.
+pub(super) fn tasks(caf: &CafContent) -> Vec<Task> {
+    let family = caf.children.len() > 1;
+    let mut tasks = vec![];
+    for section in SECTIONS {
+        let children: Vec<Option<&(i64, String)>> = if section.per_child {
+            caf.children.iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for child in children {
+            let child_id = child.map(|c| c.0);
+            let status = caf
+                .sections
+                .iter()
+                .find(|s| s.section == section.key && s.child_id == child_id)
+                .map(|s| s.status)
+                .unwrap_or(SectionStatus::NotStarted);
+            let title = match child {
+                Some((_, name)) if family => format!("{}: {name}", section.title),
+                _ => section.title.to_string(),
+            };
+            let href = match child_id {
+                Some(id) => format!("/cafs/{}/sections/{}?child={id}", caf.id, section.key),
+                None => format!("/cafs/{}/sections/{}", caf.id, section.key),
+            };
+            tasks.push(Task {
+                title,
+                href,
+                status: status.label(),
+                status_code: status.code(),
+                required: section.required,
+            });
+        }
+    }
+    tasks
+}
+
+/// Where consent stands, in words.
+pub(super) fn consent_text(consent: &ConsentStatus) -> String {
+    match consent {
+        ConsentStatus::NotAgreed => "No agreement recorded".into(),
+        ConsentStatus::Agreed => {
+            "Agreed to the CAF; consent to store and share not yet given".into()
+        }
+        ConsentStatus::Sharing(agencies) => format!(
+            "Consent to store and share with {} {}",
+            agencies.len(),
+            if agencies.len() == 1 {
+                "agency"
+            } else {
+                "agencies"
+            }
+        ),
+        ConsentStatus::Withdrawn(on) => format!("Consent withdrawn on {}", on.format("%-d %B %Y")),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let caf = match open(&state, &signed_in, id).await? {
+        Ok(caf) => caf,
+        Err(existence) => return Ok(existence),
+    };
+    let tasks = tasks(&caf);
+    let done = tasks.iter().filter(|t| t.status_code == "complete").count();
+    let html = render(
+        &state,
+        &signed_in.visitor,
+        "/people",
+        "caf/task_list.html",
+        &format!("{} for {}", caf.reference, children_names(&caf)),
+        minijinja::context! {
+            caf => minijinja::context! {
+                id => caf.id,
+                reference => caf.reference,
+                state => caf.state.label(),
+                children => caf.children.iter().map(|(id, name)| minijinja::context! { id => id, name => name }).collect::<Vec<_>>(),
+            },
+            names => children_names(&caf),
+            editable => caf.state == CafState::Draft,
+            tasks => tasks,
+            done => done,
+            consent => consent_text(&caf.consent),
+            // Consent to store and share is often signed after sign-off, once the family has
+            // read the typed assessment and plan.
+            may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
+            may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
+            signed_off => caf.state != CafState::Draft,
+        },
+    )?;
+    Ok(html.into_response())
+}

@@ -1,0 +1,181 @@
+// A CAF by keyboard alone, from starting it for a child on the register to sign-off: the
+// agreement, every required section from the task list, a Parent/Child Indicator refused
+// and corrected, consent to share, check answers, sign-off, version 1 and the chronology.
+// Every page visited is checked with axe-core (WCAG 2.2 AA) and for browser console errors.
+// Full-page screenshots go to $ECAF_TEST_SHOTS (default /tmp/shots) as caf-*.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { DEMO_PRACTITIONER, checkPage, h1Text, signIn, submitAndWait, useApp, visit, where } from './harness.mjs';
+
+const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
+
+async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `caf-${name}.png`), fullPage: true });
+}
+
+async function focused(page) {
+  return page.evaluate(() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return { id: '', href: '', text: '', describe: '<body>' };
+    const text = (e.innerText || e.value || '').trim().replace(/\s+/g, ' ').slice(0, 60);
+    const href = e.getAttribute('href') || '';
+    return { id: e.id, href, text, describe: `<${e.tagName.toLowerCase()} id="${e.id}" href="${href}"> "${text}"` };
+  });
+}
+
+/** Presses Tab until `matches(focused)` holds; fails listing where the focus went instead. */
+async function tabUntil(page, what, matches, maxPresses = 200) {
+  const seen = [];
+  for (let i = 0; i <= maxPresses; i++) {
+    const now = await focused(page);
+    if (matches(now)) return now;
+    seen.push(now.describe);
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`Tab never reached ${what} on ${await where(page)}. Focus went to:\n- ${seen.slice(-20).join('\n- ')}`);
+}
+
+const tabToId = (page, id) => tabUntil(page, `#${id}`, (f) => f.id === id);
+const tabToText = (page, text) => tabUntil(page, `"${text}"`, (f) => f.text === text);
+
+async function typeInto(page, id, text) {
+  await tabToId(page, id);
+  await page.keyboard.type(text);
+}
+
+async function typeDate(page, name, day, month, year) {
+  await typeInto(page, `${name}-day`, day);
+  await typeInto(page, `${name}-month`, month);
+  await typeInto(page, `${name}-year`, year);
+}
+
+/** Presses Enter on what has the focus and waits for the page it leads to, then checks it. */
+async function enter(page) {
+  // A form re-shown with errors has the same URL as the one sent, so wait for the new
+  // document itself rather than for the address to change.
+  await page.evaluate(() => {
+    window.ecafOldDocument = true;
+  });
+  const response = await submitAndWait(page, () => page.keyboard.press('Enter'));
+  await page.waitForFunction(() => !window.ecafOldDocument && document.readyState === 'complete');
+  await checkPage(page);
+  return response;
+}
+
+describe('a CAF by keyboard', () => {
+  const app = useApp();
+
+  it('goes from the agreement to version 1 and the chronology', async (t) => {
+    const page = await app.newPage(t);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(page, DEMO_PRACTITIONER);
+    // Setting up: find the demo child (the link from the record is added elsewhere).
+    await visit(page, '/people/search');
+    await page.locator('#given_name').fill('Amelia');
+    await page.locator('#family_name').fill('Hughes');
+    await submitAndWait(page, page.getByRole('button', { name: 'Search' }));
+    const record = await page.locator('a[href^="/people/"]').filter({ hasText: 'Amelia' }).first().getAttribute('href');
+    assert.match(record, /^\/people\/\d+$/, `no record link on ${await where(page)}`);
+
+    await visit(page, `${record}/cafs/new`);
+    await shot(page, 'start');
+    await tabToId(page, 'giver');
+    await page.keyboard.press('ArrowDown'); // a parent or carer
+    await typeInto(page, 'giver_name', 'Laura Hughes');
+    await typeDate(page, 'agreed_on', '20', '11', '2026');
+    await tabToId(page, 'may_contact');
+    await page.keyboard.press('Space');
+    await tabToText(page, 'Start the CAF');
+    await enter(page);
+    assert.match(await h1Text(page), /^CAF for Amelia/, await where(page));
+    const taskList = new URL(page.url()).pathname;
+    await shot(page, 'task-list');
+
+    const required = await page.$$eval('.govuk-task-list__item', (items) =>
+      items.filter((i) => !i.querySelector('.govuk-task-list__hint')).map((i) => i.querySelector('a').getAttribute('href')),
+    );
+    assert.ok(required.length >= 10, `required sections on ${taskList}`);
+    for (const href of required) {
+      await tabUntil(page, href, (f) => f.href === href);
+      await enter(page);
+      if (href.includes('/purpose')) {
+        await tabToId(page, 'purpose');
+        await page.keyboard.press('Space');
+      }
+      if (href.includes('/development')) await shot(page, 'development');
+      if (href.includes('/priorities')) {
+        await typeInto(page, 'pci_need-1', 'School attendance');
+        await typeInto(page, 'pci_score-1', '9');
+        await tabToId(page, 'completed');
+        await page.keyboard.press('Space');
+        await tabToText(page, 'Save and continue');
+        const refused = await enter(page);
+        assert.equal(refused.status(), 422, await where(page));
+        await shot(page, 'priorities-error');
+        assert.match(await page.title(), /^Error: /);
+        // The error summary takes the focus; its link leads to the box to correct.
+        await tabUntil(page, 'the error link', (f) => f.href === '#pci_score-1');
+        await page.keyboard.press('Enter');
+        await tabToId(page, 'pci_score-1');
+        await page.keyboard.press('Control+A');
+        await page.keyboard.type('4');
+      }
+      await tabToId(page, 'completed');
+      await page.keyboard.press('Space');
+      await tabToText(page, 'Save and continue');
+      await enter(page);
+      assert.equal(new URL(page.url()).pathname, taskList, `saving ${href}: ${await where(page)}`);
+    }
+
+    await tabUntil(page, 'the consent link', (f) => f.href.endsWith('/consent'));
+    await enter(page);
+    await typeInto(page, 'parent1_name', 'Laura Hughes');
+    await typeDate(page, 'given_on', '24', '11', '2026');
+    await typeInto(page, 'signed_copy_kept', 'School safeguarding file');
+    await tabToText(page, 'Record consent');
+    await enter(page);
+    assert.equal(new URL(page.url()).pathname, taskList, await where(page));
+
+    await tabUntil(page, 'the sign-off link', (f) => f.href.endsWith('/sign-off'));
+    await enter(page);
+    await shot(page, 'check-answers');
+    await tabToText(page, 'Sign off the assessment');
+    await enter(page);
+    assert.equal(await h1Text(page), 'Version 1', await where(page));
+    assert.match(await page.locator('main').innerText(), /School attendance: 4 out of 5/);
+    await shot(page, 'version-1');
+
+    await visit(page, `${record}/chronology`);
+    assert.match(await page.locator('main').innerText(), /Assessment signed off/);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await shot(page, 'chronology-375');
+    await visit(page, taskList);
+    await shot(page, 'task-list-375');
+
+    // The family withdraws consent; a "yes" on significant harm points to the referral at once.
+    await tabUntil(page, 'the withdrawal link', (f) => f.href.endsWith('/consent/withdraw'));
+    await enter(page);
+    await typeDate(page, 'withdrawn_on', '25', '11', '2026');
+    await tabToId(page, 'reason');
+    await page.keyboard.press('Space');
+    await tabToId(page, 'harm');
+    await page.keyboard.press('Space');
+    await typeInto(page, 'harm_reasoning', 'Bruising seen at school');
+    await tabToText(page, 'Record withdrawal');
+    await enter(page);
+    assert.equal(await h1Text(page), 'Make a safeguarding referral now', await where(page));
+    await shot(page, 'withdrawn-375');
+
+    // Someone from another agency, nobody to the family, sees only that the CAF exists.
+    const other = await app.newPage(t);
+    await signIn(other, 'leon.walsh@demo.ecaf.org.uk');
+    await visit(other, taskList);
+    assert.equal(await h1Text(other), 'A CAF exists for this child', await where(other));
+    assert.doesNotMatch(await other.locator('main').innerText(), /School attendance|Laura Hughes/);
+  });
+});

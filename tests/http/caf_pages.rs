@@ -1,0 +1,490 @@
+//! The CAF through its pages, on both databases: agreement, every required section, consent,
+//! sign-off, version 1 and the chronology; a refused sign-off and a PCI outside 1–5 named in
+//! the error summary; a stale section save keeping the practitioner's typing; and someone
+//! with no need to know seeing only that the CAF exists (or nothing at all).
+use axum::http::StatusCode;
+use ecaf_domain::access::{operator_grant, Role, UseRegister};
+use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
+use ecaf_domain::organisation::{AgencyDetails, AgencyType, Sector, UserDetails};
+use ecaf_domain::person::PersonInput;
+use ecaf_store::Attribution;
+use ecaf_tests::{on_both_databases, Client, TestApp, ADMIN, PASSWORD, PRACTITIONER};
+
+pub(crate) const OUTSIDER: &str = "nia@test.example";
+
+/// A child on the register, and a practitioner at another agency who is nobody to them.
+pub(crate) async fn child_and_outsider(app: &TestApp) -> i64 {
+    let by = Attribution::default();
+    let mut tx = app.store.begin_write().await.unwrap();
+    let other = app
+        .store
+        .create_agency_tx(
+            &mut tx,
+            &by,
+            &AgencyDetails {
+                name: "Brookford Youth Service".into(),
+                sector: Sector::Statutory,
+                agency_type: AgencyType::HealthVisiting,
+                address: "Mill Lane".into(),
+                telephone: None,
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let nia = UserDetails {
+        name: "Nia Elsewhere".into(),
+        email: OUTSIDER.into(),
+        agency_id: other,
+        team_id: None,
+        job_title: "Youth worker".into(),
+        telephone: None,
+        mobile: None,
+        roles: vec![Role::Practitioner],
+        line_manager_id: None,
+        deputy_id: None,
+    };
+    app.store
+        .create_user_tx(&mut tx, &by, &nia, PASSWORD, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let amelia = PersonInput {
+        given_name: "Amelia".into(),
+        family_name: "Hughes".into(),
+        date_of_birth: "2019-03-07".into(),
+        ..Default::default()
+    };
+    app.store
+        .create_person(
+            &operator_grant::<UseRegister>(),
+            &by,
+            &amelia.validate(today).unwrap(),
+            None,
+            "test",
+        )
+        .await
+        .unwrap()
+}
+
+/// Start a CAF through the page and return its id.
+async fn start(sam: &mut Client, child: i64) -> i64 {
+    let path = format!("/people/{child}/cafs/new");
+    assert_eq!(sam.get(&path).await.status, StatusCode::OK);
+    let started = sam
+        .post(
+            &path,
+            &[
+                ("giver", "parent_or_carer"),
+                ("giver_name", "Laura Hughes"),
+                ("agreed_on-day", "20"),
+                ("agreed_on-month", "11"),
+                ("agreed_on-year", "2026"),
+                ("may_contact", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+    started
+        .header("location")
+        .trim_start_matches("/cafs/")
+        .parse()
+        .expect("redirected to the task list")
+}
+
+fn section_path(caf: i64, key: &str, per_child: bool, child: i64) -> String {
+    if per_child {
+        format!("/cafs/{caf}/sections/{key}?child={child}")
+    } else {
+        format!("/cafs/{caf}/sections/{key}")
+    }
+}
+
+/// Answers that complete a section: one line for each of its text boxes is enough.
+fn answers(key: &str) -> Vec<(&'static str, &'static str)> {
+    let mut fields = vec![("completed", "yes")];
+    fields.extend(match key {
+        "purpose" => vec![("purpose", "caf")],
+        "family_background" => vec![(
+            "family_background",
+            "Laura and the children moved to Brookford in the spring.",
+        )],
+        "development" => vec![
+            ("e1_strengths", "Healthy and active"),
+            ("e2_not_discussed", "yes"),
+        ],
+        "priorities" => vec![
+            ("strengths", "A loving home"),
+            ("pci_need-1", "School attendance"),
+            ("pci_score-1", "4"),
+        ],
+        "views" => vec![("child_views", "Amelia likes her teacher")],
+        _ => vec![],
+    });
+    fields
+}
+
+on_both_databases!(a_whole_assessment_is_done_through_the_pages, |app| {
+    let child = child_and_outsider(&app).await;
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    sam.get(&format!("/people/{child}/cafs/new")).await;
+    let refused = sam
+        .post(
+            &format!("/people/{child}/cafs/new"),
+            &[
+                ("giver", "parent_or_carer"),
+                ("agreed_on-day", "31"),
+                ("agreed_on-month", "2"),
+                ("agreed_on-year", "2026"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("<title>Error: "), "{}", refused.text);
+    for message in [
+        "Enter the name of the person who agreed",
+        "must be a real date",
+        "Select whether other agencies may be contacted",
+    ] {
+        assert!(refused.text.contains(message), "{message}");
+    }
+
+    let caf = start(&mut sam, child).await;
+    let tasks = sam.get(&format!("/cafs/{caf}")).await;
+    assert_eq!(tasks.status, StatusCode::OK);
+    assert!(tasks.text.contains("govuk-task-list") && tasks.text.contains("Not yet started"));
+
+    // Signing off an empty assessment names each required section still to do.
+    sam.get(&format!("/cafs/{caf}/sign-off")).await;
+    let empty = sam.post(&format!("/cafs/{caf}/sign-off"), &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        empty.text.contains("There is a problem")
+            && empty.text.contains("Complete “Purpose of the form”"),
+        "{}",
+        empty.text
+    );
+    // minijinja escapes "/" in values; browsers read the entity back.
+    assert!(
+        empty.text.contains(&format!(
+            "href=\"&#x2f;cafs&#x2f;{caf}&#x2f;sections&#x2f;purpose\""
+        )),
+        "linked to the section"
+    );
+
+    // The family scores each need from 1 to 5; 0 and 6 are refused on the page.
+    let priorities = format!("/cafs/{caf}/sections/priorities");
+    sam.get(&priorities).await;
+    for score in ["0", "6", "three"] {
+        let bad = sam
+            .post(
+                &priorities,
+                &[
+                    ("completed", "yes"),
+                    ("pci_need-1", "School attendance"),
+                    ("pci_score-1", score),
+                ],
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "score {score}"
+        );
+        assert!(bad.text.contains("The score for “School attendance” must be a whole number from 1 (least concern) to 5 (most concern)"));
+        assert!(
+            bad.text.contains("href=\"#pci_score-1\"")
+                && bad.text.contains(&format!("value=\"{score}\"")),
+            "the typing is kept"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM caf_sections").await,
+        0,
+        "nothing saved"
+    );
+
+    for section in SECTIONS.iter().filter(|s| s.required) {
+        let path = section_path(caf, section.key, section.per_child, child);
+        let form = sam.get(&path).await;
+        assert_eq!(form.status, StatusCode::OK, "{path}");
+        assert!(form.text.contains("Have you completed this section?"));
+        if section.key == "practitioner" {
+            assert!(
+                form.text.contains("value=\"Sam Practitioner\""),
+                "the practitioner section starts from the account"
+            );
+        }
+        let saved = sam.post(&path, &answers(section.key)).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            saved.text
+        );
+    }
+    let development = sam
+        .get(&section_path(caf, "development", true, child))
+        .await;
+    assert_eq!(
+        development.text.matches("Not discussed").count(),
+        12,
+        "each of the 12 elements of the child's development"
+    );
+
+    sam.get(&format!("/cafs/{caf}/consent")).await;
+    let consent = sam
+        .post(
+            &format!("/cafs/{caf}/consent"),
+            &[
+                ("parent1_name", "Laura Hughes"),
+                ("given_on-day", "24"),
+                ("given_on-month", "11"),
+                ("given_on-year", "2026"),
+                ("signed_copy_kept", "School safeguarding file"),
+                ("agencies", &app.agency_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(consent.status, StatusCode::SEE_OTHER, "{}", consent.text);
+
+    let check = sam.get(&format!("/cafs/{caf}/sign-off")).await;
+    assert!(
+        check.text.contains("govuk-summary-card")
+            && check.text.contains("School attendance: 4 out of 5")
+    );
+    let revision = check
+        .text
+        .split("name=\"revision\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the CAF's revision")
+        .to_string();
+    let signed = sam
+        .post(
+            &format!("/cafs/{caf}/sign-off"),
+            &[("revision", revision.as_str())],
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+    assert_eq!(signed.header("location"), format!("/cafs/{caf}/versions/1"));
+    let version = sam.get(&format!("/cafs/{caf}/versions/1")).await;
+    assert_eq!(version.status, StatusCode::OK);
+    assert!(
+        version.text.contains("Version 1")
+            && version
+                .text
+                .contains("Laura and the children moved to Brookford")
+    );
+    let versions = sam.get(&format!("/cafs/{caf}/versions")).await;
+    assert!(versions.text.contains("Assessment signed off"));
+    let chronology = sam.get(&format!("/people/{child}/chronology")).await;
+    assert_eq!(chronology.status, StatusCode::OK);
+    for event in [
+        "Laura Hughes agreed to it",
+        "consented to storing and sharing",
+        "Assessment signed off",
+    ] {
+        assert!(chronology.text.contains(event), "{event}");
+    }
+    let after = sam.get(&format!("/cafs/{caf}")).await;
+    assert!(
+        after.text.contains("Assessment signed off")
+            && !after.text.contains("sections&#x2f;purpose"),
+        "no longer editable"
+    );
+});
+
+on_both_databases!(
+    a_stale_section_save_keeps_the_typing_and_names_who_changed_it,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/sections/family_background");
+        let form = sam.get(&path).await;
+        assert!(form.text.contains("name=\"revision\" value=\"\""));
+        // Meanwhile the same section is saved from another tab.
+        let mut other_tab = app.signed_in(PRACTITIONER).await;
+        other_tab.get(&path).await;
+        let first = other_tab
+            .post(
+                &path,
+                &[("completed", "no"), ("family_background", "Their version")],
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER);
+        let stale = sam
+            .post(
+                &path,
+                &[
+                    ("revision", ""),
+                    ("completed", "yes"),
+                    ("family_background", "My long account of the family"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(
+            stale.text.contains("<title>Error: ")
+                && stale.text.contains(
+                    "This section was changed by Sam Practitioner at 25 November 2026 at 9:00am"
+                ),
+            "{}",
+            stale.text
+        );
+        assert!(
+            stale.text.contains("My long account of the family"),
+            "the typing is kept"
+        );
+        assert!(
+            stale.text.contains("name=\"revision\" value=\"1\""),
+            "saving again is a deliberate choice"
+        );
+        let row = app
+            .store
+            .read_caf(
+                &app.store.user(app.practitioner_id).await.unwrap().actor(),
+                &Attribution::default(),
+                caf,
+            )
+            .await
+            .unwrap();
+        let ecaf_store::caf::CafRead::Content(content) = row else {
+            panic!("the assessor reads content")
+        };
+        assert_eq!(
+            content.sections[0].content["family_background"],
+            "Their version"
+        );
+        assert_eq!(content.sections[0].status, SectionStatus::InProgress);
+    }
+);
+
+on_both_databases!(
+    someone_with_no_need_to_know_sees_only_that_a_caf_exists,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/sections/family_background");
+        sam.get(&path).await;
+        sam.post(
+            &path,
+            &[
+                ("completed", "yes"),
+                ("family_background", "Private family history"),
+            ],
+        )
+        .await;
+
+        let mut nia = app.signed_in(OUTSIDER).await;
+        for page in [
+            format!("/cafs/{caf}"),
+            path.clone(),
+            format!("/cafs/{caf}/sign-off"),
+            format!("/cafs/{caf}/consent"),
+            format!("/cafs/{caf}/versions"),
+        ] {
+            let seen = nia.get(&page).await;
+            assert_eq!(seen.status, StatusCode::OK, "{page}");
+            assert!(
+                seen.text.contains("A CAF exists for this child")
+                    && seen.text.contains("Sam Practitioner"),
+                "{page}: whom to contact"
+            );
+            assert!(
+                !seen.text.contains("Private family history")
+                    && !seen.text.contains("Laura Hughes"),
+                "{page}: never content"
+            );
+        }
+        let write = nia
+            .post(
+                &path,
+                &[("completed", "yes"), ("family_background", "Overwritten")],
+            )
+            .await;
+        assert_eq!(
+            write.status,
+            StatusCode::OK,
+            "shown the existence page, nothing saved"
+        );
+        assert!(write.text.contains("A CAF exists for this child"));
+        let chronology = nia.get(&format!("/people/{child}/chronology")).await;
+        assert!(chronology.text.contains("No events you may see"));
+        assert_eq!(
+            nia.get(&format!("/cafs/{}", caf + 1000)).await.status,
+            StatusCode::NOT_FOUND,
+            "a guessed id"
+        );
+        let mut admin = app.signed_in(ADMIN).await;
+        assert_eq!(
+            admin.get(&format!("/cafs/{caf}")).await.status,
+            StatusCode::NOT_FOUND,
+            "no need to know of the register at all"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM caf_sections WHERE content LIKE '%Overwritten%'")
+                .await,
+            0
+        );
+    }
+);
+
+on_both_databases!(
+    withdrawing_consent_records_the_harm_decision_and_points_to_safeguarding,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/consent/withdraw");
+        assert_eq!(sam.get(&path).await.status, StatusCode::OK);
+        let incomplete = sam.post(&path, &[("reason", "other")]).await;
+        assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for message in [
+            "Enter the date consent was withdrawn",
+            "Select whether the child is suffering, or at risk of, significant harm",
+            "Explain why consent was withdrawn",
+        ] {
+            assert!(incomplete.text.contains(message), "{message}");
+        }
+        let withdrawn = sam
+            .post(
+                &path,
+                &[
+                    ("withdrawn_on-day", "25"),
+                    ("withdrawn_on-month", "11"),
+                    ("withdrawn_on-year", "2026"),
+                    ("reason", "disagrees_with_need"),
+                    ("harm", "yes"),
+                    ("harm_reasoning", "Bruising seen at school"),
+                ],
+            )
+            .await;
+        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
+        assert!(
+            withdrawn.text.contains("Make a safeguarding referral now")
+                && withdrawn.text.contains("govuk-inset-text")
+        );
+        let tasks = sam.get(&format!("/cafs/{caf}")).await;
+        assert!(tasks.text.contains("Consent withdrawn on 25 November 2026"));
+        let refused = sam
+            .post(
+                &format!("/cafs/{caf}/sections/purpose"),
+                &[("completed", "yes"), ("purpose", "caf")],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing more is added after withdrawal"
+        );
+        assert!(
+            refused.text.contains("Consent was withdrawn on 2026-11-25"),
+            "{}",
+            refused.text
+        );
+    }
+);
