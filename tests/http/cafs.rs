@@ -566,3 +566,52 @@ on_both_databases!(
         assert!(!found.contains_key(&cast.sibling));
     }
 );
+
+on_both_databases!(
+    a_search_hit_says_a_caf_exists_and_whom_to_contact_never_its_content,
+    |app| {
+        let cast = cast(&app).await;
+        let caf = start(&app, &cast, vec![cast.child]).await;
+        app.store
+            .save_caf_section(
+                &cast.sam,
+                &by(&cast.sam),
+                caf,
+                "family_background",
+                None,
+                None,
+                SectionStatus::InProgress,
+                &json!({"text": "A secret of the family"}),
+            )
+            .await
+            .unwrap();
+        let mut nia = app.signed_in("nia@test.example").await;
+        let token = nia.create_token("search").await;
+        let reply = nia
+        .api_get("/api/v1/people/search?given_name=Amelia&family_name=Hughes&date_of_birth=2019-03-07", &token)
+        .await;
+        assert_eq!(reply.status, axum::http::StatusCode::OK, "{}", reply.text);
+        let hits = reply.json();
+        let amelia = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == cast.child)
+            .expect("Amelia found");
+        let status = amelia["caf_status"].as_str().unwrap();
+        assert!(
+            status.starts_with("Open CAF (CAF-2026-") && status.contains("Test Primary School"),
+            "{status}"
+        );
+        assert_eq!(amelia["caf_contact"], "Sam Practitioner, sam@test.example");
+        let oliver = hits
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["id"] == cast.sibling);
+        if let Some(oliver) = oliver {
+            assert_eq!(oliver["caf_status"], "No CAF recorded");
+        }
+        assert!(!reply.text.contains("secret"), "no content in a search");
+    }
+);

@@ -125,11 +125,44 @@ pub struct LikelyDuplicate {
     pub explanation: String,
 }
 
-/// What a search may reveal about CAFs: that one exists, its state, and whom to contact.
+/// What a search may reveal about CAFs: that one exists, open or closed, since when, the
+/// owning agency and whom to contact — never content.
 #[derive(Debug, Clone, Serialize)]
 pub struct CafSummary {
-    pub status: &'static str,
+    /// E.g. "Open CAF (CAF-2026-000012) since 3 November 2026, Riverside Primary School".
+    pub status: String,
     pub contact: Option<String>,
+}
+
+impl CafSummary {
+    /// The summary of a person's CAFs, newest first: the open one if there is one.
+    fn of(cafs: Option<&Vec<crate::caf::CafExistence>>) -> CafSummary {
+        let Some(caf) = cafs.and_then(|all| all.iter().find(|c| c.open).or(all.first())) else {
+            return CafSummary {
+                status: "No CAF recorded".into(),
+                contact: None,
+            };
+        };
+        let status = match caf.closed_on {
+            Some(closed) if !caf.open => format!(
+                "Closed CAF ({}), closed {}, {}",
+                caf.reference,
+                closed.format("%-d %B %Y"),
+                caf.owning_agency
+            ),
+            _ if !caf.open => format!("Closed CAF ({}), {}", caf.reference, caf.owning_agency),
+            _ => format!(
+                "Open CAF ({}) since {}, {}",
+                caf.reference,
+                caf.opened_on.format("%-d %B %Y"),
+                caf.owning_agency
+            ),
+        };
+        CafSummary {
+            status,
+            contact: caf.contact.clone(),
+        }
+    }
 }
 
 impl Store {
@@ -306,6 +339,8 @@ impl Store {
         {
             rows_by_id.insert(row.try_get("id")?, row);
         }
+        // And one for every candidate's CAFs: that one exists and whom to contact, no more.
+        let cafs = self.caf_existence(&ids).await?;
         let mut hits = Vec::with_capacity(candidates.len());
         for c in candidates {
             // A record merged after the catch-up is skipped rather than shown stale.
@@ -329,10 +364,7 @@ impl Store {
                 score: c.score,
                 same_identifier: c.same_identifier,
                 explanation: c.explanation(),
-                caf: CafSummary {
-                    status: "No CAF recorded",
-                    contact: None,
-                },
+                caf: CafSummary::of(cafs.get(&c.id)),
             });
         }
         let shown: Vec<String> = hits.iter().map(|h| h.id.to_string()).collect();
