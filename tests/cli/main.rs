@@ -335,6 +335,10 @@ on_both_databases!(
                 "unique pupil number in the correct format",
             ),
             (vec!["search"], "give at least one of"),
+            (
+                vec!["search", "--family", "Hughes"],
+                "too little to rank anyone on",
+            ),
         ] {
             let out = t.ecaf(&args);
             assert_eq!(out.status.code(), Some(2), "{args:?}");

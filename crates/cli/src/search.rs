@@ -94,6 +94,12 @@ pub fn query_from(args: &SearchArgs) -> Result<MatchQuery, InputError> {
         problems.push(
             "give at least one of --given, --family, --dob, --postcode, --nhs-number, --upn".into(),
         );
+    } else if problems.is_empty() && query.is_too_weak() {
+        problems.push(
+            "too little to rank anyone on: give --nhs-number or --upn, or at least two of \
+             --given, --family, --dob and --postcode"
+                .into(),
+        );
     }
     if problems.is_empty() {
         Ok(query)

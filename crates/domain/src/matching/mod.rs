@@ -82,6 +82,34 @@ pub struct MatchQuery {
     pub upn: Option<String>,
 }
 
+impl MatchQuery {
+    /// Whether the search holds too little to rank anyone. Without an NHS number or a UPN it
+    /// needs at least two of: a first name, a last name, a date of birth, a postcode. One of
+    /// them alone ("Hughes", "Amelia", a postcode) is shared by many people who would all
+    /// score alike, so the caller should ask for more rather than report that nobody was
+    /// found. Only what the matcher can use counts: a name with no letters or a postcode that
+    /// is not one is not evidence.
+    pub fn is_too_weak(&self) -> bool {
+        let name = |n: &Option<String>| n.as_deref().is_some_and(|n| !normalise_name(n).is_empty());
+        let identifier = self
+            .nhs_number
+            .as_deref()
+            .and_then(keys::pack_nhs)
+            .is_some()
+            || self.upn.as_deref().and_then(keys::pack_upn).is_some();
+        let evidence = [
+            name(&self.given_name),
+            name(&self.family_name),
+            self.date_of_birth.is_some(),
+            self.postcode
+                .as_deref()
+                .and_then(keys::pack_postcode)
+                .is_some(),
+        ];
+        !identifier && evidence.iter().filter(|e| **e).count() < 2
+    }
+}
+
 impl From<&PersonRecord> for MatchQuery {
     /// A search for a person as recorded (their other known names aside), for looking for
     /// their duplicates.

@@ -395,3 +395,49 @@ fn a_search_reads_only_the_bounded_part_of_overlong_names() {
     assert_eq!(ids(&overlong), ids(&bounded));
     assert_eq!(ids(&bounded).first().map(|c| c.0), Some(1));
 }
+
+#[test]
+fn one_name_or_one_field_alone_is_too_weak_to_rank_but_two_are_enough() {
+    let q = |given: Option<&str>, family: Option<&str>, dob, postcode: Option<&str>| MatchQuery {
+        given_name: given.map(Into::into),
+        family_name: family.map(Into::into),
+        date_of_birth: dob,
+        postcode: postcode.map(Into::into),
+        ..MatchQuery::default()
+    };
+    let born = date(2015, 3, 7);
+    for weak in [
+        q(Some("Smith"), None, None, None),
+        q(None, Some("William"), None, None),
+        q(None, None, born, None),
+        q(None, None, None, Some("BB1 1AB")),
+        // No letters, or not a postcode: nothing the matcher can use.
+        q(Some("!!!"), Some("Smith"), None, None),
+        q(None, Some("Smith"), None, Some("BB1")),
+        MatchQuery::default(),
+    ] {
+        assert!(weak.is_too_weak(), "{weak:?}");
+    }
+    for strong in [
+        q(None, Some("Smith"), born, None),
+        q(None, Some("Smith"), None, Some("BB1 1AB")),
+        q(Some("William"), Some("Smith"), None, None),
+        q(None, None, born, Some("BB1 1AB")),
+        MatchQuery {
+            nhs_number: Some("943 476 5919".into()),
+            ..MatchQuery::default()
+        },
+    ] {
+        assert!(!strong.is_too_weak(), "{strong:?}");
+    }
+    // What is strong enough finds: a surname with a date of birth, or with a postcode.
+    let index = sample();
+    let smiths = |q: MatchQuery| -> Vec<i64> {
+        let mut ids: Vec<i64> = index.search(&q, 5).iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    // William and his twin Thomas, at BB1 1AB, born 7 March 2015.
+    assert_eq!(smiths(q(None, Some("Smith"), born, None)), [1, 2]);
+    assert!(smiths(q(None, Some("Smith"), None, Some("BB1 1AB"))).starts_with(&[1, 2]));
+}

@@ -58,6 +58,8 @@ impl SearchTerms<'_> {
                 "given_name",
                 "Enter a name, an NHS number, a unique pupil number or a postcode",
             ));
+        } else if errors.is_empty() && query.is_too_weak() {
+            errors.push(what_to_add(&query));
         }
         if errors.is_empty() {
             Ok(query)
@@ -65,6 +67,35 @@ impl SearchTerms<'_> {
             Err(errors)
         }
     }
+}
+
+/// What a search too weak to rank must add, on the first field that would help: a
+/// practitioner who typed only "Hughes" is asked for more, not told that nobody was found.
+fn what_to_add(query: &MatchQuery) -> FieldError {
+    let (field, message) = if query.family_name.is_some() {
+        (
+            "given_name",
+            "A last name alone matches too many people: add their first name, date of birth or \
+             postcode",
+        )
+    } else if query.given_name.is_some() {
+        (
+            "family_name",
+            "A first name alone matches too many people: add their last name, date of birth or \
+             postcode",
+        )
+    } else if query.postcode.is_some() {
+        (
+            "given_name",
+            "A postcode alone matches everyone who lives there: add their name or date of birth",
+        )
+    } else {
+        (
+            "given_name",
+            "A date of birth alone matches too many people: add their name or postcode",
+        )
+    };
+    FieldError::new(field, message)
 }
 
 fn text(s: &str) -> Option<String> {
@@ -177,6 +208,57 @@ mod tests {
         }
         .check(None, vec![]);
         assert!(q.is_ok_and(|q| q.given_name == Some(longest)));
+    }
+
+    #[test]
+    fn a_search_too_weak_to_rank_says_what_to_add() {
+        let weak = |terms: SearchTerms<'_>, dob| {
+            terms
+                .check(dob, vec![])
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect::<Vec<_>>()
+        };
+        let hughes = weak(
+            SearchTerms {
+                family_name: "Hughes",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(hughes.len(), 1);
+        assert_eq!(hughes[0].0, "given_name");
+        assert!(hughes[0]
+            .1
+            .starts_with("A last name alone matches too many people: add"));
+        let amelia = weak(
+            SearchTerms {
+                given_name: "Amelia",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(amelia[0].0, "family_name");
+        let postcode = weak(
+            SearchTerms {
+                postcode: "BF1 2AB",
+                ..Default::default()
+            },
+            None,
+        );
+        assert!(postcode[0].1.contains("add their name or date of birth"));
+        // A surname with a date of birth, or with a postcode, is searched.
+        let born = NaiveDate::from_ymd_opt(2019, 3, 7);
+        for (postcode, dob) in [("", born), ("BF1 2AB", None)] {
+            let terms = SearchTerms {
+                family_name: "Hughes",
+                postcode,
+                ..Default::default()
+            };
+            assert!(terms.check(dob, vec![]).is_ok(), "{postcode} {dob:?}");
+        }
     }
 
     #[test]

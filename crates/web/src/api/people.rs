@@ -33,8 +33,8 @@ fn problems(errors: Vec<FieldError>) -> ApiError {
     )
 }
 
-/// What the practitioner knows; every field optional, but at least a name, identifier or
-/// postcode.
+/// What the practitioner knows; every field optional, but an NHS number or UPN, or at least two
+/// of first name, last name, date of birth and postcode.
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     given_name: Option<String>,
@@ -136,7 +136,7 @@ fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
         (status = 200, description = "Candidates, most likely first", body = Vec<Candidate>),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's user may not use the register", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid search values", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid search values, or too little to rank anyone on (one name alone, a postcode alone): each problem's message says what to add", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn search(
     State(state): State<AppState>,
