@@ -91,8 +91,31 @@ struct NameList {
     weights: WeightedIndex<f64>,
 }
 
+/// How names are spread over the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Frequencies {
+    /// As across England: the commonest surname held by about 1.5% of children, the top ten
+    /// given names by about 15%.
+    #[default]
+    England,
+    /// As in an authority where a few communities' names dominate: the commonest surname held
+    /// by about 3% of children (some 28,000 at a million), the commonest given names by about
+    /// 4% of each sex. Common names are what make namesakes outrank the truth and blocks grow.
+    Concentrated,
+}
+
+impl Frequencies {
+    /// The Zipf–Mandelbrot offset c of the weights 1/(r + c) by rank r.
+    fn offset(self) -> f64 {
+        match self {
+            Frequencies::England => 20.0,
+            Frequencies::Concentrated => 5.0,
+        }
+    }
+}
+
 impl NameList {
-    fn parse(text: &str) -> Self {
+    fn parse(text: &str, frequencies: Frequencies) -> Self {
         let names: Vec<String> = text
             .lines()
             .map(str::trim)
@@ -102,7 +125,10 @@ impl NameList {
         // Zipf–Mandelbrot 1/(r + 20): calibrated so the commonest name is held by about 1.5–2%
         // of children and the top ten by about 15%, as in ONS baby-name and surname counts
         // (a plain 1/r over a few hundred names would give one child in ten the top name).
-        let weights: Vec<f64> = (1..=names.len()).map(|r| 1.0 / (r as f64 + 20.0)).collect();
+        let offset = frequencies.offset();
+        let weights: Vec<f64> = (1..=names.len())
+            .map(|r| 1.0 / (r as f64 + offset))
+            .collect();
         let weights = WeightedIndex::new(weights).unwrap_or_else(|_| {
             WeightedIndex::new([1.0]).unwrap_or_else(|_| unreachable!("one positive weight"))
         });
@@ -204,12 +230,19 @@ pub fn sound_alike(name: &str, rng: &mut StdRng) -> Option<String> {
 }
 
 impl Population {
-    /// Generates about `n` children (exactly `n`) deterministically from `seed`.
+    /// Generates about `n` children (exactly `n`) deterministically from `seed`, with names
+    /// spread as across England.
     pub fn generate(n: usize, seed: u64) -> Self {
+        Self::generate_with(n, seed, Frequencies::England)
+    }
+
+    /// Generates exactly `n` children deterministically from `seed`, names spread as
+    /// `frequencies` says.
+    pub fn generate_with(n: usize, seed: u64, frequencies: Frequencies) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let female = NameList::parse(FEMALE);
-        let male = NameList::parse(MALE);
-        let surnames = NameList::parse(SURNAMES);
+        let female = NameList::parse(FEMALE, frequencies);
+        let male = NameList::parse(MALE, frequencies);
+        let surnames = NameList::parse(SURNAMES, frequencies);
         let mut names = Interner {
             names: Vec::new(),
             ids: HashMap::new(),
@@ -366,6 +399,23 @@ impl Population {
             hyphenated,
             with_other_name,
         }
+    }
+
+    /// Takes whole households off the end of the register until at least `count` people are
+    /// taken, and returns them: children who are not on the register, for searches that
+    /// should find nobody (a family new to the area, with all its names and its postcode).
+    pub fn take_absent(&mut self, count: usize) -> Vec<Person> {
+        let mut absent = Vec::new();
+        while absent.len() < count {
+            let Some(last) = self.people.last().map(|p| p.household) else {
+                break;
+            };
+            while self.people.last().is_some_and(|p| p.household == last) {
+                absent.extend(self.people.pop());
+            }
+        }
+        absent.reverse();
+        absent
     }
 
     /// A name by index ("" for `NONE`).

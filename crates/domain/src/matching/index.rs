@@ -19,12 +19,27 @@ const EXPANSIONS_PAIR: usize = 8;
 /// Blocks larger than this are not read: they say too little (a very common name pair, a
 /// postcode shared by a whole estate) and a more specific key covers the same child.
 const MAX_BLOCK: usize = 4_000;
+/// The duplicate check reads no (name, date of birth) block larger than this. Real registers
+/// have placeholder dates (1 January) and names shared by tens of thousands; a block of
+/// hundreds of people with one name and birthday is a data-quality problem to report
+/// otherwise, not hundreds of likely duplicates of each, and reading it for every one of them
+/// is what made the check quadratic.
+const DUPLICATE_BLOCK: usize = 100;
 /// Most tokens one name (given, family or other) contributes.
 const MAX_NAME_TOKENS: usize = 5;
 /// Most other known names indexed per person: room for the 20 a record may hold and the
 /// names of records merged into it. (At 5 tokens each plus separators they stay within the
 /// 255 tokens an entry can count.)
 const MAX_OTHER_NAMES: usize = 32;
+
+/// Which blocks a search reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Blocks {
+    /// Every kind: identifiers, postcode, (name, date of birth), then name pairs if needed.
+    All,
+    /// Only (name, date of birth), for the date given and the dates one slip away.
+    NameAndDateOfBirth,
+}
 
 /// A scored candidate, before its reasons are worked out.
 struct Scored {
@@ -36,20 +51,20 @@ struct Scored {
 
 /// One person, compactly: 48 bytes plus their name tokens in the shared arena.
 #[derive(Clone, Copy, Default)]
-struct Entry {
-    id: i64,
-    nhs: u64,
-    upn: u64,
-    postcode: u64,
+pub(super) struct Entry {
+    pub(super) id: i64,
+    pub(super) nhs: u64,
+    pub(super) upn: u64,
+    pub(super) postcode: u64,
     /// Day number of the date of birth, 0 when unknown.
-    dob: u32,
+    pub(super) dob: u32,
     /// Start of this person's tokens in `MatchIndex::arena`: given, then family, then other
     /// names separated by [`SEPARATOR`].
-    names_at: u32,
-    given_len: u8,
-    family_len: u8,
-    other_len: u8,
-    live: bool,
+    pub(super) names_at: u32,
+    pub(super) given_len: u8,
+    pub(super) family_len: u8,
+    pub(super) other_len: u8,
+    pub(super) live: bool,
 }
 
 /// An in-memory index of people for fuzzy, explained search.
@@ -59,14 +74,14 @@ struct Entry {
 /// [`MatchIndex::search`]. Holds up to about 4 billion postings and 268 million distinct name
 /// tokens.
 pub struct MatchIndex {
-    entries: Vec<Entry>,
-    free: Vec<u32>,
-    slot_of: IdTable,
-    arena: Vec<u32>,
-    arena_garbage: usize,
-    dict: Dictionary,
-    table: PostingTable,
-    live: usize,
+    pub(super) entries: Vec<Entry>,
+    pub(super) free: Vec<u32>,
+    pub(super) slot_of: IdTable,
+    pub(super) arena: Vec<u32>,
+    pub(super) arena_garbage: usize,
+    pub(super) dict: Dictionary,
+    pub(super) table: PostingTable,
+    pub(super) live: usize,
 }
 
 impl Default for MatchIndex {
@@ -411,6 +426,25 @@ impl MatchIndex {
         out.dedup();
     }
 
+    /// Whether, for up to `sample` people spread over the index, every key their entry gives
+    /// lists them in the posting table: a table that does not belong to its entries, or was
+    /// laid out by another derivation of keys, fails this at once.
+    pub(super) fn postings_agree_with_entries(&self, sample: usize) -> bool {
+        let step = (self.entries.len() / sample.max(1)).max(1);
+        let mut keys = Vec::new();
+        let mut found = Vec::new();
+        (0..self.entries.len()).step_by(step).all(|slot| {
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            keys.clear();
+            self.keys_of(slot, &mut keys);
+            keys.iter().all(|key| {
+                found.clear();
+                self.table.gather(&[(*key, usize::MAX)], &mut found);
+                found.contains(&slot)
+            })
+        })
+    }
+
     fn maybe_rebuild(&mut self) {
         if !self.table.wants_rebuild() && self.arena_garbage < 1_000_000 + self.arena.len() / 2 {
             return;
@@ -473,6 +507,12 @@ impl MatchIndex {
         if q.postcode != 0 {
             out.push((keys::postcode(q.postcode), MAX_BLOCK));
         }
+        self.name_dob_keys(q, MAX_BLOCK, out);
+    }
+
+    /// (name, date of birth) for the typed date and every date one slip away, each read only
+    /// if it holds at most `largest` people.
+    fn name_dob_keys(&self, q: &PreparedQuery, largest: usize, out: &mut Vec<(u64, usize)>) {
         let Some(dob) = q.dob else {
             return;
         };
@@ -487,7 +527,7 @@ impl MatchIndex {
             };
             for role in roles.iter().flatten() {
                 for e in role.expansions.iter().take(cap) {
-                    out.push((keys::name_dob(e.token, day), MAX_BLOCK));
+                    out.push((keys::name_dob(e.token, day), largest));
                 }
             }
         }
@@ -534,13 +574,35 @@ impl MatchIndex {
     /// candidates are ordered by [`Candidate::score`]. A search needs something to block on:
     /// an identifier, a postcode, a name with a date of birth, or a given and a family name.
     pub fn search(&self, query: &MatchQuery, limit: usize) -> Vec<Candidate> {
+        self.search_blocks(query, limit, Blocks::All)
+    }
+
+    /// The people who may be the same person as `record`, best first, at most `limit`: the
+    /// candidates for [`Candidate::is_likely_same_person`] (`record` itself among them if it
+    /// is indexed). Such a person has the same or nearly the same date of birth, so only the
+    /// (name, date of birth) blocks are read, never the postcode or name-pair blocks, which
+    /// at a million people can hold thousands each for common names (and a record without a
+    /// date of birth has no likely duplicates), and none of those holding more than
+    /// [`DUPLICATE_BLOCK`] people. This bounds the duplicate check of an import to a few
+    /// small blocks per person whatever the name and date frequencies.
+    pub fn likely_duplicates_of(&self, record: &PersonRecord, limit: usize) -> Vec<Candidate> {
+        if record.date_of_birth.is_none() {
+            return Vec::new();
+        }
+        self.search_blocks(&MatchQuery::from(record), limit, Blocks::NameAndDateOfBirth)
+    }
+
+    fn search_blocks(&self, query: &MatchQuery, limit: usize, blocks: Blocks) -> Vec<Candidate> {
         if limit == 0 || self.live == 0 {
             return Vec::new();
         }
         let q = self.prepare(query);
         let mut caches: [LooseCache; 2] = Default::default();
         let mut lookups = Vec::new();
-        self.narrow_keys(&q, &mut lookups);
+        match blocks {
+            Blocks::All => self.narrow_keys(&q, &mut lookups),
+            Blocks::NameAndDateOfBirth => self.name_dob_keys(&q, DUPLICATE_BLOCK, &mut lookups),
+        }
         let mut slots = Vec::new();
         self.table.gather(&lookups, &mut slots);
         slots.sort_unstable();
@@ -552,7 +614,7 @@ impl MatchIndex {
         let mut scored = Vec::with_capacity(slots.len());
         self.score_all(&scorer, &q, &slots, &mut caches, &mut scored);
         let convinced = scored.iter().any(|c| c.score >= CONVINCING);
-        if !convinced {
+        if !convinced && blocks == Blocks::All {
             lookups.clear();
             self.wide_keys(&q, &mut lookups);
             let mut wide = Vec::new();

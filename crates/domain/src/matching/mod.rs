@@ -28,6 +28,7 @@ mod nicknames;
 mod normalise;
 mod score;
 mod similarity;
+mod snapshot;
 mod table;
 
 #[cfg(test)]
@@ -36,6 +37,7 @@ mod tests;
 pub use index::{IndexBuilder, MatchIndex};
 pub use nicknames::{are_nicknames, nickname_variants};
 pub use normalise::{normalise_name, MAX_NAME_CHARS, MAX_NAME_PARTS};
+pub use snapshot::{SnapshotError, SNAPSHOT_VERSION};
 
 use chrono::NaiveDate;
 use std::fmt;

@@ -441,3 +441,178 @@ fn one_name_or_one_field_alone_is_too_weak_to_rank_but_two_are_enough() {
     assert_eq!(smiths(q(None, Some("Smith"), born, None)), [1, 2]);
     assert!(smiths(q(None, Some("Smith"), None, Some("BB1 1AB"))).starts_with(&[1, 2]));
 }
+
+/// The sample index after changes, so the snapshot holds postings added and removed since the
+/// build as well as built ones.
+fn changed_sample() -> MatchIndex {
+    let mut index = sample();
+    index.upsert(person(7, "Amelia", "Hughes", date(2019, 3, 7), "BF1 2AB"));
+    index.upsert(person(2, "Tom", "Smith", date(2015, 3, 7), "BB1 1AB"));
+    index.remove(5);
+    index
+}
+
+fn snapshot_of(index: &MatchIndex, stamp: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    index
+        .write_snapshot(stamp, &mut bytes)
+        .unwrap_or_else(|e| panic!("writing to memory failed: {e}"));
+    bytes
+}
+
+fn read(bytes: &[u8]) -> Result<(MatchIndex, Vec<u8>), SnapshotError> {
+    MatchIndex::read_snapshot(bytes, bytes.len() as u64)
+}
+
+fn answers(index: &MatchIndex) -> Vec<Vec<(i64, String)>> {
+    let queries = [
+        MatchQuery {
+            given_name: Some("Bill".into()),
+            family_name: Some("Smyth".into()),
+            date_of_birth: date(2015, 7, 3),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            given_name: Some("Emilia".into()),
+            family_name: Some("Hughs".into()),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            given_name: Some("Siobhan".into()),
+            family_name: Some("Kowalczyk".into()),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            family_name: Some("Smith".into()),
+            postcode: Some("BB1 1AB".into()),
+            ..MatchQuery::default()
+        },
+    ];
+    queries
+        .iter()
+        .map(|q| {
+            index
+                .search(q, 5)
+                .into_iter()
+                .map(|c| (c.id, c.explanation()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_snapshot_reads_back_as_the_same_index_with_its_stamp() {
+    let index = changed_sample();
+    let (back, stamp) = read(&snapshot_of(&index, b"seq 42")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stamp, b"seq 42");
+    assert_eq!(back.len(), index.len());
+    assert_eq!(answers(&back), answers(&index));
+    assert!(
+        answers(&back)[2].is_empty(),
+        "a removed person stays removed"
+    );
+    // And it goes on changing like the original.
+    let mut back = back;
+    back.upsert(person(
+        8,
+        "Siobhan",
+        "Kowalczyk",
+        date(2010, 6, 2),
+        "E8 1EA",
+    ));
+    assert_eq!(answers(&back)[2].first().map(|c| c.0), Some(8));
+}
+
+#[test]
+fn a_damaged_truncated_or_foreign_snapshot_is_refused() {
+    let bytes = snapshot_of(&changed_sample(), b"stamp");
+    // Every single altered byte after the magic number is noticed.
+    for at in (8..bytes.len()).step_by(7) {
+        let mut altered = bytes.clone();
+        altered[at] ^= 0x10;
+        assert!(read(&altered).is_err(), "byte {at} altered");
+    }
+    for cut in [0, 8, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(read(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(read(&longer), Err(SnapshotError::Damaged(_))));
+    let mut other_version = bytes.clone();
+    other_version[8..12].copy_from_slice(&(SNAPSHOT_VERSION + 1).to_le_bytes());
+    assert!(matches!(
+        read(&other_version),
+        Err(SnapshotError::OtherVersion { found }) if found == SNAPSHOT_VERSION + 1
+    ));
+    assert!(matches!(
+        read(b"SQLite format 3\0 and more"),
+        Err(SnapshotError::NotASnapshot)
+    ));
+    // A length that claims more than the file holds is refused before anything is allocated.
+    let mut huge = bytes[..12].to_vec();
+    huge.extend_from_slice(&u64::MAX.to_le_bytes());
+    assert!(matches!(read(&huge), Err(SnapshotError::Damaged(_))));
+}
+
+#[test]
+fn the_duplicate_check_reads_only_name_and_birthday_blocks_and_finds_what_search_finds() {
+    let index = MatchIndex::build(vec![
+        person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB"),
+        person(2, "Bill", "Smyth", date(2015, 7, 3), "BB1 1AB"),
+        // A neighbour born years apart: in the postcode block, never a likely duplicate.
+        person(3, "Wilma", "Smith", date(2001, 1, 1), "BB1 1AB"),
+    ]);
+    let william = person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB");
+    let ids = |found: Vec<Candidate>| -> Vec<i64> { found.iter().map(|c| c.id).collect() };
+    assert_eq!(ids(index.likely_duplicates_of(&william, 5)), [1, 2]);
+    assert!(ids(index.search(&MatchQuery::from(&william), 5)).contains(&3));
+    let likely = |found: Vec<Candidate>| -> Vec<i64> {
+        ids(found
+            .into_iter()
+            .filter(Candidate::is_likely_same_person)
+            .collect())
+    };
+    assert_eq!(
+        likely(index.likely_duplicates_of(&william, 5)),
+        likely(index.search(&MatchQuery::from(&william), 5))
+    );
+    let undated = PersonRecord {
+        date_of_birth: None,
+        ..william
+    };
+    assert!(index.likely_duplicates_of(&undated, 5).is_empty());
+}
+
+#[test]
+fn the_duplicate_check_skips_a_block_of_hundreds_sharing_one_name_and_birthday() {
+    // A placeholder date of birth given to hundreds of children with one common name.
+    let placeholder = date(2010, 1, 1);
+    let crowd = (1..=150).map(|id| person(id, "Muhammad", "Hussain", placeholder, "BD1 1AA"));
+    let mut records: Vec<PersonRecord> = crowd.collect();
+    records.push(person(
+        1_000,
+        "Mohammed",
+        "Hussain",
+        date(2012, 5, 17),
+        "BD1 1AB",
+    ));
+    records.push(person(
+        1_001,
+        "Muhammad",
+        "Hussian",
+        date(2012, 5, 17),
+        "BD1 1AB",
+    ));
+    let index = MatchIndex::build(records.clone());
+    // The crowd's own blocks are too big to read for each of them...
+    assert!(index.likely_duplicates_of(&records[0], 5).is_empty());
+    // ...while a search still finds them, and real near misses are still found.
+    assert!(!index.search(&MatchQuery::from(&records[0]), 5).is_empty());
+    let found: Vec<i64> = index
+        .likely_duplicates_of(&records[150], 5)
+        .into_iter()
+        .filter(Candidate::is_likely_same_person)
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(found, [1_000, 1_001]);
+}
