@@ -136,6 +136,9 @@ pub struct Report {
     pub absent_false_confirm: usize,
     /// The highest first-candidate score among them.
     pub absent_max_score: f64,
+    /// Searches for people on the register whose person came first at or above the "stop
+    /// and confirm" score: adding them again would be stopped.
+    pub present_confirm_rate: f64,
     pub rss_mb_before_index: f64,
     /// Resident memory once the index is built (the population generator's memory freed).
     pub rss_mb_after_index: f64,
@@ -500,10 +503,15 @@ async fn measure(
     let mut methods = Vec::new();
     let progress = bar(searches.len() as u64, "Searching");
     let mut ecaf = Tally::new("ecaf (Store::search_people)");
+    let mut present_confirm = 0;
     for q in searches {
         let t = Instant::now();
         let hits = store.search_people(&grant, &by, &q.query, 5).await?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        present_confirm += usize::from(hits.first().is_some_and(|h| {
+            h.external_id.as_deref() == Some(external_id(q.truth).as_str())
+                && (h.same_identifier || h.score >= CONFIRM_SCORE)
+        }));
         let answer: Vec<Option<String>> = hits.into_iter().map(|h| h.external_id).collect();
         ecaf.add(q, &answer, ms);
         progress.inc(1);
@@ -578,6 +586,7 @@ async fn measure(
         absent_searches: absent.len(),
         absent_false_confirm,
         absent_max_score,
+        present_confirm_rate: present_confirm as f64 / searches.len().max(1) as f64,
         rss_mb_before_index,
         rss_mb_after_index,
         trigram_index_build_s,
@@ -591,7 +600,8 @@ fn table(r: &Report) -> String {
          generate {:.1}s; load (import bulk path) {:.1}s = {:.0} people/s\n\
          index build (first catch_up_register, snapshot written) {:.1}s for {} people; RSS {:.0} MB after ({:.0} MB before)\n\
          snapshot {:.0} MB; ready from it (second store: read, checked, caught up) {:.2}s\n\
-         not on the register: {} of {} searches over the \"stop and confirm\" score {} (highest first score {:.1})\n",
+         not on the register: {} of {} searches over the \"stop and confirm\" score {} (highest first score {:.1}); \
+         on the register: {:.3} found first at or over it\n",
         r.backend,
         r.people,
         r.names,
@@ -610,6 +620,7 @@ fn table(r: &Report) -> String {
         r.absent_searches,
         CONFIRM_SCORE,
         r.absent_max_score,
+        r.present_confirm_rate,
     );
     if let Some(s) = r.trigram_index_build_s {
         out.push_str(&format!("pg_trgm GIN index build {s:.1}s\n"));

@@ -7,8 +7,9 @@ use super::normalise::name_tokens;
 use super::score::{
     LooseCache, PreparedQuery, RecordView, RoleQuery, Scorer, CONVINCING, SEPARATOR,
 };
-use super::table::PostingTable;
+use super::table::{IntBuild, PostingTable};
 use super::{Candidate, MatchQuery, PersonRecord};
+use std::collections::HashMap;
 
 /// How many dictionary expansions of a searched name are tried with the typed date of birth,
 /// with the dates one slip away, and in name pairs. Beyond these the expansions are weak
@@ -82,6 +83,9 @@ pub struct MatchIndex {
     pub(super) dict: Dictionary,
     pub(super) table: PostingTable,
     pub(super) live: usize,
+    /// Live people per date of birth (day number), for date-of-birth agreement weighted by
+    /// how common the date is on this register (a placeholder 1 January counts for little).
+    pub(super) dob_counts: HashMap<u32, u32, IntBuild>,
 }
 
 impl Default for MatchIndex {
@@ -130,6 +134,21 @@ impl IndexBuilder {
     }
 }
 
+/// One more (`up`) or one fewer live person born on `day` (0: no date, not counted).
+pub(super) fn count_dob(counts: &mut HashMap<u32, u32, IntBuild>, day: u32, up: bool) {
+    if day == 0 {
+        return;
+    }
+    if up {
+        *counts.entry(day).or_default() += 1;
+    } else if let Some(n) = counts.get_mut(&day) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&day);
+        }
+    }
+}
+
 /// A record's tokens grouped by role, before they are placed in the arena.
 struct Tokens {
     given: Vec<u32>,
@@ -156,6 +175,7 @@ impl MatchIndex {
             dict: Dictionary::new(),
             table: PostingTable::new(),
             live: 0,
+            dob_counts: HashMap::default(),
         }
     }
 
@@ -252,6 +272,9 @@ impl MatchIndex {
             self.dict.adjust_count(t, false);
         }
         if let Some(entry) = self.entries.get_mut(slot as usize) {
+            if entry.live {
+                count_dob(&mut self.dob_counts, entry.dob, false);
+            }
             entry.live = false;
         }
     }
@@ -324,6 +347,11 @@ impl MatchIndex {
             at
         };
         let other_len = flat.len() - tokens.given.len() - tokens.family.len();
+        let dob = keys::pack_date(record.date_of_birth);
+        if self.entries.get(slot as usize).is_some_and(|e| e.live) {
+            count_dob(&mut self.dob_counts, self.entries[slot as usize].dob, false);
+        }
+        count_dob(&mut self.dob_counts, dob, true);
         self.entries[slot as usize] = Entry {
             id: record.id,
             nhs: record
@@ -337,7 +365,7 @@ impl MatchIndex {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .unwrap_or(0),
-            dob: keys::pack_date(record.date_of_birth),
+            dob,
             names_at,
             given_len: u8::try_from(tokens.given.len()).unwrap_or(u8::MAX),
             family_len: u8::try_from(tokens.family.len()).unwrap_or(u8::MAX),
@@ -610,6 +638,7 @@ impl MatchIndex {
         let scorer = Scorer {
             dict: &self.dict,
             population: self.live.max(1) as f64,
+            dob_counts: &self.dob_counts,
         };
         let mut scored = Vec::with_capacity(slots.len());
         self.score_all(&scorer, &q, &slots, &mut caches, &mut scored);
@@ -645,7 +674,8 @@ impl MatchIndex {
                     scorer.score(&q, &view, &mut caches, Some(&mut reasons));
                 Some(Candidate {
                     id: c.id,
-                    score,
+                    score: score - scorer.size_allowance(),
+                    weight: score,
                     same_identifier,
                     reasons,
                 })

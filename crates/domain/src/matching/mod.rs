@@ -132,11 +132,18 @@ impl From<&PersonRecord> for MatchQuery {
 pub struct Candidate {
     /// The store's person id.
     pub id: i64,
-    /// The Fellegi–Sunter match weight: the sum over fields of log₂(m/u) for agreement or
-    /// log₂((1−m)/(1−u)) for disagreement. Higher is more likely the same child; above about
-    /// 15 the evidence is strong (e.g. name and date of birth agree), below 0 the record
-    /// probably is someone else. It is not bounded; compare candidates, not searches.
+    /// How likely this is the child, for deciding whether to stop and confirm: the
+    /// [`Candidate::weight`] less log₂ of how many times the register is larger than 5,000
+    /// people (nothing off on a smaller one). A bigger register holds more people who agree
+    /// with a search by chance, so the same evidence is worth less: at a million people the
+    /// score is 7.6 below the weight. Higher is more likely the same child; above about 15
+    /// the evidence is strong, below 0 the record probably is someone else. Unbounded;
+    /// ranking by it is ranking by weight.
     pub score: f64,
+    /// The Fellegi–Sunter match weight: the sum over fields of log₂(m/u) for agreement or
+    /// log₂((1−m)/(1−u)) for disagreement, u from this register's frequencies of the names and
+    /// the date of birth. The same for the same records whatever the register's size.
+    pub weight: f64,
     /// True when the NHS number or UPN is the same; such candidates always rank first.
     pub same_identifier: bool,
     /// The agreements that made this a candidate, strongest fields first.
@@ -178,7 +185,7 @@ impl Candidate {
         let near_home = any(|r| matches!(r, R::SamePostcode | R::SamePostcodeSector));
         let born = any(|r| matches!(r, R::SameDateOfBirth | R::DayAndMonthSwapped))
             || (near_home && any(|r| matches!(r, R::DateOfBirthOneDigitDifferent)));
-        given && family && born && self.score >= score::LIKELY_SAME_PERSON
+        given && family && born && self.weight >= score::LIKELY_SAME_PERSON
     }
 
     /// The reasons as one plain-English sentence fragment, e.g.

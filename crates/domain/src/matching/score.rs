@@ -44,6 +44,16 @@ const OTHER_NAME_PENALTY: f64 = 1.0;
 /// Names given the other way round: common, but less likely than the right way round.
 const SWAP_PENALTY: f64 = 1.5;
 
+/// m of a date-of-birth agreement (the same child's records agree this often), and the bounds
+/// of its weight.
+const DOB_SAME_M: f64 = 0.95;
+const DOB_SAME_MIN: f64 = 4.0;
+const DOB_SAME_MAX: f64 = 13.0;
+/// Days over which the register's births are spread, about 18 years of children.
+const BIRTH_DAYS: f64 = 18.0 * 365.25;
+/// The register size at and below which a candidate's score is its weight.
+const REFERENCE_REGISTER: f64 = 5_000.0;
+/// The same date of birth on an ordinary date (1 in [`BIRTH_DAYS`]), for the thresholds below.
 const DOB_SAME: f64 = 12.0;
 const DOB_SWAPPED: f64 = 7.0;
 const DOB_ONE_DIGIT: f64 = 4.0;
@@ -155,9 +165,30 @@ pub(crate) struct Scorer<'a> {
     pub(crate) dict: &'a Dictionary,
     /// Live records, for name frequencies.
     pub(crate) population: f64,
+    /// Live records per date of birth (day number).
+    pub(crate) dob_counts: &'a HashMap<u32, u32, IntBuild>,
 }
 
 impl Scorer<'_> {
+    /// Weight of the same date of birth: log₂(m/u) with u the date's share of this register,
+    /// smoothed towards an even spread of births over [`BIRTH_DAYS`] (one person's birthday
+    /// in a small register says little about how common the date is), so that a placeholder
+    /// date many records share counts for little and an ordinary one about 12.
+    fn same_dob_weight(&self, day: u32) -> f64 {
+        let count = f64::from(self.dob_counts.get(&day).copied().unwrap_or(0));
+        let u = (count + 1.0) / (self.population + BIRTH_DAYS);
+        (DOB_SAME_M / u).log2().clamp(DOB_SAME_MIN, DOB_SAME_MAX)
+    }
+
+    /// How much a candidate's [`super::Candidate::score`] is below its weight: the more people
+    /// on the register, the more of them agree with a search by chance, so the same evidence
+    /// is less convincing. log₂ of how many times larger the register is than
+    /// [`REFERENCE_REGISTER`] (none for a smaller one): each doubling of the register asks
+    /// for one more bit of evidence for the same score.
+    pub(crate) fn size_allowance(&self) -> f64 {
+        (self.population / REFERENCE_REGISTER).log2().max(0.0)
+    }
+
     fn exact_weight(&self, token: u32) -> f64 {
         let count = f64::from(self.dict.count(token).max(1));
         (EXACT_NAME_M * self.population / count)
@@ -396,7 +427,10 @@ impl Scorer<'_> {
         total += self.names(q, r, caches, reasons.as_deref_mut());
         if let (Some(searched), Some(recorded)) = (q.dob, r.dob) {
             let (w, reason) = match keys::compare_dob(searched, recorded) {
-                DobLevel::Same => (DOB_SAME, Some(MatchReason::SameDateOfBirth)),
+                DobLevel::Same => (
+                    self.same_dob_weight(keys::pack_date(Some(recorded))),
+                    Some(MatchReason::SameDateOfBirth),
+                ),
                 DobLevel::Swapped => (DOB_SWAPPED, Some(MatchReason::DayAndMonthSwapped)),
                 DobLevel::OneDigit => (
                     DOB_ONE_DIGIT,

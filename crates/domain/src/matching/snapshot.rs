@@ -5,23 +5,24 @@
 //! (the store records how far through the change feed the index was), the index's arrays as
 //! little-endian integers, and a checksum over all of it. Only what is costly to recompute is
 //! written — entries, name tokens, the posting table, the dictionary's words and counts; the
-//! dictionary's phonetic and deletion lookups and the id table are rebuilt on reading, which
-//! takes a fraction of a second. A file that is truncated, altered, of another version, or
+//! dictionary's phonetic and deletion lookups, the id table and the date-of-birth counts are
+//! rebuilt on reading, which takes a fraction of a second. A file that is truncated, altered, of another version, or
 //! whose postings do not agree with its entries is refused, never half used.
 //!
 //! This module only encodes and decodes; the caller chooses where the bytes go.
 
 use super::dictionary::Dictionary;
 use super::ids::IdTable;
-use super::index::{Entry, MatchIndex};
+use super::index::{count_dob, Entry, MatchIndex};
 use super::score::SEPARATOR;
 use super::table::{PostingTable, TOMBSTONE};
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 
 /// The snapshot format's version. Bump it whenever what the index holds or how its keys and
 /// tokens are derived changes (normalisation, nicknames, blocking keys, entry layout): a
 /// snapshot of another version is refused and the index rebuilt.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 const MAGIC: &[u8; 8] = b"ecafmix\0";
 /// How many people's postings are re-derived on reading to check that the file's posting table
@@ -445,6 +446,7 @@ impl MatchIndex {
         let table = PostingTable::decode(dec, entries.len())?;
         let mut slot_of = IdTable::new();
         let mut live = 0;
+        let mut dob_counts = HashMap::default();
         for (slot, e) in entries.iter().enumerate() {
             if !e.live {
                 continue;
@@ -468,6 +470,7 @@ impl MatchIndex {
             }
             let slot = u32::try_from(slot).map_err(|_| damaged("too many entries"))?;
             slot_of.insert(e.id, slot, id_of);
+            count_dob(&mut dob_counts, e.dob, true);
             live += 1;
         }
         if !free
@@ -485,6 +488,7 @@ impl MatchIndex {
             dict,
             table,
             live,
+            dob_counts,
         })
     }
 }

@@ -616,3 +616,73 @@ fn the_duplicate_check_skips_a_block_of_hundreds_sharing_one_name_and_birthday()
         .collect();
     assert_eq!(found, [1_000, 1_001]);
 }
+
+#[test]
+fn a_bigger_register_asks_more_evidence_for_the_same_score_and_ranks_alike() {
+    // 20,000 people: four times the 5,000 at which score and weight are the same.
+    let records: Vec<PersonRecord> = (0..20_000)
+        .map(|i| {
+            let born = NaiveDate::from_ymd_opt(2006, 1, 1)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(i % 6_500)));
+            person(
+                i as i64 + 1,
+                &format!("Given{}", i % 900),
+                &format!("Family{}", i % 700),
+                born,
+                "BB1 1AB",
+            )
+        })
+        .collect();
+    let index = MatchIndex::build(records.clone());
+    let found = index.search(&MatchQuery::from(&records[4_321]), 5);
+    let first = found.first().unwrap_or_else(|| panic!("nobody found"));
+    assert_eq!(first.id, 4_322);
+    assert!((first.weight - first.score - 2.0).abs() < 1e-9, "{first:?}");
+    // On a register of 5,000 or fewer nothing is taken off.
+    let small = sample();
+    let c = top(
+        &small,
+        MatchQuery::from(&person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB")),
+    );
+    assert!(c.is_some_and(|c| c.score == c.weight));
+}
+
+#[test]
+fn a_date_of_birth_many_records_share_counts_for_less() {
+    // A placeholder date given to 300 people, and one ordinary birthday.
+    let mut records: Vec<PersonRecord> = (1..=300)
+        .map(|id| {
+            person(
+                id,
+                &format!("Given{id}"),
+                &format!("Family{id}"),
+                date(2010, 1, 1),
+                "BB1 1AB",
+            )
+        })
+        .collect();
+    records.push(person(
+        500,
+        "Amelia",
+        "Hughes",
+        date(2012, 5, 17),
+        "BF1 2AB",
+    ));
+    records.push(person(501, "Amelia", "Hughes", date(2010, 1, 1), "BF1 2AB"));
+    let index = MatchIndex::build(records);
+    let weight = |born| {
+        let q = MatchQuery {
+            given_name: Some("Amelia".into()),
+            family_name: Some("Hughes".into()),
+            date_of_birth: born,
+            ..MatchQuery::default()
+        };
+        index.search(&q, 1).first().map_or(0.0, |c| c.weight)
+    };
+    let ordinary = weight(date(2012, 5, 17));
+    let placeholder = weight(date(2010, 1, 1));
+    assert!(
+        ordinary - placeholder > 5.0,
+        "{ordinary} against {placeholder}"
+    );
+}
