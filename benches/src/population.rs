@@ -35,6 +35,80 @@ const AREAS: &[&str] = &[
     "LE", "CV", "BS", "BD", "HD", "HX", "WF", "ST", "WV", "DY", "LU", "MK", "RG",
 ];
 const UNIT_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+/// A town for each postcode area, in the order of [`AREAS`].
+const TOWNS: &[&str] = &[
+    "Blackburn",
+    "Bolton",
+    "Manchester",
+    "Oldham",
+    "Preston",
+    "Stockport",
+    "Wigan",
+    "Liverpool",
+    "London",
+    "London",
+    "London",
+    "London",
+    "London",
+    "Birmingham",
+    "Leeds",
+    "Sheffield",
+    "Nottingham",
+    "Leicester",
+    "Coventry",
+    "Bristol",
+    "Bradford",
+    "Huddersfield",
+    "Halifax",
+    "Wakefield",
+    "Stoke-on-Trent",
+    "Wolverhampton",
+    "Dudley",
+    "Luton",
+    "Milton Keynes",
+    "Reading",
+];
+/// Street names and kinds for the first line of an address.
+const STREETS: &[&str] = &[
+    "Mill",
+    "Church",
+    "Station",
+    "Park",
+    "Victoria",
+    "Queen's",
+    "King",
+    "High",
+    "Green",
+    "Manor",
+    "School",
+    "Albert",
+    "York",
+    "North",
+    "South",
+    "West",
+    "Chapel",
+    "Grange",
+    "Oak",
+    "Elm",
+    "Cedar",
+    "Willow",
+    "Meadow",
+    "Bridge",
+    "Castle",
+    "Market",
+    "Windsor",
+    "Richmond",
+    "Springfield",
+    "Highfield",
+    "St John's",
+    "Brook",
+    "Hill",
+    "Orchard",
+    "Beech",
+];
+const STREET_KINDS: &[&str] = &[
+    "Road", "Street", "Lane", "Avenue", "Close", "Drive", "Grove", "Way", "Crescent", "Terrace",
+];
 
 /// "Today" for the generator, fixed so that runs are reproducible.
 pub fn today() -> NaiveDate {
@@ -443,8 +517,30 @@ impl Population {
         }
     }
 
+    /// The first line of a household's address: a house number and one of a few hundred
+    /// streets, so that the same line recurs in different postcodes and towns as it does.
+    pub fn address_line1(&self, household: u32) -> String {
+        let h = u64::from(household).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
+        let street = STREETS[(h % STREETS.len() as u64) as usize];
+        let kind = STREET_KINDS[((h / 64) % STREET_KINDS.len() as u64) as usize];
+        format!("{} {street} {kind}", 1 + (h / 1024) % 120)
+    }
+
+    /// The town of a postcode: the town of its area.
+    pub fn town(&self, postcode: &str) -> Option<&'static str> {
+        let area: String = postcode
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        AREAS
+            .iter()
+            .position(|a| *a == area)
+            .and_then(|i| TOWNS.get(i).copied())
+    }
+
     /// The record the matcher indexes for a person.
     pub fn record(&self, p: &Person) -> PersonRecord {
+        let postcode = self.postcodes.get(p.postcode as usize).cloned();
         PersonRecord {
             id: p.id,
             given_name: self.given_name(p),
@@ -455,7 +551,12 @@ impl Population {
                 vec![self.name(p.other).to_owned()]
             },
             date_of_birth: Some(p.dob),
-            postcode: self.postcodes.get(p.postcode as usize).cloned(),
+            address_line1: Some(self.address_line1(p.household)),
+            town: postcode
+                .as_deref()
+                .and_then(|pc| self.town(pc))
+                .map(str::to_string),
+            postcode,
             nhs_number: (p.nhs != 0).then(|| format!("{:010}", p.nhs)),
             upn: self.upn(p.upn),
         }

@@ -362,8 +362,25 @@ pub fn generate_among(
             };
             done.push(Perturbation::WithIdentifier);
         }
+        // The address as the family gives it, in some searches: "4 Mill Ln" for "4 Mill Lane".
+        let address_line1 = record
+            .address_line1
+            .clone()
+            .filter(|_| rng.gen_bool(0.4))
+            .map(|line| {
+                if rng.gen_bool(0.3) {
+                    line.replace("Lane", "Ln")
+                        .replace("Road", "Rd")
+                        .replace("Street", "St")
+                } else {
+                    line
+                }
+            });
+        let town = record.town.clone().filter(|_| rng.gen_bool(0.4));
         queries.push(TestQuery {
             query: MatchQuery {
+                address_line1,
+                town,
                 given_name: Some(given),
                 family_name: Some(family),
                 date_of_birth: dob,

@@ -208,6 +208,11 @@ on_both_databases!(
             ("Amelia", "7", "3", "2019", "BF1 2AB"),
             ("Oliver", "2", "2", "2016", "BF1 2AD"),
         ] {
+            let line = if given == "Amelia" {
+                "4 Mill Lane"
+            } else {
+                "9 Church Road"
+            };
             let fields = [
                 ("given_name", given),
                 ("family_name", "Hughes"),
@@ -215,6 +220,8 @@ on_both_databases!(
                 ("dob_month", month),
                 ("dob_year", year),
                 ("postcode", postcode),
+                ("address_line1", line),
+                ("town", "Brookford"),
             ];
             let added = crate::people::post_new(&mut sam, &fields).await;
             assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
@@ -234,7 +241,7 @@ on_both_databases!(
             (
                 "postcode=BF1%202AB",
                 "given_name",
-                "A postcode alone matches everyone",
+                "An address alone matches everyone",
             ),
         ] {
             let weak = sam
@@ -292,6 +299,24 @@ on_both_databases!(
             with_postcode.text
         );
         assert_eq!(ids(&with_postcode), ["Amelia"]);
+        // The first line of the address is evidence, however it is typed: with a birthday
+        // it finds Amelia even under a surname that does not match, and says so.
+        let by_address = sam
+            .api_get(
+                "/api/v1/people/search?family_name=Okafor&date_of_birth=2019-03-07&address_line1=4%2C%20Mill%20Ln&town=Brookford",
+                &token,
+            )
+            .await;
+        assert_eq!(by_address.status, StatusCode::OK, "{}", by_address.text);
+        let first = by_address.json()[0].clone();
+        assert_eq!(first["given_name"], "Amelia", "{first}");
+        assert!(
+            first["explanation"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("same first line of address; same town"),
+            "{first}"
+        );
         // The page says the same instead of "no possible matches".
         sam.get("/people/search").await;
         let page = sam
@@ -307,8 +332,8 @@ on_both_databases!(
         assert_eq!(
             app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
                 .await,
-            // The two duplicate checks when adding, and the two searches that could be ranked.
-            4,
+            // The two duplicate checks when adding, and the three searches that could be ranked.
+            5,
             "a search too weak to rank is not run"
         );
     }

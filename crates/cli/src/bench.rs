@@ -275,11 +275,11 @@ fn import_person(population: &Population, p: &ecaf_bench::population::Person) ->
             communication_needs: String::new(),
             interpreter_needed: false,
             disability: String::new(),
-            main_address: postcode.map(|postcode| Address {
-                line1: String::new(),
+            main_address: Some(Address {
+                line1: record.address_line1.unwrap_or_default(),
                 line2: String::new(),
-                town: String::new(),
-                postcode: Some(postcode),
+                town: record.town.unwrap_or_default(),
+                postcode,
                 description: String::new(),
             }),
             other_addresses: Vec::new(),

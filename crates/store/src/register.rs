@@ -22,10 +22,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
-/// Every live person as the matcher sees them (other known names aside), main postcode
-/// included; callers may add `AND p.…` conditions.
+/// Every live person as the matcher sees them (other known names aside), main address's
+/// postcode, first line and town included; callers may add `AND p.…` conditions.
 const LIVE_PEOPLE: &str =
-    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode \
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode, \
+     a.line1, a.town \
      FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
      WHERE p.merged_into_id IS NULL";
 
@@ -692,6 +693,13 @@ fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
         other_names: vec![],
         date_of_birth: dob.and_then(|d| d.parse().ok()),
         postcode: row.try_get("postcode")?,
+        // Address lines are stored as typed, "" when not known.
+        address_line1: row
+            .try_get::<Option<String>, _>("line1")?
+            .filter(|l| !l.trim().is_empty()),
+        town: row
+            .try_get::<Option<String>, _>("town")?
+            .filter(|t| !t.trim().is_empty()),
         nhs_number: row.try_get("nhs_number")?,
         upn: row.try_get("upn")?,
     })

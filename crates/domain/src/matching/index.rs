@@ -3,7 +3,7 @@
 use super::dictionary::Dictionary;
 use super::ids::IdTable;
 use super::keys;
-use super::normalise::name_tokens;
+use super::normalise::{address_key, name_tokens};
 use super::score::{
     LooseCache, PreparedQuery, RecordView, RoleQuery, Scorer, CONVINCING, SEPARATOR,
 };
@@ -50,13 +50,16 @@ struct Scored {
     slot: u32,
 }
 
-/// One person, compactly: 48 bytes plus their name tokens in the shared arena.
+/// One person, compactly: 64 bytes plus their name tokens in the shared arena.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Entry {
     pub(super) id: i64,
     pub(super) nhs: u64,
     pub(super) upn: u64,
     pub(super) postcode: u64,
+    /// First line of the address and town as [`address_key`]s, 0 when unknown.
+    pub(super) address: u64,
+    pub(super) town: u64,
     /// Day number of the date of birth, 0 when unknown.
     pub(super) dob: u32,
     /// Start of this person's tokens in `MatchIndex::arena`: given, then family, then other
@@ -86,6 +89,9 @@ pub struct MatchIndex {
     /// Live people per date of birth (day number), for date-of-birth agreement weighted by
     /// how common the date is on this register (a placeholder 1 January counts for little).
     pub(super) dob_counts: HashMap<u32, u32, IntBuild>,
+    /// Live people per first line of address and per town, for their agreement weighted by
+    /// how common they are ("1 High Street", a big town).
+    pub(super) place_counts: HashMap<u64, u32, IntBuild>,
 }
 
 impl Default for MatchIndex {
@@ -149,6 +155,24 @@ pub(super) fn count_dob(counts: &mut HashMap<u32, u32, IntBuild>, day: u32, up: 
     }
 }
 
+/// One more (`up`) or one fewer live person at an entry's first line of address and town.
+/// Both share one map: a line and a town hash apart, and a rare collision only blurs a weight.
+pub(super) fn count_places(counts: &mut HashMap<u64, u32, IntBuild>, entry: &Entry, up: bool) {
+    for key in [entry.address, entry.town] {
+        if key == 0 {
+            continue;
+        }
+        if up {
+            *counts.entry(key).or_default() += 1;
+        } else if let Some(n) = counts.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&key);
+            }
+        }
+    }
+}
+
 /// A record's tokens grouped by role, before they are placed in the arena.
 struct Tokens {
     given: Vec<u32>,
@@ -176,6 +200,7 @@ impl MatchIndex {
             table: PostingTable::new(),
             live: 0,
             dob_counts: HashMap::default(),
+            place_counts: HashMap::default(),
         }
     }
 
@@ -274,6 +299,7 @@ impl MatchIndex {
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             if entry.live {
                 count_dob(&mut self.dob_counts, entry.dob, false);
+                count_places(&mut self.place_counts, entry, false);
             }
             entry.live = false;
         }
@@ -348,11 +374,12 @@ impl MatchIndex {
         };
         let other_len = flat.len() - tokens.given.len() - tokens.family.len();
         let dob = keys::pack_date(record.date_of_birth);
-        if self.entries.get(slot as usize).is_some_and(|e| e.live) {
-            count_dob(&mut self.dob_counts, self.entries[slot as usize].dob, false);
+        if let Some(old) = self.entries.get(slot as usize).filter(|e| e.live).copied() {
+            count_dob(&mut self.dob_counts, old.dob, false);
+            count_places(&mut self.place_counts, &old, false);
         }
         count_dob(&mut self.dob_counts, dob, true);
-        self.entries[slot as usize] = Entry {
+        let entry = Entry {
             id: record.id,
             nhs: record
                 .nhs_number
@@ -365,6 +392,8 @@ impl MatchIndex {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .unwrap_or(0),
+            address: record.address_line1.as_deref().map_or(0, address_key),
+            town: record.town.as_deref().map_or(0, address_key),
             dob,
             names_at,
             given_len: u8::try_from(tokens.given.len()).unwrap_or(u8::MAX),
@@ -372,6 +401,8 @@ impl MatchIndex {
             other_len: u8::try_from(other_len).unwrap_or(u8::MAX),
             live: true,
         };
+        count_places(&mut self.place_counts, &entry, true);
+        self.entries[slot as usize] = entry;
         slot
     }
 
@@ -395,6 +426,8 @@ impl MatchIndex {
             other,
             dob: keys::unpack_date(e.dob),
             postcode: e.postcode,
+            address: e.address,
+            town: e.town,
             nhs: e.nhs,
             upn: e.upn,
         })
@@ -443,6 +476,12 @@ impl MatchIndex {
         }
         if e.postcode != 0 {
             out.push(keys::postcode(e.postcode));
+        }
+        if e.address != 0 {
+            out.push(keys::address(e.address));
+        }
+        if e.dob != 0 {
+            out.push(keys::dob(e.dob));
         }
         if e.nhs != 0 {
             out.push(keys::nhs(e.nhs));
@@ -514,6 +553,8 @@ impl MatchIndex {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .unwrap_or(0),
+            address: query.address_line1.as_deref().map_or(0, address_key),
+            town: query.town.as_deref().map_or(0, address_key),
             nhs: query
                 .nhs_number
                 .as_deref()
@@ -534,6 +575,15 @@ impl MatchIndex {
         }
         if q.postcode != 0 {
             out.push((keys::postcode(q.postcode), MAX_BLOCK));
+        }
+        if q.address != 0 {
+            out.push((keys::address(q.address), MAX_BLOCK));
+            // Someone at that address on the right birthday whose names were recorded
+            // otherwise, wherever the postcode is; without an address a date alone never
+            // outweighs two names that disagree, so its block would be read for nothing.
+            if let Some(dob) = q.dob {
+                out.push((keys::dob(keys::pack_date(Some(dob))), MAX_BLOCK));
+            }
         }
         self.name_dob_keys(q, MAX_BLOCK, out);
     }
@@ -639,6 +689,7 @@ impl MatchIndex {
             dict: &self.dict,
             population: self.live.max(1) as f64,
             dob_counts: &self.dob_counts,
+            place_counts: &self.place_counts,
         };
         let mut scored = Vec::with_capacity(slots.len());
         self.score_all(&scorer, &q, &slots, &mut caches, &mut scored);

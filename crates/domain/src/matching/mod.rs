@@ -36,6 +36,7 @@ mod tests;
 
 pub use index::{IndexBuilder, MatchIndex};
 pub use nicknames::{are_nicknames, nickname_variants};
+use normalise::address_key;
 pub use normalise::{normalise_name, MAX_NAME_CHARS, MAX_NAME_PARTS};
 pub use snapshot::{SnapshotError, SNAPSHOT_VERSION};
 
@@ -60,6 +61,10 @@ pub struct PersonRecord {
     pub date_of_birth: Option<NaiveDate>,
     /// Main address postcode.
     pub postcode: Option<String>,
+    /// First line of the main address ("4 Mill Lane").
+    pub address_line1: Option<String>,
+    /// Town of the main address.
+    pub town: Option<String>,
     /// NHS number, 10 digits.
     pub nhs_number: Option<String>,
     /// Unique Pupil Number.
@@ -78,6 +83,10 @@ pub struct MatchQuery {
     pub date_of_birth: Option<NaiveDate>,
     /// Postcode (any spacing or case).
     pub postcode: Option<String>,
+    /// First line of the address as given ("4 Mill Lane", "4 Mill Ln").
+    pub address_line1: Option<String>,
+    /// Town as given.
+    pub town: Option<String>,
     /// NHS number (spaces allowed).
     pub nhs_number: Option<String>,
     /// Unique Pupil Number.
@@ -86,11 +95,12 @@ pub struct MatchQuery {
 
 impl MatchQuery {
     /// Whether the search holds too little to rank anyone. Without an NHS number or a UPN it
-    /// needs at least two of: a first name, a last name, a date of birth, a postcode. One of
-    /// them alone ("Hughes", "Amelia", a postcode) is shared by many people who would all
-    /// score alike, so the caller should ask for more rather than report that nobody was
-    /// found. Only what the matcher can use counts: a name with no letters or a postcode that
-    /// is not one is not evidence.
+    /// needs at least two of: a first name, a last name, a date of birth, a postcode, the
+    /// first line of an address. One of them alone ("Hughes", "Amelia", a postcode) is shared
+    /// by many people who would all score alike, so the caller should ask for more rather
+    /// than report that nobody was found. A town does not count: it holds everyone. Only what
+    /// the matcher can use counts: a name with no letters or a postcode that is not one is
+    /// not evidence.
     pub fn is_too_weak(&self) -> bool {
         let name = |n: &Option<String>| n.as_deref().is_some_and(|n| !normalise_name(n).is_empty());
         let identifier = self
@@ -107,6 +117,9 @@ impl MatchQuery {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .is_some(),
+            self.address_line1
+                .as_deref()
+                .is_some_and(|a| address_key(a) != 0),
         ];
         !identifier && evidence.iter().filter(|e| **e).count() < 2
     }
@@ -121,6 +134,8 @@ impl From<&PersonRecord> for MatchQuery {
             family_name: Some(p.family_name.clone()),
             date_of_birth: p.date_of_birth,
             postcode: p.postcode.clone(),
+            address_line1: p.address_line1.clone(),
+            town: p.town.clone(),
             nhs_number: p.nhs_number.clone(),
             upn: p.upn.clone(),
         }
@@ -133,10 +148,10 @@ pub struct Candidate {
     /// The store's person id.
     pub id: i64,
     /// How likely this is the child, for deciding whether to stop and confirm: the
-    /// [`Candidate::weight`] less log₂ of how many times the register is larger than 5,000
+    /// [`Candidate::weight`] less log₂ of how many times the register is larger than 2,000
     /// people (nothing off on a smaller one). A bigger register holds more people who agree
     /// with a search by chance, so the same evidence is worth less: at a million people the
-    /// score is 7.6 below the weight. Higher is more likely the same child; above about 15
+    /// score is 9 below the weight. Higher is more likely the same child; above about 15
     /// the evidence is strong, below 0 the record probably is someone else. Unbounded;
     /// ranking by it is ranking by weight.
     pub score: f64,
@@ -245,6 +260,10 @@ pub enum MatchReason {
     SamePostcodeSector,
     /// The postcode is in the same district (e.g. "SW1A").
     SamePostcodeDistrict,
+    /// The first line of the address is the same ("4 Mill Ln" and "4 Mill Lane" are).
+    SameFirstLineOfAddress,
+    /// The town is the same.
+    SameTown,
 }
 
 impl fmt::Display for MatchReason {
@@ -280,6 +299,8 @@ impl fmt::Display for MatchReason {
             MatchReason::SamePostcode => f.write_str("same postcode"),
             MatchReason::SamePostcodeSector => f.write_str("postcode in the same sector"),
             MatchReason::SamePostcodeDistrict => f.write_str("postcode in the same district"),
+            MatchReason::SameFirstLineOfAddress => f.write_str("same first line of address"),
+            MatchReason::SameTown => f.write_str("same town"),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (the store records how far through the change feed the index was), the index's arrays as
 //! little-endian integers, and a checksum over all of it. Only what is costly to recompute is
 //! written — entries, name tokens, the posting table, the dictionary's words and counts; the
-//! dictionary's phonetic and deletion lookups, the id table and the date-of-birth counts are
+//! dictionary's phonetic and deletion lookups, the id table and the date and address counts are
 //! rebuilt on reading, which takes a fraction of a second. A file that is truncated, altered, of another version, or
 //! whose postings do not agree with its entries is refused, never half used.
 //!
@@ -13,7 +13,7 @@
 
 use super::dictionary::Dictionary;
 use super::ids::IdTable;
-use super::index::{count_dob, Entry, MatchIndex};
+use super::index::{count_dob, count_places, Entry, MatchIndex};
 use super::score::SEPARATOR;
 use super::table::{PostingTable, TOMBSTONE};
 use std::collections::HashMap;
@@ -22,7 +22,7 @@ use std::io::{self, Read, Write};
 /// The snapshot format's version. Bump it whenever what the index holds or how its keys and
 /// tokens are derived changes (normalisation, nicknames, blocking keys, entry layout): a
 /// snapshot of another version is refused and the index rebuilt.
-pub const SNAPSHOT_VERSION: u32 = 2;
+pub const SNAPSHOT_VERSION: u32 = 3;
 
 const MAGIC: &[u8; 8] = b"ecafmix\0";
 /// How many people's postings are re-derived on reading to check that the file's posting table
@@ -288,6 +288,8 @@ impl Entry {
         enc.u64(self.nhs)?;
         enc.u64(self.upn)?;
         enc.u64(self.postcode)?;
+        enc.u64(self.address)?;
+        enc.u64(self.town)?;
         enc.u32(self.dob)?;
         enc.u32(self.names_at)?;
         enc.u32(
@@ -301,6 +303,7 @@ impl Entry {
     pub(crate) fn decode<R: Read>(dec: &mut Decoder<R>) -> Result<Self, SnapshotError> {
         let id = dec.u64()? as i64;
         let (nhs, upn, postcode) = (dec.u64()?, dec.u64()?, dec.u64()?);
+        let (address, town) = (dec.u64()?, dec.u64()?);
         let (dob, names_at, lens) = (dec.u32()?, dec.u32()?, dec.u32()?);
         if lens >> 25 != 0 {
             return Err(damaged("an entry's lengths are out of range"));
@@ -311,6 +314,8 @@ impl Entry {
             nhs,
             upn,
             postcode,
+            address,
+            town,
             dob,
             names_at,
             given_len: byte(0),
@@ -322,7 +327,7 @@ impl Entry {
 }
 
 /// Bytes one encoded entry takes, for the length check.
-pub(crate) const ENTRY_BYTES: u64 = 4 * 8 + 3 * 4;
+pub(crate) const ENTRY_BYTES: u64 = 6 * 8 + 3 * 4;
 
 impl Dictionary {
     pub(crate) fn encode<W: Write>(&self, enc: &mut Encoder<W>) -> io::Result<()> {
@@ -447,6 +452,7 @@ impl MatchIndex {
         let mut slot_of = IdTable::new();
         let mut live = 0;
         let mut dob_counts = HashMap::default();
+        let mut place_counts = HashMap::default();
         for (slot, e) in entries.iter().enumerate() {
             if !e.live {
                 continue;
@@ -471,6 +477,7 @@ impl MatchIndex {
             let slot = u32::try_from(slot).map_err(|_| damaged("too many entries"))?;
             slot_of.insert(e.id, slot, id_of);
             count_dob(&mut dob_counts, e.dob, true);
+            count_places(&mut place_counts, e, true);
             live += 1;
         }
         if !free
@@ -489,6 +496,7 @@ impl MatchIndex {
             table,
             live,
             dob_counts,
+            place_counts,
         })
     }
 }

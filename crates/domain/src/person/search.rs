@@ -1,6 +1,6 @@
 //! What a practitioner typed to look for a person, checked into a [`MatchQuery`]. The pages
 //! and the API both search through here, so they accept and refuse the same things.
-use super::{NhsNumber, PersonError, Postcode, Upn};
+use super::{NhsNumber, PersonDetails, PersonError, Postcode, Upn};
 use crate::matching::{normalise_name, MatchQuery, MAX_NAME_CHARS, MAX_NAME_PARTS};
 use crate::organisation::FieldError;
 use chrono::NaiveDate;
@@ -12,8 +12,36 @@ pub struct SearchTerms<'a> {
     pub given_name: &'a str,
     pub family_name: &'a str,
     pub postcode: &'a str,
+    /// First line of the address ("4 Mill Lane"), at most 200 characters.
+    pub address_line1: &'a str,
+    /// Town, at most 100 characters.
+    pub town: &'a str,
     pub nhs_number: &'a str,
     pub upn: &'a str,
+}
+
+/// Longest first line of an address and town a search takes, as the person form does.
+const MAX_ADDRESS_LINE_CHARS: usize = 200;
+const MAX_TOWN_CHARS: usize = 100;
+
+impl From<&PersonDetails> for MatchQuery {
+    /// The search run before adding a person with these details: everything the matcher can
+    /// use, the main address's first line and town included.
+    fn from(details: &PersonDetails) -> Self {
+        let address = details.main_address.as_ref();
+        MatchQuery {
+            given_name: Some(details.given_name.clone()),
+            family_name: Some(details.family_name.clone()),
+            date_of_birth: details.date_of_birth,
+            postcode: address
+                .and_then(|a| a.postcode.as_ref())
+                .map(|p| p.as_str().to_string()),
+            address_line1: address.and_then(|a| text(&a.line1)),
+            town: address.and_then(|a| text(&a.town)),
+            nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
+            upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
+        }
+    }
 }
 
 impl SearchTerms<'_> {
@@ -45,6 +73,14 @@ impl SearchTerms<'_> {
             family_name: name(&mut errors, "family_name", "Last name", self.family_name),
             date_of_birth,
             postcode,
+            address_line1: limited(
+                &mut errors,
+                "address_line1",
+                "First line of the address",
+                self.address_line1,
+                MAX_ADDRESS_LINE_CHARS,
+            ),
+            town: limited(&mut errors, "town", "Town", self.town, MAX_TOWN_CHARS),
             nhs_number,
             upn,
         };
@@ -52,7 +88,8 @@ impl SearchTerms<'_> {
             && query.family_name.is_none()
             && query.nhs_number.is_none()
             && query.upn.is_none()
-            && query.postcode.is_none();
+            && query.postcode.is_none()
+            && query.address_line1.is_none();
         if errors.is_empty() && nothing_to_search {
             errors.push(FieldError::new(
                 "given_name",
@@ -84,10 +121,10 @@ fn what_to_add(query: &MatchQuery) -> FieldError {
             "A first name alone matches too many people: add their last name, date of birth or \
              postcode",
         )
-    } else if query.postcode.is_some() {
+    } else if query.postcode.is_some() || query.address_line1.is_some() {
         (
             "given_name",
-            "A postcode alone matches everyone who lives there: add their name or date of birth",
+            "An address alone matches everyone who lives there: add their name or date of birth",
         )
     } else {
         (
@@ -96,6 +133,25 @@ fn what_to_add(query: &MatchQuery) -> FieldError {
         )
     };
     FieldError::new(field, message)
+}
+
+/// A searched address field, refused when longer than the person form takes.
+fn limited(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    what: &str,
+    raw: &str,
+    max: usize,
+) -> Option<String> {
+    let value = text(raw)?;
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must be {max} characters or fewer"),
+        ));
+        return None;
+    }
+    Some(value)
 }
 
 fn text(s: &str) -> Option<String> {
@@ -249,6 +305,22 @@ mod tests {
             None,
         );
         assert!(postcode[0].1.contains("add their name or date of birth"));
+        // A first line of address counts with a name; a town does not.
+        let with_address = SearchTerms {
+            family_name: "Hughes",
+            address_line1: "4 Mill Lane",
+            ..Default::default()
+        };
+        assert!(with_address.check(None, vec![]).is_ok());
+        let with_town = weak(
+            SearchTerms {
+                family_name: "Hughes",
+                town: "Brookford",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(with_town[0].0, "given_name");
         // A surname with a date of birth, or with a postcode, is searched.
         let born = NaiveDate::from_ymd_opt(2019, 3, 7);
         for (postcode, dob) in [("", born), ("BF1 2AB", None)] {

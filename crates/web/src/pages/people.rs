@@ -278,6 +278,7 @@ fn match_query(form: &PersonForm, today: chrono::NaiveDate) -> Result<MatchQuery
         postcode: &form.postcode,
         nhs_number: &form.nhs_number,
         upn: &form.upn,
+        ..SearchTerms::default()
     }
     .check(date_of_birth, errors)
 }
@@ -454,6 +455,7 @@ fn details_query(details: &PersonDetails) -> MatchQuery {
             .map(|p| p.as_str().to_string()),
         nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
         upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
+        ..MatchQuery::default()
     }
 }
 
