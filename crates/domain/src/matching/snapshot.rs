@@ -176,6 +176,58 @@ impl<R: Read> Decoder<R> {
         Ok(out)
     }
 
+    /// Fills `out` from what is buffered, then straight from the input: the bulk of a
+    /// snapshot is a few long arrays, read without going through the buffer value by value.
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), SnapshotError> {
+        let buffered = (self.buf.len() - self.at).min(out.len());
+        out[..buffered].copy_from_slice(&self.buf[self.at..self.at + buffered]);
+        self.at += buffered;
+        let rest = &mut out[buffered..];
+        if rest.is_empty() {
+            return Ok(());
+        }
+        if (rest.len() as u64) > self.remaining {
+            return Err(damaged("it ends too soon"));
+        }
+        self.input.read_exact(rest).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                damaged("it ends too soon")
+            } else {
+                SnapshotError::Io(e)
+            }
+        })?;
+        self.remaining -= rest.len() as u64;
+        Ok(())
+    }
+
+    /// `n` little-endian values of `N` bytes each, converted by `f`, appended to `out` a
+    /// chunk at a time.
+    fn array<T, const N: usize>(
+        &mut self,
+        n: usize,
+        out: &mut Vec<T>,
+        f: impl Fn([u8; N]) -> T,
+        widen: impl Fn(&T) -> u64,
+    ) -> Result<(), SnapshotError> {
+        const CHUNK: usize = 1 << 16;
+        let mut bytes = vec![0u8; CHUNK.min(n) * N];
+        let mut left = n;
+        while left > 0 {
+            let take = left.min(CHUNK);
+            let part = &mut bytes[..take * N];
+            self.fill(part)?;
+            for raw in part.chunks_exact(N) {
+                let mut value = [0u8; N];
+                value.copy_from_slice(raw);
+                let v = f(value);
+                self.hash = fold(self.hash, widen(&v));
+                out.push(v);
+            }
+            left -= take;
+        }
+        Ok(())
+    }
+
     /// Bytes not yet consumed.
     fn left(&self) -> u64 {
         self.remaining + (self.buf.len() - self.at) as u64
@@ -205,27 +257,21 @@ impl<R: Read> Decoder<R> {
     pub(crate) fn u32s(&mut self) -> Result<Vec<u32>, SnapshotError> {
         let n = self.len(4)?;
         let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.u32()?);
-        }
+        self.array(n, &mut out, u32::from_le_bytes, |v| u64::from(*v))?;
         Ok(out)
     }
 
     pub(crate) fn u64s(&mut self) -> Result<Vec<u64>, SnapshotError> {
         let n = self.len(8)?;
         let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.u64()?);
-        }
+        self.array(n, &mut out, u64::from_le_bytes, |v| *v)?;
         Ok(out)
     }
 
     pub(crate) fn bytes(&mut self) -> Result<Vec<u8>, SnapshotError> {
         let n = self.len(1)?;
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.raw::<1>()?[0]);
-        }
+        let mut out = vec![0u8; n];
+        self.fill(&mut out)?;
         for chunk in out.chunks(8) {
             let mut word = [0u8; 8];
             word[..chunk.len()].copy_from_slice(chunk);
