@@ -35,6 +35,80 @@ const AREAS: &[&str] = &[
     "LE", "CV", "BS", "BD", "HD", "HX", "WF", "ST", "WV", "DY", "LU", "MK", "RG",
 ];
 const UNIT_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
+/// A town for each postcode area, in the order of [`AREAS`].
+const TOWNS: &[&str] = &[
+    "Blackburn",
+    "Bolton",
+    "Manchester",
+    "Oldham",
+    "Preston",
+    "Stockport",
+    "Wigan",
+    "Liverpool",
+    "London",
+    "London",
+    "London",
+    "London",
+    "London",
+    "Birmingham",
+    "Leeds",
+    "Sheffield",
+    "Nottingham",
+    "Leicester",
+    "Coventry",
+    "Bristol",
+    "Bradford",
+    "Huddersfield",
+    "Halifax",
+    "Wakefield",
+    "Stoke-on-Trent",
+    "Wolverhampton",
+    "Dudley",
+    "Luton",
+    "Milton Keynes",
+    "Reading",
+];
+/// Street names and kinds for the first line of an address.
+const STREETS: &[&str] = &[
+    "Mill",
+    "Church",
+    "Station",
+    "Park",
+    "Victoria",
+    "Queen's",
+    "King",
+    "High",
+    "Green",
+    "Manor",
+    "School",
+    "Albert",
+    "York",
+    "North",
+    "South",
+    "West",
+    "Chapel",
+    "Grange",
+    "Oak",
+    "Elm",
+    "Cedar",
+    "Willow",
+    "Meadow",
+    "Bridge",
+    "Castle",
+    "Market",
+    "Windsor",
+    "Richmond",
+    "Springfield",
+    "Highfield",
+    "St John's",
+    "Brook",
+    "Hill",
+    "Orchard",
+    "Beech",
+];
+const STREET_KINDS: &[&str] = &[
+    "Road", "Street", "Lane", "Avenue", "Close", "Drive", "Grove", "Way", "Crescent", "Terrace",
+];
 
 /// "Today" for the generator, fixed so that runs are reproducible.
 pub fn today() -> NaiveDate {
@@ -91,8 +165,31 @@ struct NameList {
     weights: WeightedIndex<f64>,
 }
 
+/// How names are spread over the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Frequencies {
+    /// As across England: the commonest surname held by about 1.5% of children, the top ten
+    /// given names by about 15%.
+    #[default]
+    England,
+    /// As in an authority where a few communities' names dominate: the commonest surname held
+    /// by about 3% of children (some 28,000 at a million), the commonest given names by about
+    /// 4% of each sex. Common names are what make namesakes outrank the truth and blocks grow.
+    Concentrated,
+}
+
+impl Frequencies {
+    /// The Zipf–Mandelbrot offset c of the weights 1/(r + c) by rank r.
+    fn offset(self) -> f64 {
+        match self {
+            Frequencies::England => 20.0,
+            Frequencies::Concentrated => 5.0,
+        }
+    }
+}
+
 impl NameList {
-    fn parse(text: &str) -> Self {
+    fn parse(text: &str, frequencies: Frequencies) -> Self {
         let names: Vec<String> = text
             .lines()
             .map(str::trim)
@@ -102,7 +199,10 @@ impl NameList {
         // Zipf–Mandelbrot 1/(r + 20): calibrated so the commonest name is held by about 1.5–2%
         // of children and the top ten by about 15%, as in ONS baby-name and surname counts
         // (a plain 1/r over a few hundred names would give one child in ten the top name).
-        let weights: Vec<f64> = (1..=names.len()).map(|r| 1.0 / (r as f64 + 20.0)).collect();
+        let offset = frequencies.offset();
+        let weights: Vec<f64> = (1..=names.len())
+            .map(|r| 1.0 / (r as f64 + offset))
+            .collect();
         let weights = WeightedIndex::new(weights).unwrap_or_else(|_| {
             WeightedIndex::new([1.0]).unwrap_or_else(|_| unreachable!("one positive weight"))
         });
@@ -204,12 +304,19 @@ pub fn sound_alike(name: &str, rng: &mut StdRng) -> Option<String> {
 }
 
 impl Population {
-    /// Generates about `n` children (exactly `n`) deterministically from `seed`.
+    /// Generates about `n` children (exactly `n`) deterministically from `seed`, with names
+    /// spread as across England.
     pub fn generate(n: usize, seed: u64) -> Self {
+        Self::generate_with(n, seed, Frequencies::England)
+    }
+
+    /// Generates exactly `n` children deterministically from `seed`, names spread as
+    /// `frequencies` says.
+    pub fn generate_with(n: usize, seed: u64, frequencies: Frequencies) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let female = NameList::parse(FEMALE);
-        let male = NameList::parse(MALE);
-        let surnames = NameList::parse(SURNAMES);
+        let female = NameList::parse(FEMALE, frequencies);
+        let male = NameList::parse(MALE, frequencies);
+        let surnames = NameList::parse(SURNAMES, frequencies);
         let mut names = Interner {
             names: Vec::new(),
             ids: HashMap::new(),
@@ -368,6 +475,23 @@ impl Population {
         }
     }
 
+    /// Takes whole households off the end of the register until at least `count` people are
+    /// taken, and returns them: children who are not on the register, for searches that
+    /// should find nobody (a family new to the area, with all its names and its postcode).
+    pub fn take_absent(&mut self, count: usize) -> Vec<Person> {
+        let mut absent = Vec::new();
+        while absent.len() < count {
+            let Some(last) = self.people.last().map(|p| p.household) else {
+                break;
+            };
+            while self.people.last().is_some_and(|p| p.household == last) {
+                absent.extend(self.people.pop());
+            }
+        }
+        absent.reverse();
+        absent
+    }
+
     /// A name by index ("" for `NONE`).
     pub fn name(&self, id: u32) -> &str {
         self.names.get(id as usize).map_or("", String::as_str)
@@ -393,8 +517,30 @@ impl Population {
         }
     }
 
+    /// The first line of a household's address: a house number and one of a few hundred
+    /// streets, so that the same line recurs in different postcodes and towns as it does.
+    pub fn address_line1(&self, household: u32) -> String {
+        let h = u64::from(household).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 20;
+        let street = STREETS[(h % STREETS.len() as u64) as usize];
+        let kind = STREET_KINDS[((h / 64) % STREET_KINDS.len() as u64) as usize];
+        format!("{} {street} {kind}", 1 + (h / 1024) % 120)
+    }
+
+    /// The town of a postcode: the town of its area.
+    pub fn town(&self, postcode: &str) -> Option<&'static str> {
+        let area: String = postcode
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        AREAS
+            .iter()
+            .position(|a| *a == area)
+            .and_then(|i| TOWNS.get(i).copied())
+    }
+
     /// The record the matcher indexes for a person.
     pub fn record(&self, p: &Person) -> PersonRecord {
+        let postcode = self.postcodes.get(p.postcode as usize).cloned();
         PersonRecord {
             id: p.id,
             given_name: self.given_name(p),
@@ -405,7 +551,12 @@ impl Population {
                 vec![self.name(p.other).to_owned()]
             },
             date_of_birth: Some(p.dob),
-            postcode: self.postcodes.get(p.postcode as usize).cloned(),
+            address_line1: Some(self.address_line1(p.household)),
+            town: postcode
+                .as_deref()
+                .and_then(|pc| self.town(pc))
+                .map(str::to_string),
+            postcode,
             nhs_number: (p.nhs != 0).then(|| format!("{:010}", p.nhs)),
             upn: self.upn(p.upn),
         }

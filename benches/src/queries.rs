@@ -184,6 +184,20 @@ fn identity_hash(given: &str, family: &str, dob: Option<NaiveDate>, postcode: Op
 
 /// Generates `count` typo'd queries for random people, deterministically from `seed`.
 pub fn generate(population: &Population, count: usize, seed: u64) -> Vec<TestQuery> {
+    generate_among(population, &population.people, count, seed)
+}
+
+/// Generates `count` typo'd queries for random people of `among` (who may be people taken off
+/// the register with [`Population::take_absent`]), deterministically from `seed`.
+pub fn generate_among(
+    population: &Population,
+    among: &[Person],
+    count: usize,
+    seed: u64,
+) -> Vec<TestQuery> {
+    if among.is_empty() {
+        return Vec::new();
+    }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     let mut queries = Vec::with_capacity(count);
     let name_kinds = [
@@ -215,7 +229,7 @@ pub fn generate(population: &Population, count: usize, seed: u64) -> Vec<TestQue
         // Hyphenated surnames and other known names are rare in the register, so queries that
         // exercise them choose a person who has one.
         let first_kind = pick(&mut rng);
-        let mut p: &Person = &population.people[rng.gen_range(0..population.people.len())];
+        let mut p: &Person = &among[rng.gen_range(0..among.len())];
         for _ in 0..1_000 {
             let fits = match first_kind {
                 Perturbation::HyphenatedPart => population.name(p.family).contains(['-', ' ']),
@@ -225,7 +239,7 @@ pub fn generate(population: &Population, count: usize, seed: u64) -> Vec<TestQue
             if fits {
                 break;
             }
-            p = &population.people[rng.gen_range(0..population.people.len())];
+            p = &among[rng.gen_range(0..among.len())];
         }
         let mut given = population.name(p.given).to_owned();
         let mut family = population.name(p.family).to_owned();
@@ -348,8 +362,25 @@ pub fn generate(population: &Population, count: usize, seed: u64) -> Vec<TestQue
             };
             done.push(Perturbation::WithIdentifier);
         }
+        // The address as the family gives it, in some searches: "4 Mill Ln" for "4 Mill Lane".
+        let address_line1 = record
+            .address_line1
+            .clone()
+            .filter(|_| rng.gen_bool(0.4))
+            .map(|line| {
+                if rng.gen_bool(0.3) {
+                    line.replace("Lane", "Ln")
+                        .replace("Road", "Rd")
+                        .replace("Street", "St")
+                } else {
+                    line
+                }
+            });
+        let town = record.town.clone().filter(|_| rng.gen_bool(0.4));
         queries.push(TestQuery {
             query: MatchQuery {
+                address_line1,
+                town,
                 given_name: Some(given),
                 family_name: Some(family),
                 date_of_birth: dob,

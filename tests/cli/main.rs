@@ -335,6 +335,10 @@ on_both_databases!(
                 "unique pupil number in the correct format",
             ),
             (vec!["search"], "give at least one of"),
+            (
+                vec!["search", "--family", "Hughes"],
+                "too little to rank anyone on",
+            ),
         ] {
             let out = t.ecaf(&args);
             assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -671,3 +675,144 @@ fn output_within(command: &mut Command, limit: Duration) -> Output {
     }
     child.wait_with_output().expect("collect output")
 }
+
+/// `ecaf search` with its index snapshot in `snapshots`, logging what it did with it.
+fn search_with_snapshot(t: &Target, snapshots: &Path, args: &[&str]) -> (Vec<String>, String) {
+    let mut all = vec!["search", "--json", "--index-snapshot-dir"];
+    let dir = snapshots.display().to_string();
+    all.push(&dir);
+    all.extend_from_slice(args);
+    let out = t
+        .command(&all)
+        .env("ECAF_LOG", "info")
+        .output()
+        .expect("run ecaf");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ids = hits
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .map(|h| h["external_id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (ids, text(&out.stderr))
+}
+
+on_both_databases!(
+    search_starts_from_the_index_snapshot_caught_up_and_rebuilds_a_damaged_one,
+    |t: Target| {
+        let snapshots = t.dir.path().join("snapshots");
+        let dir = snapshots.display().to_string();
+        // The near-miss check builds the index, and so writes the first snapshot.
+        let out = t.ecaf(&[
+            "import",
+            "people",
+            "--index-snapshot-dir",
+            &dir,
+            &fixture("people.csv"),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let file = snapshots.join("matching-index.snapshot");
+        assert!(file.exists(), "no snapshot written by the import");
+
+        // A change made behind the change feed's back is invisible to an index read from the
+        // snapshot (and would be seen by one built from the database): the snapshot is used.
+        let store = t.store().await;
+        sqlx::query("UPDATE people SET family_name = 'Zebedee' WHERE external_id = 'MIS-1001'")
+            .execute(store.pool())
+            .await
+            .expect("update behind the feed");
+        let zebedee = ["--family", "Zebedee", "--dob", "2019-03-07"];
+        let (ids, log) = search_with_snapshot(&t, &snapshots, &zebedee);
+        assert!(ids.is_empty(), "{ids:?}");
+        assert!(
+            log.contains("matching index read from its snapshot"),
+            "{log}"
+        );
+
+        // A change through the feed after the snapshot was written is found: caught up.
+        let today = chrono::Utc::now().date_naive();
+        let details = PersonInput {
+            given_name: "Zara".into(),
+            family_name: "Quinlan".into(),
+            date_of_birth: "2018-05-05".into(),
+            ..PersonInput::default()
+        }
+        .validate(today)
+        .expect("valid");
+        let zara = store
+            .create_person(
+                &operator_grant::<UseRegister>(),
+                &Attribution::default(),
+                &details,
+                None,
+                "",
+            )
+            .await
+            .expect("add Zara");
+        store.close().await;
+        let out = t
+            .command(&[
+                "search",
+                "--json",
+                "--index-snapshot-dir",
+                &dir,
+                "--given",
+                "Zara",
+                "--family",
+                "Quinlan",
+            ])
+            .output()
+            .expect("run ecaf");
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(hits[0]["id"], zara, "{hits:#}");
+
+        // A damaged snapshot is not used: the index is built from the database (which sees
+        // the change made behind the feed's back) and a good snapshot written in its place.
+        let mut bytes = std::fs::read(&file).expect("read snapshot");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&file, &bytes).expect("damage snapshot");
+        let (ids, log) = search_with_snapshot(&t, &snapshots, &zebedee);
+        assert_eq!(ids, ["MIS-1001"], "{log}");
+        assert!(log.contains("snapshot not used"), "{log}");
+        assert!(log.contains("the snapshot is damaged"), "{log}");
+        assert!(
+            log.contains("matching index built from the database"),
+            "{log}"
+        );
+        let (_, log) = search_with_snapshot(&t, &snapshots, &zebedee);
+        assert!(
+            log.contains("matching index read from its snapshot"),
+            "{log}"
+        );
+        let partial = std::fs::read_dir(&snapshots)
+            .expect("list snapshots")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name() != "matching-index.snapshot")
+            })
+            .count();
+        assert_eq!(partial, 0, "a partial snapshot was left behind");
+
+        // A snapshot whose last change is not in the feed as it records it belongs to another
+        // database (or to this one before a restore from backup): rebuilt, not trusted.
+        let store = t.store().await;
+        sqlx::query(
+            "UPDATE person_changes SET at = at + 1 WHERE seq = (SELECT MAX(seq) FROM person_changes)",
+        )
+        .execute(store.pool())
+        .await
+        .expect("alter the last change");
+        store.close().await;
+        let (ids, log) = search_with_snapshot(&t, &snapshots, &zebedee);
+        assert_eq!(ids, ["MIS-1001"], "{log}");
+        assert!(log.contains("of another database"), "{log}");
+        assert!(
+            log.contains("matching index built from the database"),
+            "{log}"
+        );
+    }
+);

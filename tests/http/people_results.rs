@@ -151,24 +151,26 @@ on_both_databases!(
         let before = app
             .count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
             .await;
-        for (field, name, asks) in [
+        for (field, name, asks, link) in [
             (
                 "family_name",
                 "Hughes",
-                "Add a first name, a date of birth or a postcode",
+                "A last name alone matches too many people: add their first name, date of birth or postcode",
+                "#given_name",
             ),
             (
                 "given_name",
                 "Amelia",
-                "Add a last name, a date of birth or a postcode",
+                "A first name alone matches too many people: add their last name, date of birth or postcode",
+                "#family_name",
             ),
         ] {
             sam.get("/people/search").await;
             let reply = sam.post("/people/search", &[(field, name)]).await;
             assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
             assert!(reply.text.contains(asks), "{}", reply.text);
-            // The error summary links to the date of birth, the first thing worth adding.
-            assert!(reply.text.contains("href=\"#date_of_birth-day\""));
+            // The error summary links to the first field that would help.
+            assert!(reply.text.contains(&format!("href=\"{link}\"")), "{}", reply.text);
             assert!(reply.text.contains("<title>Error: Check if a CAF exists"));
             assert!(!reply.text.contains("No possible matches"));
             assert!(

@@ -1,6 +1,6 @@
 //! "Check if a CAF exists" under hostile input: names longer than the matcher reads are
 //! refused with the limit, and the longest searches allowed never keep the service from
-//! answering.
+//! answering; and with too little to go on: one name alone is answered with what to add.
 use axum::http::StatusCode;
 use ecaf_tests::{on_both_databases, Client, TestApp, PRACTITIONER};
 use std::time::{Duration, Instant};
@@ -194,3 +194,143 @@ on_both_databases!(health_answers_while_the_heaviest_searches_run, |app| {
         ]
     );
 });
+
+on_both_databases!(
+    one_name_alone_says_what_to_add_and_a_surname_with_a_birthday_or_postcode_finds,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        // Different homes, so adding Oliver finds no likely match to confirm.
+        for (given, day, month, year, postcode) in [
+            ("Amelia", "7", "3", "2019", "BF1 2AB"),
+            ("Oliver", "2", "2", "2016", "BF1 2AD"),
+        ] {
+            let line = if given == "Amelia" {
+                "4 Mill Lane"
+            } else {
+                "9 Church Road"
+            };
+            let fields = [
+                ("given_name", given),
+                ("family_name", "Hughes"),
+                ("dob_day", day),
+                ("dob_month", month),
+                ("dob_year", year),
+                ("postcode", postcode),
+                ("address_line1", line),
+                ("town", "Brookford"),
+            ];
+            let added = crate::people::post_new(&mut sam, &fields).await;
+            assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+        }
+        let token = sam.create_token("Case system").await;
+        for (query, field, message) in [
+            (
+                "family_name=Hughes",
+                "given_name",
+                "A last name alone matches too many people",
+            ),
+            (
+                "given_name=Amelia",
+                "family_name",
+                "A first name alone matches too many people",
+            ),
+            (
+                "postcode=BF1%202AB",
+                "given_name",
+                "An address alone matches everyone",
+            ),
+        ] {
+            let weak = sam
+                .api_get(&format!("/api/v1/people/search?{query}"), &token)
+                .await;
+            assert_eq!(
+                weak.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{query}: {}",
+                weak.text
+            );
+            let errors = weak.json()["errors"].clone();
+            assert_eq!(errors[0]["field"], field, "{query}: {errors}");
+            assert!(
+                errors[0]["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(message),
+                "{query}: {errors}"
+            );
+        }
+        let ids = |reply: &ecaf_tests::Reply| -> Vec<String> {
+            reply.json().as_array().map_or(vec![], |hits| {
+                hits.iter()
+                    .map(|h| h["given_name"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+        };
+        let with_birthday = sam
+            .api_get(
+                "/api/v1/people/search?family_name=Hughes&date_of_birth=2019-03-07",
+                &token,
+            )
+            .await;
+        assert_eq!(
+            with_birthday.status,
+            StatusCode::OK,
+            "{}",
+            with_birthday.text
+        );
+        assert_eq!(
+            ids(&with_birthday).first().map(String::as_str),
+            Some("Amelia")
+        );
+        let with_postcode = sam
+            .api_get(
+                "/api/v1/people/search?family_name=Hughes&postcode=bf12ab",
+                &token,
+            )
+            .await;
+        assert_eq!(
+            with_postcode.status,
+            StatusCode::OK,
+            "{}",
+            with_postcode.text
+        );
+        assert_eq!(ids(&with_postcode), ["Amelia"]);
+        // The first line of the address is evidence, however it is typed: with a birthday
+        // it finds Amelia even under a surname that does not match, and says so.
+        let by_address = sam
+            .api_get(
+                "/api/v1/people/search?family_name=Okafor&date_of_birth=2019-03-07&address_line1=4%2C%20Mill%20Ln&town=Brookford",
+                &token,
+            )
+            .await;
+        assert_eq!(by_address.status, StatusCode::OK, "{}", by_address.text);
+        let first = by_address.json()[0].clone();
+        assert_eq!(first["given_name"], "Amelia", "{first}");
+        assert!(
+            first["explanation"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("same first line of address; same town"),
+            "{first}"
+        );
+        // The page says the same instead of "no possible matches".
+        sam.get("/people/search").await;
+        let page = sam
+            .post("/people/search", &[("family_name", "Hughes")])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.text
+                .contains("A last name alone matches too many people"),
+            "{}",
+            page.text
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'person.search'")
+                .await,
+            // The two duplicate checks when adding, and the three searches that could be ranked.
+            5,
+            "a search too weak to rank is not run"
+        );
+    }
+);

@@ -2,11 +2,14 @@
 //!
 //! `cargo run --release -p ecaf-bench --bin matching -- --people 1000000 --queries 5000`
 //! Options: `--people N` (default 100000), `--queries N` (default 5000), `--seed N`
-//! (default 42), `--show-misses N` (print up to N searches whose person was not first).
+//! (default 42), `--show-misses N` (print up to N searches whose person was not first),
+//! `--concentrated` (names spread as where a few communities' names dominate),
+//! `--duplicate-check N` (time the import's near-miss check for the first N people: every
+//! block a search reads, against only the name-and-date blocks the check reads).
 
-use ecaf_bench::population::Population;
+use ecaf_bench::population::{Frequencies, Population};
 use ecaf_bench::queries::{self, Perturbation};
-use ecaf_domain::matching::MatchIndex;
+use ecaf_domain::matching::{Candidate, MatchIndex, MatchQuery};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
@@ -42,16 +45,25 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("matching [--people N] [--queries N] [--seed N] [--show-misses N]");
+        println!(
+            "matching [--people N] [--queries N] [--seed N] [--show-misses N] [--concentrated] \
+             [--duplicate-check N]"
+        );
         return;
     }
     let people = arg(&args, "--people", 100_000) as usize;
     let query_count = arg(&args, "--queries", 5_000) as usize;
     let seed = arg(&args, "--seed", 42);
     let show_misses = arg(&args, "--show-misses", 0) as usize;
+    let duplicate_check = arg(&args, "--duplicate-check", 0) as usize;
+    let frequencies = if args.iter().any(|a| a == "--concentrated") {
+        Frequencies::Concentrated
+    } else {
+        Frequencies::England
+    };
 
     let t = Instant::now();
-    let population = Population::generate(people, seed);
+    let population = Population::generate_with(people, seed, frequencies);
     let generate_s = t.elapsed().as_secs_f64();
     let queries = queries::generate(&population, query_count, seed);
     println!(
@@ -78,6 +90,39 @@ fn main() {
         rss_before,
         rss_after - rss_before
     );
+
+    if duplicate_check > 0 {
+        let records: Vec<_> = population
+            .people
+            .iter()
+            .take(duplicate_check)
+            .map(|p| population.record(p))
+            .collect();
+        let likely = |found: Vec<Candidate>| -> usize {
+            found.iter().filter(|c| c.is_likely_same_person()).count()
+        };
+        let t = Instant::now();
+        let every_block: usize = records
+            .iter()
+            .map(|r| likely(index.search(&MatchQuery::from(r), 4)))
+            .sum();
+        let every_block_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let name_and_date: usize = records
+            .iter()
+            .map(|r| likely(index.likely_duplicates_of(r, 4)))
+            .sum();
+        let name_and_date_s = t.elapsed().as_secs_f64();
+        println!(
+            "duplicate check of {} people (one core): every block {:.1}s ({} likely, self included), \
+             name-and-date blocks only {:.1}s ({} likely)",
+            records.len(),
+            every_block_s,
+            every_block,
+            name_and_date_s,
+            name_and_date
+        );
+    }
 
     let mut latencies = Vec::with_capacity(queries.len());
     let (mut at1, mut at5, mut false_top1, mut none) = (0usize, 0usize, 0usize, 0usize);

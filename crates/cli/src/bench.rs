@@ -8,7 +8,7 @@
 //! answered by `pg_trgm`, as the baseline any fuzzy search must beat.
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use ecaf_bench::population::Population;
+use ecaf_bench::population::{Frequencies, Population};
 use ecaf_bench::queries::{self, TestQuery};
 use ecaf_domain::access::{operator_grant, UseRegister};
 use ecaf_domain::clock::SystemClock;
@@ -59,9 +59,38 @@ pub struct MatchingArgs {
     /// --data-dir DIR` can be measured on it afterwards (default: a temporary directory).
     #[arg(long, conflicts_with = "database_url")]
     data_dir: Option<std::path::PathBuf>,
+    /// How names are spread: `england` (the commonest surname about 1.5% of children) or
+    /// `concentrated` (about 3%: some 28,000 share it at a million).
+    #[arg(long, default_value = "england", value_parser = ["england", "concentrated"])]
+    names: String,
+    /// Searches for children who are not on the register (whole households left out of the
+    /// load), counted as a false "stop and confirm" when the first candidate scores at least
+    /// the adding pages' confirmation score.
+    #[arg(long, default_value_t = 200)]
+    absent: usize,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// The score at or above which adding a person asks the practitioner to confirm a candidate
+/// is not them: `CONFIRM_THRESHOLD` of the API and the add page.
+const CONFIRM_SCORE: f64 = 8.0;
+
+/// Where the benchmark's register is, to open it a second time.
+enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    async fn open(&self) -> anyhow::Result<Store> {
+        let clock = Arc::new(SystemClock);
+        Ok(match self {
+            Location::Sqlite(path) => Store::open_data_dir(path, clock).await?,
+            Location::Postgres(url) => Store::connect(url, clock).await?,
+        })
+    }
 }
 
 /// Figures for one way of answering the searches.
@@ -91,9 +120,25 @@ pub struct Report {
     pub generate_s: f64,
     pub load_s: f64,
     pub load_people_per_s: f64,
-    /// The first `catch_up_register`: the whole index read from the database and built.
+    pub names: String,
+    /// The first `catch_up_register`: the whole index read from the database and built, and
+    /// its snapshot written.
     pub index_build_s: f64,
     pub indexed: usize,
+    /// Size of the index's snapshot.
+    pub snapshot_mb: f64,
+    /// A second store on the same database made ready from the snapshot (read, checked and
+    /// caught up), as `ecaf serve` and `ecaf search` start.
+    pub start_from_snapshot_s: f64,
+    /// Searches for children not on the register.
+    pub absent_searches: usize,
+    /// Of those, how many had a first candidate at or above the "stop and confirm" score.
+    pub absent_false_confirm: usize,
+    /// The highest first-candidate score among them.
+    pub absent_max_score: f64,
+    /// Searches for people on the register whose person came first at or above the "stop
+    /// and confirm" score: adding them again would be stopped.
+    pub present_confirm_rate: f64,
     pub rss_mb_before_index: f64,
     /// Resident memory once the index is built (the population generator's memory freed).
     pub rss_mb_after_index: f64,
@@ -230,11 +275,11 @@ fn import_person(population: &Population, p: &ecaf_bench::population::Person) ->
             communication_needs: String::new(),
             interpreter_needed: false,
             disability: String::new(),
-            main_address: postcode.map(|postcode| Address {
-                line1: String::new(),
+            main_address: Some(Address {
+                line1: record.address_line1.unwrap_or_default(),
                 line2: String::new(),
-                town: String::new(),
-                postcode: Some(postcode),
+                town: record.town.unwrap_or_default(),
+                postcode,
                 description: String::new(),
             }),
             other_addresses: Vec::new(),
@@ -301,16 +346,34 @@ fn bar(total: u64, message: &'static str) -> ProgressBar {
 
 pub async fn matching(args: &MatchingArgs) -> anyhow::Result<Report> {
     let t = Instant::now();
-    let population = Population::generate(args.people, args.seed);
+    let frequencies = if args.names == "concentrated" {
+        Frequencies::Concentrated
+    } else {
+        Frequencies::England
+    };
+    // Whole households beyond `people` are generated and taken off again: the absent.
+    let extra = if args.absent > 0 {
+        (args.absent * 4).max(100)
+    } else {
+        0
+    };
+    let mut population = Population::generate_with(args.people + extra, args.seed, frequencies);
+    let absent = population.take_absent(extra);
     let searches = queries::generate(&population, args.queries, args.seed);
+    let absent_searches = queries::generate_among(&population, &absent, args.absent, args.seed ^ 1);
     let generate_s = t.elapsed().as_secs_f64();
 
     let dir = tempfile::tempdir()?;
+    let snapshots = tempfile::tempdir()?;
     let clock = Arc::new(SystemClock);
-    let (store, fresh) = match &args.database_url {
+    let (store, fresh, location) = match &args.database_url {
         Some(url) => {
             let (fresh_url, name) = fresh_database(url).await?;
-            (Store::connect(&fresh_url, clock).await?, Some(name))
+            (
+                Store::connect(&fresh_url, clock).await?,
+                Some(name),
+                Location::Postgres(fresh_url),
+            )
         }
         None => {
             let path = match &args.data_dir {
@@ -324,10 +387,27 @@ pub async fn matching(args: &MatchingArgs) -> anyhow::Result<Report> {
                 }
                 None => dir.path(),
             };
-            (Store::open_data_dir(path, clock).await?, None)
+            (
+                Store::open_data_dir(path, clock).await?,
+                None,
+                Location::Sqlite(path.to_path_buf()),
+            )
         }
     };
-    let result = measure(args, &store, population, &searches, generate_s).await;
+    // A kept SQLite register keeps its snapshot with it, as `ecaf serve` would.
+    let snapshot_dir = match (&args.data_dir, &location) {
+        (Some(dir), Location::Sqlite(_)) => dir.clone(),
+        _ => snapshots.path().to_path_buf(),
+    };
+    store.keep_index_snapshot_in(&snapshot_dir);
+    let run = Run {
+        location: &location,
+        snapshot_dir: &snapshot_dir,
+        searches: &searches,
+        absent: &absent_searches,
+        generate_s,
+    };
+    let result = measure(args, &store, population, run).await;
     store.close().await;
     if let (Some(url), Some(name)) = (&args.database_url, &fresh) {
         if args.keep {
@@ -342,13 +422,28 @@ pub async fn matching(args: &MatchingArgs) -> anyhow::Result<Report> {
     result
 }
 
+/// What one run works on.
+struct Run<'a> {
+    location: &'a Location,
+    snapshot_dir: &'a std::path::Path,
+    searches: &'a [TestQuery],
+    absent: &'a [TestQuery],
+    generate_s: f64,
+}
+
 async fn measure(
     args: &MatchingArgs,
     store: &Store,
     population: Population,
-    searches: &[TestQuery],
-    generate_s: f64,
+    run: Run<'_>,
 ) -> anyhow::Result<Report> {
+    let Run {
+        location,
+        snapshot_dir,
+        searches,
+        absent,
+        generate_s,
+    } = run;
     let grant = operator_grant::<UseRegister>();
     let by = Attribution {
         actor_email: Some("ecaf bench matching (command line)".into()),
@@ -382,14 +477,41 @@ async fn measure(
     let indexed = store.catch_up_register().await?;
     let index_build_s = t.elapsed().as_secs_f64();
     let rss_mb_after_index = rss_mb();
+    let snapshot_mb = std::fs::metadata(snapshot_dir.join("matching-index.snapshot"))
+        .map_or(0.0, |m| m.len() as f64 / 1e6);
+    let t = Instant::now();
+    let second = location.open().await?;
+    second.keep_index_snapshot_in(snapshot_dir);
+    second.catch_up_register().await?;
+    let start_from_snapshot_s = t.elapsed().as_secs_f64();
+    second.close().await;
+    drop(second);
+    ecaf_store::register::release_freed_memory();
+
+    let mut absent_false_confirm = 0;
+    let mut absent_max_score = f64::MIN;
+    for q in absent {
+        let hits = store.search_people(&grant, &by, &q.query, 1).await?;
+        if let Some(first) = hits.first() {
+            absent_max_score = absent_max_score.max(first.score);
+            if first.same_identifier || first.score >= CONFIRM_SCORE {
+                absent_false_confirm += 1;
+            }
+        }
+    }
 
     let mut methods = Vec::new();
     let progress = bar(searches.len() as u64, "Searching");
     let mut ecaf = Tally::new("ecaf (Store::search_people)");
+    let mut present_confirm = 0;
     for q in searches {
         let t = Instant::now();
         let hits = store.search_people(&grant, &by, &q.query, 5).await?;
         let ms = t.elapsed().as_secs_f64() * 1000.0;
+        present_confirm += usize::from(hits.first().is_some_and(|h| {
+            h.external_id.as_deref() == Some(external_id(q.truth).as_str())
+                && (h.same_identifier || h.score >= CONFIRM_SCORE)
+        }));
         let answer: Vec<Option<String>> = hits.into_iter().map(|h| h.external_id).collect();
         ecaf.add(q, &answer, ms);
         progress.inc(1);
@@ -456,8 +578,15 @@ async fn measure(
         generate_s,
         load_s,
         load_people_per_s: people as f64 / load_s.max(1e-9),
+        names: args.names.clone(),
         index_build_s,
         indexed,
+        snapshot_mb,
+        start_from_snapshot_s,
+        absent_searches: absent.len(),
+        absent_false_confirm,
+        absent_max_score,
+        present_confirm_rate: present_confirm as f64 / searches.len().max(1) as f64,
         rss_mb_before_index,
         rss_mb_after_index,
         trigram_index_build_s,
@@ -467,11 +596,15 @@ async fn measure(
 
 fn table(r: &Report) -> String {
     let mut out = format!(
-        "backend {}; {} people, {} searches, seed {}\n\
+        "backend {}; {} people ({} names), {} searches, seed {}\n\
          generate {:.1}s; load (import bulk path) {:.1}s = {:.0} people/s\n\
-         index build (first catch_up_register) {:.1}s for {} people; RSS {:.0} MB after ({:.0} MB before)\n",
+         index build (first catch_up_register, snapshot written) {:.1}s for {} people; RSS {:.0} MB after ({:.0} MB before)\n\
+         snapshot {:.0} MB; ready from it (second store: read, checked, caught up) {:.2}s\n\
+         not on the register: {} of {} searches over the \"stop and confirm\" score {} (highest first score {:.1}); \
+         on the register: {:.3} found first at or over it\n",
         r.backend,
         r.people,
+        r.names,
         r.queries,
         r.seed,
         r.generate_s,
@@ -481,6 +614,13 @@ fn table(r: &Report) -> String {
         r.indexed,
         r.rss_mb_after_index,
         r.rss_mb_before_index,
+        r.snapshot_mb,
+        r.start_from_snapshot_s,
+        r.absent_false_confirm,
+        r.absent_searches,
+        CONFIRM_SCORE,
+        r.absent_max_score,
+        r.present_confirm_rate,
     );
     if let Some(s) = r.trigram_index_build_s {
         out.push_str(&format!("pg_trgm GIN index build {s:.1}s\n"));

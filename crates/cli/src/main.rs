@@ -34,21 +34,35 @@ pub struct DatabaseArgs {
     /// Directory for the embedded SQLite database (created if missing).
     #[arg(long, env = "ECAF_DATA_DIR", default_value = "./ecaf-data")]
     data_dir: PathBuf,
+    /// Directory for the snapshot of the matching index, so a start reads it instead of
+    /// building the index from every person (default: the data directory with SQLite; none
+    /// with PostgreSQL). One directory per database.
+    #[arg(long, env = "ECAF_INDEX_SNAPSHOT_DIR")]
+    index_snapshot_dir: Option<PathBuf>,
 }
 
 impl DatabaseArgs {
     pub async fn open(&self) -> anyhow::Result<Store> {
         let clock = Arc::new(SystemClock);
-        match &self.database_url {
+        let store = match &self.database_url {
             Some(url) => Store::connect(url, clock)
                 .await
-                .context("could not open the PostgreSQL database"),
+                .context("could not open the PostgreSQL database")?,
             None => Store::open_data_dir(&self.data_dir, clock)
                 .await
                 .with_context(|| {
                     format!("could not open the database in {}", self.data_dir.display())
-                }),
+                })?,
+        };
+        let snapshot_dir = match (&self.index_snapshot_dir, &self.database_url) {
+            (Some(dir), _) => Some(dir),
+            (None, None) => Some(&self.data_dir),
+            (None, Some(_)) => None,
+        };
+        if let Some(dir) = snapshot_dir {
+            store.keep_index_snapshot_in(dir);
         }
+        Ok(store)
     }
 }
 

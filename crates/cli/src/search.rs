@@ -25,6 +25,12 @@ pub struct SearchArgs {
     /// Postcode.
     #[arg(long)]
     postcode: Option<String>,
+    /// First line of the address ("4 Mill Lane").
+    #[arg(long)]
+    address_line1: Option<String>,
+    /// Town.
+    #[arg(long)]
+    town: Option<String>,
     /// NHS number (spaces allowed).
     #[arg(long)]
     nhs_number: Option<String>,
@@ -87,12 +93,22 @@ pub fn query_from(args: &SearchArgs) -> Result<MatchQuery, InputError> {
         family_name: given(&args.family),
         date_of_birth,
         postcode,
+        address_line1: given(&args.address_line1),
+        town: given(&args.town),
         nhs_number,
         upn,
     };
     if problems.is_empty() && query == MatchQuery::default() {
         problems.push(
-            "give at least one of --given, --family, --dob, --postcode, --nhs-number, --upn".into(),
+            "give at least one of --given, --family, --dob, --postcode, --address-line1, --town, \
+             --nhs-number, --upn"
+                .into(),
+        );
+    } else if problems.is_empty() && query.is_too_weak() {
+        problems.push(
+            "too little to rank anyone on: give --nhs-number or --upn, or at least two of \
+             --given, --family, --dob, --postcode and --address-line1"
+                .into(),
         );
     }
     if problems.is_empty() {

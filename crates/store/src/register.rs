@@ -2,6 +2,14 @@
 //! index from it once, then, before every search, applies the change feed (`person_changes`)
 //! from where it left off — so an instance never answers from a stale index, whichever
 //! instance made the change, and a restart or crash simply rebuilds.
+//!
+//! Building takes seconds at a million people, so a process given a snapshot directory
+//! ([`Store::keep_index_snapshot_in`]) starts from the snapshot there instead: a copy of the
+//! index stamped with the last change it includes, caught up from the change feed before it
+//! answers anything, exactly as a running index is. A snapshot that is missing, damaged, of
+//! another version, or does not belong to this database (its stamp's change is not in the
+//! feed as recorded) is ignored and the index is built from the database and written out
+//! again. The snapshot is only ever an optimisation: losing it costs one rebuild.
 use crate::audit::AuditEntry;
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::NaiveDate;
@@ -11,17 +19,29 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock, RwLock};
 
-/// Every live person as the matcher sees them (other known names aside), main postcode
-/// included; callers may add `AND p.…` conditions.
+/// Every live person as the matcher sees them (other known names aside), main address's
+/// postcode, first line and town included; callers may add `AND p.…` conditions.
 const LIVE_PEOPLE: &str =
-    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode \
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, a.postcode, \
+     a.line1, a.town \
      FROM people p LEFT JOIN person_addresses a ON a.person_id = p.id AND a.is_main = 1 \
      WHERE p.merged_into_id IS NULL";
 
 /// People checked against the index per database round trip when looking for duplicates.
 const DUPLICATE_CHUNK: usize = 500;
+
+/// The snapshot's file name in its directory.
+const SNAPSHOT_FILE: &str = "matching-index.snapshot";
+/// Changes applied since the last snapshot after which a new one is written, so that a
+/// restart has at most about this many changes to catch up on (a few seconds' work, one
+/// person at a time) and the write (about a second at a million people) stays rare.
+const SNAPSHOT_EVERY: i64 = 5_000;
+/// A snapshot more than this many changes behind the feed (after a large import, say) is not
+/// caught up but rebuilt: reading everyone in one stream is quicker than one by one.
+const CATCH_UP_LIMIT: i64 = 20_000;
 
 /// The in-memory index and how far through the change feed it is.
 ///
@@ -35,6 +55,8 @@ pub struct Register {
     /// How far the index is, `None` until it is built; the mutex also makes catch-up
     /// single-flight, and searches wait for it without holding a thread.
     applied: tokio::sync::Mutex<Option<Applied>>,
+    /// Where the index's snapshot is kept, if anywhere.
+    snapshot_dir: OnceLock<PathBuf>,
 }
 
 #[derive(Clone, Copy)]
@@ -43,6 +65,39 @@ struct Applied {
     seq: i64,
     /// People in the index after it.
     people: usize,
+    /// The change the last snapshot written or read was stamped with.
+    snapshot_seq: i64,
+}
+
+/// What a snapshot is stamped with: the last change of the feed it includes, as the feed
+/// records it, so that a snapshot of another database (or of this one before it was restored
+/// from a backup) is recognised by that change not being in the feed as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    seq: i64,
+    person_id: i64,
+    at: i64,
+}
+
+impl Stamp {
+    fn to_bytes(self) -> Vec<u8> {
+        [self.seq, self.person_id, self.at]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        let mut values = bytes
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()));
+        let stamp = Stamp {
+            seq: values.next()?,
+            person_id: values.next()?,
+            at: values.next()?,
+        };
+        (bytes.len() == 24).then_some(stamp)
+    }
 }
 
 impl Register {
@@ -166,8 +221,18 @@ impl CafSummary {
 }
 
 impl Store {
-    /// Build the index from the database if it has not been built yet, then apply any changes
-    /// committed since. Returns the number of people indexed.
+    /// Keep the matching index's snapshot in `dir` (created if missing): start from it, and
+    /// write it after a build and every few thousand changes. Without this the index is built
+    /// from the database at every start. One directory per database: a snapshot of another
+    /// database is recognised and replaced, but two databases sharing a directory would
+    /// replace each other's at every start. Only the first call counts.
+    pub fn keep_index_snapshot_in(&self, dir: &Path) {
+        let _ = self.register().snapshot_dir.set(dir.to_path_buf());
+    }
+
+    /// Build the index (from its snapshot if there is a good one, otherwise from the database)
+    /// if it has not been built yet, then apply any changes committed since. Returns the
+    /// number of people indexed.
     pub async fn catch_up_register(&self) -> Result<usize> {
         let register = self.register();
         let mut applied = register.applied.lock().await;
@@ -175,6 +240,18 @@ impl Store {
             // Read the high-water mark first: changes committed during the load are applied
             // again afterwards, which is harmless (upserts are idempotent).
             let seq = self.latest_change().await?;
+            let started = std::time::Instant::now();
+            if let Some(loaded) = self.load_snapshot(seq).await? {
+                tracing::info!(
+                    people = loaded.people,
+                    behind = seq - loaded.seq,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "matching index read from its snapshot"
+                );
+                *applied = Some(loaded);
+                drop(applied);
+                return Box::pin(self.catch_up_register()).await;
+            }
             let builder = self.index_builder().await?;
             // Laying out the postings takes seconds at a million people.
             let people = register
@@ -184,7 +261,17 @@ impl Store {
                     *slot = Some(index);
                 })
                 .await?;
-            *applied = Some(Applied { seq, people });
+            tracing::info!(
+                people,
+                seconds = started.elapsed().as_secs_f64(),
+                "matching index built from the database"
+            );
+            let snapshot_seq = self.write_snapshot(seq).await?;
+            *applied = Some(Applied {
+                seq,
+                people,
+                snapshot_seq,
+            });
             drop(applied);
             return Box::pin(self.catch_up_register()).await.map(|_| people);
         };
@@ -220,11 +307,142 @@ impl Store {
                 }
             })
             .await?;
+        let seq: i64 = last.try_get("seq")?;
+        let snapshot_seq = if seq - from.snapshot_seq >= SNAPSHOT_EVERY {
+            self.write_snapshot(seq).await?
+        } else {
+            from.snapshot_seq
+        };
         *applied = Some(Applied {
-            seq: last.try_get("seq")?,
+            seq,
             people,
+            snapshot_seq,
         });
         Ok(people)
+    }
+
+    /// The stamp for an index that includes every change up to `seq`.
+    async fn stamp(&self, seq: i64) -> Result<Stamp> {
+        let row = sqlx::query("SELECT person_id, at FROM person_changes WHERE seq = $1")
+            .bind(seq)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => Stamp {
+                seq,
+                person_id: row.try_get("person_id")?,
+                at: row.try_get("at")?,
+            },
+            None => Stamp {
+                seq,
+                person_id: 0,
+                at: 0,
+            },
+        })
+    }
+
+    /// The index read from its snapshot into the register, and how far it is, if there is a
+    /// snapshot that belongs to this database and is not too far behind `latest`. Why one was
+    /// not used is logged: it is rebuilt, never an error.
+    async fn load_snapshot(&self, latest: i64) -> Result<Option<Applied>> {
+        let Some(path) = self
+            .register()
+            .snapshot_dir
+            .get()
+            .map(|d| d.join(SNAPSHOT_FILE))
+        else {
+            return Ok(None);
+        };
+        let shown = path.display().to_string();
+        let read = blocking(move || -> std::result::Result<_, String> {
+            let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+            let len = file.metadata().map_err(|e| e.to_string())?.len();
+            MatchIndex::read_snapshot(file, len).map_err(|e| e.to_string())
+        })
+        .await?;
+        let (index, stamp) = match read {
+            Ok(read) => read,
+            Err(why) => {
+                tracing::info!(snapshot = shown, why, "matching index snapshot not used");
+                return Ok(None);
+            }
+        };
+        let Some(stamp) = Stamp::from_bytes(&stamp) else {
+            tracing::warn!(
+                snapshot = shown,
+                "matching index snapshot has no valid stamp"
+            );
+            return Ok(None);
+        };
+        if stamp.seq > latest || self.stamp(stamp.seq).await? != stamp {
+            tracing::warn!(
+                snapshot = shown,
+                "matching index snapshot is of another database, or of this one before it was \
+                 restored: rebuilding"
+            );
+            return Ok(None);
+        }
+        if latest - stamp.seq > CATCH_UP_LIMIT {
+            tracing::info!(
+                snapshot = shown,
+                behind = latest - stamp.seq,
+                "matching index snapshot is too far behind the change feed: rebuilding"
+            );
+            return Ok(None);
+        }
+        let people = self
+            .register()
+            .write(move |slot| *slot = Some(index))
+            .await?;
+        Ok(Some(Applied {
+            seq: stamp.seq,
+            people,
+            snapshot_seq: stamp.seq,
+        }))
+    }
+
+    /// Writes the index, which includes every change up to `seq`, to its snapshot (if one is
+    /// kept), through a file of its own renamed into place so that a reader never sees half a
+    /// snapshot. Returns the change the snapshot on disk is now stamped with. A failure is
+    /// logged, not returned: the service runs the same without a snapshot.
+    async fn write_snapshot(&self, seq: i64) -> Result<i64> {
+        let Some(dir) = self.register().snapshot_dir.get().cloned() else {
+            return Ok(seq);
+        };
+        let stamp = self.stamp(seq).await?.to_bytes();
+        let index = Arc::clone(&self.register().index);
+        let started = std::time::Instant::now();
+        let written = blocking(move || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            let partial = dir.join(format!(
+                "{SNAPSHOT_FILE}.{}.partial",
+                uuid::Uuid::new_v4().simple()
+            ));
+            let result = (|| {
+                let file = std::fs::File::create(&partial)?;
+                let guard = index
+                    .read()
+                    .map_err(|_| std::io::Error::other("the index is poisoned"))?;
+                if let Some(index) = guard.as_ref() {
+                    index.write_snapshot(&stamp, &file)?;
+                }
+                drop(guard);
+                std::fs::rename(&partial, dir.join(SNAPSHOT_FILE))
+            })();
+            if result.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            result
+        })
+        .await?;
+        match written {
+            Ok(()) => tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "matching index snapshot written"
+            ),
+            Err(err) => tracing::warn!(error = %err, "could not write the matching index snapshot"),
+        }
+        Ok(seq)
     }
 
     async fn latest_change(&self) -> Result<i64> {
@@ -477,7 +695,7 @@ fn search_in_parallel(index: &MatchIndex, records: &[PersonRecord]) -> Vec<Vec<C
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|r| index.search(&MatchQuery::from(r), 4))
+                        .map(|r| index.likely_duplicates_of(r, 4))
                         .collect::<Vec<_>>()
                 })
             })
@@ -507,6 +725,13 @@ fn record_from_row(row: &crate::Row) -> Result<PersonRecord> {
         other_names: vec![],
         date_of_birth: dob.and_then(|d| d.parse().ok()),
         postcode: row.try_get("postcode")?,
+        // Address lines are stored as typed, "" when not known.
+        address_line1: row
+            .try_get::<Option<String>, _>("line1")?
+            .filter(|l| !l.trim().is_empty()),
+        town: row
+            .try_get::<Option<String>, _>("town")?
+            .filter(|t| !t.trim().is_empty()),
         nhs_number: row.try_get("nhs_number")?,
         upn: row.try_get("upn")?,
     })

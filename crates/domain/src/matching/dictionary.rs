@@ -95,10 +95,10 @@ pub(crate) struct Dictionary {
     /// Every token's text, one after another; token `i` is `texts[starts[i]..starts[i + 1]]`.
     /// One buffer rather than a string each keeps the fuzzy lookup's many comparisons close
     /// together in memory.
-    texts: String,
-    starts: Vec<u32>,
+    pub(super) texts: String,
+    pub(super) starts: Vec<u32>,
     /// How many live records use each token, for value-specific (frequency) weights.
-    counts: Vec<u32>,
+    pub(super) counts: Vec<u32>,
     /// Each token's [`Signature`], to rule out weak spellings without comparing them.
     signatures: Vec<Signature>,
     by_code: MultiMap,

@@ -3,12 +3,13 @@
 use super::dictionary::Dictionary;
 use super::ids::IdTable;
 use super::keys;
-use super::normalise::name_tokens;
+use super::normalise::{address_key, name_tokens};
 use super::score::{
     LooseCache, PreparedQuery, RecordView, RoleQuery, Scorer, CONVINCING, SEPARATOR,
 };
-use super::table::PostingTable;
+use super::table::{IntBuild, PostingTable};
 use super::{Candidate, MatchQuery, PersonRecord};
+use std::collections::HashMap;
 
 /// How many dictionary expansions of a searched name are tried with the typed date of birth,
 /// with the dates one slip away, and in name pairs. Beyond these the expansions are weak
@@ -19,12 +20,27 @@ const EXPANSIONS_PAIR: usize = 8;
 /// Blocks larger than this are not read: they say too little (a very common name pair, a
 /// postcode shared by a whole estate) and a more specific key covers the same child.
 const MAX_BLOCK: usize = 4_000;
+/// The duplicate check reads no (name, date of birth) block larger than this. Real registers
+/// have placeholder dates (1 January) and names shared by tens of thousands; a block of
+/// hundreds of people with one name and birthday is a data-quality problem to report
+/// otherwise, not hundreds of likely duplicates of each, and reading it for every one of them
+/// is what made the check quadratic.
+const DUPLICATE_BLOCK: usize = 100;
 /// Most tokens one name (given, family or other) contributes.
 const MAX_NAME_TOKENS: usize = 5;
 /// Most other known names indexed per person: room for the 20 a record may hold and the
 /// names of records merged into it. (At 5 tokens each plus separators they stay within the
 /// 255 tokens an entry can count.)
 const MAX_OTHER_NAMES: usize = 32;
+
+/// Which blocks a search reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Blocks {
+    /// Every kind: identifiers, postcode, (name, date of birth), then name pairs if needed.
+    All,
+    /// Only (name, date of birth), for the date given and the dates one slip away.
+    NameAndDateOfBirth,
+}
 
 /// A scored candidate, before its reasons are worked out.
 struct Scored {
@@ -34,22 +50,25 @@ struct Scored {
     slot: u32,
 }
 
-/// One person, compactly: 48 bytes plus their name tokens in the shared arena.
+/// One person, compactly: 64 bytes plus their name tokens in the shared arena.
 #[derive(Clone, Copy, Default)]
-struct Entry {
-    id: i64,
-    nhs: u64,
-    upn: u64,
-    postcode: u64,
+pub(super) struct Entry {
+    pub(super) id: i64,
+    pub(super) nhs: u64,
+    pub(super) upn: u64,
+    pub(super) postcode: u64,
+    /// First line of the address and town as [`address_key`]s, 0 when unknown.
+    pub(super) address: u64,
+    pub(super) town: u64,
     /// Day number of the date of birth, 0 when unknown.
-    dob: u32,
+    pub(super) dob: u32,
     /// Start of this person's tokens in `MatchIndex::arena`: given, then family, then other
     /// names separated by [`SEPARATOR`].
-    names_at: u32,
-    given_len: u8,
-    family_len: u8,
-    other_len: u8,
-    live: bool,
+    pub(super) names_at: u32,
+    pub(super) given_len: u8,
+    pub(super) family_len: u8,
+    pub(super) other_len: u8,
+    pub(super) live: bool,
 }
 
 /// An in-memory index of people for fuzzy, explained search.
@@ -59,14 +78,20 @@ struct Entry {
 /// [`MatchIndex::search`]. Holds up to about 4 billion postings and 268 million distinct name
 /// tokens.
 pub struct MatchIndex {
-    entries: Vec<Entry>,
-    free: Vec<u32>,
-    slot_of: IdTable,
-    arena: Vec<u32>,
-    arena_garbage: usize,
-    dict: Dictionary,
-    table: PostingTable,
-    live: usize,
+    pub(super) entries: Vec<Entry>,
+    pub(super) free: Vec<u32>,
+    pub(super) slot_of: IdTable,
+    pub(super) arena: Vec<u32>,
+    pub(super) arena_garbage: usize,
+    pub(super) dict: Dictionary,
+    pub(super) table: PostingTable,
+    pub(super) live: usize,
+    /// Live people per date of birth (day number), for date-of-birth agreement weighted by
+    /// how common the date is on this register (a placeholder 1 January counts for little).
+    pub(super) dob_counts: HashMap<u32, u32, IntBuild>,
+    /// Live people per first line of address and per town, for their agreement weighted by
+    /// how common they are ("1 High Street", a big town).
+    pub(super) place_counts: HashMap<u64, u32, IntBuild>,
 }
 
 impl Default for MatchIndex {
@@ -115,6 +140,39 @@ impl IndexBuilder {
     }
 }
 
+/// One more (`up`) or one fewer live person born on `day` (0: no date, not counted).
+pub(super) fn count_dob(counts: &mut HashMap<u32, u32, IntBuild>, day: u32, up: bool) {
+    if day == 0 {
+        return;
+    }
+    if up {
+        *counts.entry(day).or_default() += 1;
+    } else if let Some(n) = counts.get_mut(&day) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&day);
+        }
+    }
+}
+
+/// One more (`up`) or one fewer live person at an entry's first line of address and town.
+/// Both share one map: a line and a town hash apart, and a rare collision only blurs a weight.
+pub(super) fn count_places(counts: &mut HashMap<u64, u32, IntBuild>, entry: &Entry, up: bool) {
+    for key in [entry.address, entry.town] {
+        if key == 0 {
+            continue;
+        }
+        if up {
+            *counts.entry(key).or_default() += 1;
+        } else if let Some(n) = counts.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&key);
+            }
+        }
+    }
+}
+
 /// A record's tokens grouped by role, before they are placed in the arena.
 struct Tokens {
     given: Vec<u32>,
@@ -141,6 +199,8 @@ impl MatchIndex {
             dict: Dictionary::new(),
             table: PostingTable::new(),
             live: 0,
+            dob_counts: HashMap::default(),
+            place_counts: HashMap::default(),
         }
     }
 
@@ -237,6 +297,10 @@ impl MatchIndex {
             self.dict.adjust_count(t, false);
         }
         if let Some(entry) = self.entries.get_mut(slot as usize) {
+            if entry.live {
+                count_dob(&mut self.dob_counts, entry.dob, false);
+                count_places(&mut self.place_counts, entry, false);
+            }
             entry.live = false;
         }
     }
@@ -309,7 +373,13 @@ impl MatchIndex {
             at
         };
         let other_len = flat.len() - tokens.given.len() - tokens.family.len();
-        self.entries[slot as usize] = Entry {
+        let dob = keys::pack_date(record.date_of_birth);
+        if let Some(old) = self.entries.get(slot as usize).filter(|e| e.live).copied() {
+            count_dob(&mut self.dob_counts, old.dob, false);
+            count_places(&mut self.place_counts, &old, false);
+        }
+        count_dob(&mut self.dob_counts, dob, true);
+        let entry = Entry {
             id: record.id,
             nhs: record
                 .nhs_number
@@ -322,13 +392,17 @@ impl MatchIndex {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .unwrap_or(0),
-            dob: keys::pack_date(record.date_of_birth),
+            address: record.address_line1.as_deref().map_or(0, address_key),
+            town: record.town.as_deref().map_or(0, address_key),
+            dob,
             names_at,
             given_len: u8::try_from(tokens.given.len()).unwrap_or(u8::MAX),
             family_len: u8::try_from(tokens.family.len()).unwrap_or(u8::MAX),
             other_len: u8::try_from(other_len).unwrap_or(u8::MAX),
             live: true,
         };
+        count_places(&mut self.place_counts, &entry, true);
+        self.entries[slot as usize] = entry;
         slot
     }
 
@@ -352,6 +426,8 @@ impl MatchIndex {
             other,
             dob: keys::unpack_date(e.dob),
             postcode: e.postcode,
+            address: e.address,
+            town: e.town,
             nhs: e.nhs,
             upn: e.upn,
         })
@@ -401,6 +477,12 @@ impl MatchIndex {
         if e.postcode != 0 {
             out.push(keys::postcode(e.postcode));
         }
+        if e.address != 0 {
+            out.push(keys::address(e.address));
+        }
+        if e.dob != 0 {
+            out.push(keys::dob(e.dob));
+        }
         if e.nhs != 0 {
             out.push(keys::nhs(e.nhs));
         }
@@ -409,6 +491,25 @@ impl MatchIndex {
         }
         out.sort_unstable();
         out.dedup();
+    }
+
+    /// Whether, for up to `sample` people spread over the index, every key their entry gives
+    /// lists them in the posting table: a table that does not belong to its entries, or was
+    /// laid out by another derivation of keys, fails this at once.
+    pub(super) fn postings_agree_with_entries(&self, sample: usize) -> bool {
+        let step = (self.entries.len() / sample.max(1)).max(1);
+        let mut keys = Vec::new();
+        let mut found = Vec::new();
+        (0..self.entries.len()).step_by(step).all(|slot| {
+            let slot = u32::try_from(slot).unwrap_or(u32::MAX);
+            keys.clear();
+            self.keys_of(slot, &mut keys);
+            keys.iter().all(|key| {
+                found.clear();
+                self.table.gather(&[(*key, usize::MAX)], &mut found);
+                found.contains(&slot)
+            })
+        })
     }
 
     fn maybe_rebuild(&mut self) {
@@ -452,6 +553,8 @@ impl MatchIndex {
                 .as_deref()
                 .and_then(keys::pack_postcode)
                 .unwrap_or(0),
+            address: query.address_line1.as_deref().map_or(0, address_key),
+            town: query.town.as_deref().map_or(0, address_key),
             nhs: query
                 .nhs_number
                 .as_deref()
@@ -473,6 +576,21 @@ impl MatchIndex {
         if q.postcode != 0 {
             out.push((keys::postcode(q.postcode), MAX_BLOCK));
         }
+        if q.address != 0 {
+            out.push((keys::address(q.address), MAX_BLOCK));
+            // Someone at that address on the right birthday whose names were recorded
+            // otherwise, wherever the postcode is; without an address a date alone never
+            // outweighs two names that disagree, so its block would be read for nothing.
+            if let Some(dob) = q.dob {
+                out.push((keys::dob(keys::pack_date(Some(dob))), MAX_BLOCK));
+            }
+        }
+        self.name_dob_keys(q, MAX_BLOCK, out);
+    }
+
+    /// (name, date of birth) for the typed date and every date one slip away, each read only
+    /// if it holds at most `largest` people.
+    fn name_dob_keys(&self, q: &PreparedQuery, largest: usize, out: &mut Vec<(u64, usize)>) {
         let Some(dob) = q.dob else {
             return;
         };
@@ -487,7 +605,7 @@ impl MatchIndex {
             };
             for role in roles.iter().flatten() {
                 for e in role.expansions.iter().take(cap) {
-                    out.push((keys::name_dob(e.token, day), MAX_BLOCK));
+                    out.push((keys::name_dob(e.token, day), largest));
                 }
             }
         }
@@ -534,13 +652,35 @@ impl MatchIndex {
     /// candidates are ordered by [`Candidate::score`]. A search needs something to block on:
     /// an identifier, a postcode, a name with a date of birth, or a given and a family name.
     pub fn search(&self, query: &MatchQuery, limit: usize) -> Vec<Candidate> {
+        self.search_blocks(query, limit, Blocks::All)
+    }
+
+    /// The people who may be the same person as `record`, best first, at most `limit`: the
+    /// candidates for [`Candidate::is_likely_same_person`] (`record` itself among them if it
+    /// is indexed). Such a person has the same or nearly the same date of birth, so only the
+    /// (name, date of birth) blocks are read, never the postcode or name-pair blocks, which
+    /// at a million people can hold thousands each for common names (and a record without a
+    /// date of birth has no likely duplicates), and none of those holding more than
+    /// [`DUPLICATE_BLOCK`] people. This bounds the duplicate check of an import to a few
+    /// small blocks per person whatever the name and date frequencies.
+    pub fn likely_duplicates_of(&self, record: &PersonRecord, limit: usize) -> Vec<Candidate> {
+        if record.date_of_birth.is_none() {
+            return Vec::new();
+        }
+        self.search_blocks(&MatchQuery::from(record), limit, Blocks::NameAndDateOfBirth)
+    }
+
+    fn search_blocks(&self, query: &MatchQuery, limit: usize, blocks: Blocks) -> Vec<Candidate> {
         if limit == 0 || self.live == 0 {
             return Vec::new();
         }
         let q = self.prepare(query);
         let mut caches: [LooseCache; 2] = Default::default();
         let mut lookups = Vec::new();
-        self.narrow_keys(&q, &mut lookups);
+        match blocks {
+            Blocks::All => self.narrow_keys(&q, &mut lookups),
+            Blocks::NameAndDateOfBirth => self.name_dob_keys(&q, DUPLICATE_BLOCK, &mut lookups),
+        }
         let mut slots = Vec::new();
         self.table.gather(&lookups, &mut slots);
         slots.sort_unstable();
@@ -548,11 +688,13 @@ impl MatchIndex {
         let scorer = Scorer {
             dict: &self.dict,
             population: self.live.max(1) as f64,
+            dob_counts: &self.dob_counts,
+            place_counts: &self.place_counts,
         };
         let mut scored = Vec::with_capacity(slots.len());
         self.score_all(&scorer, &q, &slots, &mut caches, &mut scored);
         let convinced = scored.iter().any(|c| c.score >= CONVINCING);
-        if !convinced {
+        if !convinced && blocks == Blocks::All {
             lookups.clear();
             self.wide_keys(&q, &mut lookups);
             let mut wide = Vec::new();
@@ -583,7 +725,8 @@ impl MatchIndex {
                     scorer.score(&q, &view, &mut caches, Some(&mut reasons));
                 Some(Candidate {
                     id: c.id,
-                    score,
+                    score: score - scorer.size_allowance(),
+                    weight: score,
                     same_identifier,
                     reasons,
                 })

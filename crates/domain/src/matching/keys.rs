@@ -9,6 +9,19 @@ const PAIR: u64 = 2;
 const POSTCODE: u64 = 3;
 const NHS: u64 = 4;
 const UPN: u64 = 5;
+const DOB: u64 = 6;
+const ADDRESS: u64 = 7;
+
+/// A date of birth alone: with an address, finds a record whose names were recorded
+/// differently (a change of name, a different spelling on each side).
+pub(crate) fn dob(day: u32) -> u64 {
+    DOB << 60 | u64::from(day)
+}
+
+/// A first line of an address (as [`super::normalise::address_key`] gives it).
+pub(crate) fn address(key: u64) -> u64 {
+    ADDRESS << 60 | (key & 0x0fff_ffff_ffff_ffff)
+}
 
 /// (name token, date of birth): found again when any one name survives and the date is
 /// right or one slip away.

@@ -28,6 +28,7 @@ mod nicknames;
 mod normalise;
 mod score;
 mod similarity;
+mod snapshot;
 mod table;
 
 #[cfg(test)]
@@ -35,7 +36,9 @@ mod tests;
 
 pub use index::{IndexBuilder, MatchIndex};
 pub use nicknames::{are_nicknames, nickname_variants};
+use normalise::address_key;
 pub use normalise::{normalise_name, MAX_NAME_CHARS, MAX_NAME_PARTS};
+pub use snapshot::{SnapshotError, SNAPSHOT_VERSION};
 
 use chrono::NaiveDate;
 use std::fmt;
@@ -58,6 +61,10 @@ pub struct PersonRecord {
     pub date_of_birth: Option<NaiveDate>,
     /// Main address postcode.
     pub postcode: Option<String>,
+    /// First line of the main address ("4 Mill Lane").
+    pub address_line1: Option<String>,
+    /// Town of the main address.
+    pub town: Option<String>,
     /// NHS number, 10 digits.
     pub nhs_number: Option<String>,
     /// Unique Pupil Number.
@@ -76,10 +83,46 @@ pub struct MatchQuery {
     pub date_of_birth: Option<NaiveDate>,
     /// Postcode (any spacing or case).
     pub postcode: Option<String>,
+    /// First line of the address as given ("4 Mill Lane", "4 Mill Ln").
+    pub address_line1: Option<String>,
+    /// Town as given.
+    pub town: Option<String>,
     /// NHS number (spaces allowed).
     pub nhs_number: Option<String>,
     /// Unique Pupil Number.
     pub upn: Option<String>,
+}
+
+impl MatchQuery {
+    /// Whether the search holds too little to rank anyone. Without an NHS number or a UPN it
+    /// needs at least two of: a first name, a last name, a date of birth, a postcode, the
+    /// first line of an address. One of them alone ("Hughes", "Amelia", a postcode) is shared
+    /// by many people who would all score alike, so the caller should ask for more rather
+    /// than report that nobody was found. A town does not count: it holds everyone. Only what
+    /// the matcher can use counts: a name with no letters or a postcode that is not one is
+    /// not evidence.
+    pub fn is_too_weak(&self) -> bool {
+        let name = |n: &Option<String>| n.as_deref().is_some_and(|n| !normalise_name(n).is_empty());
+        let identifier = self
+            .nhs_number
+            .as_deref()
+            .and_then(keys::pack_nhs)
+            .is_some()
+            || self.upn.as_deref().and_then(keys::pack_upn).is_some();
+        let evidence = [
+            name(&self.given_name),
+            name(&self.family_name),
+            self.date_of_birth.is_some(),
+            self.postcode
+                .as_deref()
+                .and_then(keys::pack_postcode)
+                .is_some(),
+            self.address_line1
+                .as_deref()
+                .is_some_and(|a| address_key(a) != 0),
+        ];
+        !identifier && evidence.iter().filter(|e| **e).count() < 2
+    }
 }
 
 impl From<&PersonRecord> for MatchQuery {
@@ -91,6 +134,8 @@ impl From<&PersonRecord> for MatchQuery {
             family_name: Some(p.family_name.clone()),
             date_of_birth: p.date_of_birth,
             postcode: p.postcode.clone(),
+            address_line1: p.address_line1.clone(),
+            town: p.town.clone(),
             nhs_number: p.nhs_number.clone(),
             upn: p.upn.clone(),
         }
@@ -102,11 +147,18 @@ impl From<&PersonRecord> for MatchQuery {
 pub struct Candidate {
     /// The store's person id.
     pub id: i64,
-    /// The Fellegi–Sunter match weight: the sum over fields of log₂(m/u) for agreement or
-    /// log₂((1−m)/(1−u)) for disagreement. Higher is more likely the same child; above about
-    /// 15 the evidence is strong (e.g. name and date of birth agree), below 0 the record
-    /// probably is someone else. It is not bounded; compare candidates, not searches.
+    /// How likely this is the child, for deciding whether to stop and confirm: the
+    /// [`Candidate::weight`] less log₂ of how many times the register is larger than 2,000
+    /// people (nothing off on a smaller one). A bigger register holds more people who agree
+    /// with a search by chance, so the same evidence is worth less: at a million people the
+    /// score is 9 below the weight. Higher is more likely the same child; above about 15
+    /// the evidence is strong, below 0 the record probably is someone else. Unbounded;
+    /// ranking by it is ranking by weight.
     pub score: f64,
+    /// The Fellegi–Sunter match weight: the sum over fields of log₂(m/u) for agreement or
+    /// log₂((1−m)/(1−u)) for disagreement, u from this register's frequencies of the names and
+    /// the date of birth. The same for the same records whatever the register's size.
+    pub weight: f64,
     /// True when the NHS number or UPN is the same; such candidates always rank first.
     pub same_identifier: bool,
     /// The agreements that made this a candidate, strongest fields first.
@@ -148,7 +200,7 @@ impl Candidate {
         let near_home = any(|r| matches!(r, R::SamePostcode | R::SamePostcodeSector));
         let born = any(|r| matches!(r, R::SameDateOfBirth | R::DayAndMonthSwapped))
             || (near_home && any(|r| matches!(r, R::DateOfBirthOneDigitDifferent)));
-        given && family && born && self.score >= score::LIKELY_SAME_PERSON
+        given && family && born && self.weight >= score::LIKELY_SAME_PERSON
     }
 
     /// The reasons as one plain-English sentence fragment, e.g.
@@ -208,6 +260,10 @@ pub enum MatchReason {
     SamePostcodeSector,
     /// The postcode is in the same district (e.g. "SW1A").
     SamePostcodeDistrict,
+    /// The first line of the address is the same ("4 Mill Ln" and "4 Mill Lane" are).
+    SameFirstLineOfAddress,
+    /// The town is the same.
+    SameTown,
 }
 
 impl fmt::Display for MatchReason {
@@ -243,6 +299,8 @@ impl fmt::Display for MatchReason {
             MatchReason::SamePostcode => f.write_str("same postcode"),
             MatchReason::SamePostcodeSector => f.write_str("postcode in the same sector"),
             MatchReason::SamePostcodeDistrict => f.write_str("postcode in the same district"),
+            MatchReason::SameFirstLineOfAddress => f.write_str("same first line of address"),
+            MatchReason::SameTown => f.write_str("same town"),
         }
     }
 }

@@ -63,9 +63,78 @@ pub(crate) fn name_tokens(name: &str) -> Vec<String> {
     parts
 }
 
+/// Words of addresses typed short, and what they stand for.
+const ADDRESS_WORDS: &[(&str, &str)] = &[
+    ("rd", "road"),
+    ("st", "street"),
+    ("ln", "lane"),
+    ("ave", "avenue"),
+    ("av", "avenue"),
+    ("dr", "drive"),
+    ("cl", "close"),
+    ("ct", "court"),
+    ("cres", "crescent"),
+    ("cr", "crescent"),
+    ("pl", "place"),
+    ("sq", "square"),
+    ("gdns", "gardens"),
+    ("gds", "gardens"),
+    ("ter", "terrace"),
+    ("terr", "terrace"),
+    ("gr", "grove"),
+    ("pk", "park"),
+    ("wy", "way"),
+    ("flt", "flat"),
+];
+
+/// A line of an address (or a town) as one number, 0 for nothing: transliterated, lower case,
+/// punctuation dropped, words typed short written out ("4, Mill Ln." and "4 mill lane" are
+/// the same), and hashed. Only the first 200 characters are read.
+pub(crate) fn address_key(line: &str) -> u64 {
+    let end = line
+        .char_indices()
+        .nth(MAX_NAME_CHARS * 2)
+        .map_or(line.len(), |(at, _)| at);
+    let ascii = deunicode::deunicode(&line[..end]).to_ascii_lowercase();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut words = 0;
+    for word in ascii
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .map(|w| w.replace('\'', ""))
+        .filter(|w| !w.is_empty())
+    {
+        let word = ADDRESS_WORDS
+            .iter()
+            .find(|(short, _)| *short == word)
+            .map_or(word.as_str(), |(_, long)| long);
+        for b in word.bytes().chain(std::iter::once(b' ')) {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        words += 1;
+    }
+    // Never 0, which means "no address".
+    if words == 0 {
+        0
+    } else {
+        hash | 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn address_lines_agree_however_typed() {
+        let mill = address_key("4 Mill Lane");
+        assert_ne!(mill, 0);
+        for same in ["4, Mill Ln.", "  4 MILL lane ", "4 Mill  Lane"] {
+            assert_eq!(address_key(same), mill, "{same}");
+        }
+        assert_ne!(address_key("14 Mill Lane"), mill);
+        assert_ne!(address_key("4 Mill Road"), mill);
+        assert_eq!(address_key(" , "), 0);
+    }
 
     #[test]
     fn names_are_transliterated_lower_cased_and_split() {

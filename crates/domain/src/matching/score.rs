@@ -44,6 +44,16 @@ const OTHER_NAME_PENALTY: f64 = 1.0;
 /// Names given the other way round: common, but less likely than the right way round.
 const SWAP_PENALTY: f64 = 1.5;
 
+/// m of a date-of-birth agreement (the same child's records agree this often), and the bounds
+/// of its weight.
+const DOB_SAME_M: f64 = 0.95;
+const DOB_SAME_MIN: f64 = 4.0;
+const DOB_SAME_MAX: f64 = 13.0;
+/// Days over which the register's births are spread, about 18 years of children.
+const BIRTH_DAYS: f64 = 18.0 * 365.25;
+/// The register size at and below which a candidate's score is its weight.
+const REFERENCE_REGISTER: f64 = 2_000.0;
+/// The same date of birth on an ordinary date (1 in [`BIRTH_DAYS`]), for the thresholds below.
 const DOB_SAME: f64 = 12.0;
 const DOB_SWAPPED: f64 = 7.0;
 const DOB_ONE_DIGIT: f64 = 4.0;
@@ -55,6 +65,19 @@ const POSTCODE_SECTOR: f64 = 3.0;
 const POSTCODE_DISTRICT: f64 = 1.0;
 /// Families move, so a different postcode is only mild evidence against.
 const POSTCODE_DIFFERENT: f64 = -3.0;
+
+/// The first line of the address: m (the same child's records agree this often: families
+/// move), the bounds of its frequency weight, what it adds when the postcode agrees too (it
+/// then only tells the 8 or so homes at a postcode apart), and a different first line (mild:
+/// families move).
+const LINE1_M: f64 = 0.8;
+const LINE1_BOUNDS: (f64, f64) = (3.0, 11.0);
+const LINE1_AT_SAME_POSTCODE: f64 = 2.5;
+const LINE1_DIFFERENT: f64 = -1.5;
+/// The town, scored only when the postcodes cannot be compared: a town holds many people.
+const TOWN_M: f64 = 0.9;
+const TOWN_BOUNDS: (f64, f64) = (0.5, 4.0);
+const TOWN_DIFFERENT: f64 = -1.0;
 
 const IDENTIFIER_SAME: f64 = 25.0;
 const IDENTIFIER_DIFFERENT: f64 = -10.0;
@@ -118,6 +141,8 @@ pub(crate) struct RecordView<'a> {
     pub(crate) other: &'a [u32],
     pub(crate) dob: Option<NaiveDate>,
     pub(crate) postcode: u64,
+    pub(crate) address: u64,
+    pub(crate) town: u64,
     pub(crate) nhs: u64,
     pub(crate) upn: u64,
 }
@@ -128,6 +153,8 @@ pub(crate) struct PreparedQuery {
     pub(crate) family: Option<RoleQuery>,
     pub(crate) dob: Option<NaiveDate>,
     pub(crate) postcode: u64,
+    pub(crate) address: u64,
+    pub(crate) town: u64,
     pub(crate) nhs: u64,
     pub(crate) upn: u64,
 }
@@ -155,9 +182,80 @@ pub(crate) struct Scorer<'a> {
     pub(crate) dict: &'a Dictionary,
     /// Live records, for name frequencies.
     pub(crate) population: f64,
+    /// Live records per date of birth (day number).
+    pub(crate) dob_counts: &'a HashMap<u32, u32, IntBuild>,
+    /// Live records per first line of address and per town.
+    pub(crate) place_counts: &'a HashMap<u64, u32, IntBuild>,
 }
 
 impl Scorer<'_> {
+    /// Weight of the same date of birth: log₂(m/u) with u the date's share of this register,
+    /// smoothed towards an even spread of births over [`BIRTH_DAYS`] (one person's birthday
+    /// in a small register says little about how common the date is), so that a placeholder
+    /// date many records share counts for little and an ordinary one about 12.
+    fn same_dob_weight(&self, day: u32) -> f64 {
+        let count = f64::from(self.dob_counts.get(&day).copied().unwrap_or(0));
+        let u = (count + 1.0) / (self.population + BIRTH_DAYS);
+        (DOB_SAME_M / u).log2().clamp(DOB_SAME_MIN, DOB_SAME_MAX)
+    }
+
+    /// log₂(m/u) for agreeing on `key`, a first line of address or a town, u its share of
+    /// the register (at least one person: the record itself), within `bounds`.
+    fn place_weight(&self, key: u64, m: f64, bounds: (f64, f64)) -> f64 {
+        let count = f64::from(self.place_counts.get(&key).copied().unwrap_or(0).max(1));
+        (m * self.population / count)
+            .log2()
+            .clamp(bounds.0, bounds.1)
+    }
+
+    /// The address's weight (first line and town) and reasons. The postcode already says
+    /// most of what a shared home says, so with the same postcode the first line adds only
+    /// which home at that postcode, and the town nothing.
+    fn address(
+        &self,
+        q: &PreparedQuery,
+        r: &RecordView<'_>,
+        reasons: Option<&mut Vec<MatchReason>>,
+    ) -> f64 {
+        let same_postcode = q.postcode != 0 && q.postcode == r.postcode;
+        let both_postcodes = q.postcode != 0 && r.postcode != 0;
+        let mut total = 0.0;
+        let mut why = Vec::new();
+        if q.address != 0 && r.address != 0 {
+            if q.address == r.address {
+                total += if same_postcode {
+                    LINE1_AT_SAME_POSTCODE
+                } else {
+                    self.place_weight(r.address, LINE1_M, LINE1_BOUNDS)
+                };
+                why.push(MatchReason::SameFirstLineOfAddress);
+            } else {
+                total += LINE1_DIFFERENT;
+            }
+        }
+        if q.town != 0 && r.town != 0 && !both_postcodes {
+            if q.town == r.town {
+                total += self.place_weight(r.town, TOWN_M, TOWN_BOUNDS);
+                why.push(MatchReason::SameTown);
+            } else {
+                total += TOWN_DIFFERENT;
+            }
+        }
+        if let Some(reasons) = reasons {
+            reasons.append(&mut why);
+        }
+        total
+    }
+
+    /// How much a candidate's [`super::Candidate::score`] is below its weight: the more people
+    /// on the register, the more of them agree with a search by chance, so the same evidence
+    /// is less convincing. log₂ of how many times larger the register is than
+    /// [`REFERENCE_REGISTER`] (none for a smaller one): each doubling of the register asks
+    /// for one more bit of evidence for the same score.
+    pub(crate) fn size_allowance(&self) -> f64 {
+        (self.population / REFERENCE_REGISTER).log2().max(0.0)
+    }
+
     fn exact_weight(&self, token: u32) -> f64 {
         let count = f64::from(self.dict.count(token).max(1));
         (EXACT_NAME_M * self.population / count)
@@ -396,7 +494,10 @@ impl Scorer<'_> {
         total += self.names(q, r, caches, reasons.as_deref_mut());
         if let (Some(searched), Some(recorded)) = (q.dob, r.dob) {
             let (w, reason) = match keys::compare_dob(searched, recorded) {
-                DobLevel::Same => (DOB_SAME, Some(MatchReason::SameDateOfBirth)),
+                DobLevel::Same => (
+                    self.same_dob_weight(keys::pack_date(Some(recorded))),
+                    Some(MatchReason::SameDateOfBirth),
+                ),
                 DobLevel::Swapped => (DOB_SWAPPED, Some(MatchReason::DayAndMonthSwapped)),
                 DobLevel::OneDigit => (
                     DOB_ONE_DIGIT,
@@ -421,10 +522,11 @@ impl Scorer<'_> {
                 (POSTCODE_DIFFERENT, None)
             };
             total += w;
-            if let Some(reasons) = reasons {
+            if let Some(reasons) = reasons.as_deref_mut() {
                 reasons.extend(reason);
             }
         }
+        total += self.address(q, r, reasons);
         (total, same_identifier)
     }
 }

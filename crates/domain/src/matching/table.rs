@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Marks a removed posting in the static part.
-const TOMBSTONE: u32 = u32::MAX;
+pub(super) const TOMBSTONE: u32 = u32::MAX;
 
 /// The splitmix64 finaliser: a bijection on u64, so scrambled keys can be stored instead of the
 /// keys themselves without any risk of two keys colliding.
@@ -55,18 +55,18 @@ pub(crate) type IntBuild = BuildHasherDefault<IntHasher>;
 
 /// Keys → person slots.
 pub(crate) struct PostingTable {
-    dir_bits: u32,
+    pub(super) dir_bits: u32,
     /// `dir[b]..dir[b + 1]` is the range of `keys` whose top `dir_bits` bits are `b`.
-    dir: Vec<u32>,
+    pub(super) dir: Vec<u32>,
     /// Mixed keys, sorted.
-    keys: Vec<u64>,
+    pub(super) keys: Vec<u64>,
     /// `offsets[i]..offsets[i + 1]` is the postings range of `keys[i]`.
-    offsets: Vec<u32>,
-    postings: Vec<u32>,
+    pub(super) offsets: Vec<u32>,
+    pub(super) postings: Vec<u32>,
     /// Postings added since the build, by unmixed key.
-    delta: HashMap<u64, Vec<u32>, IntBuild>,
-    delta_postings: usize,
-    tombstones: usize,
+    pub(super) delta: HashMap<u64, Vec<u32>, IntBuild>,
+    pub(super) delta_postings: usize,
+    pub(super) tombstones: usize,
 }
 
 impl PostingTable {

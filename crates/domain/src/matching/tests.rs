@@ -210,21 +210,13 @@ fn record() -> impl Strategy<Value = PersonRecord> {
                 other_names,
                 date_of_birth: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
                 postcode: postcode.map(str::to_string),
-                nhs_number: None,
-                upn: None,
+                ..PersonRecord::default()
             },
         )
 }
 
 fn exact_query(r: &PersonRecord) -> MatchQuery {
-    MatchQuery {
-        given_name: Some(r.given_name.clone()),
-        family_name: Some(r.family_name.clone()),
-        date_of_birth: r.date_of_birth,
-        postcode: r.postcode.clone(),
-        nhs_number: r.nhs_number.clone(),
-        upn: r.upn.clone(),
-    }
+    MatchQuery::from(r)
 }
 
 /// Whether another record is indistinguishable from `r` on the searched fields.
@@ -394,4 +386,363 @@ fn a_search_reads_only_the_bounded_part_of_overlong_names() {
     };
     assert_eq!(ids(&overlong), ids(&bounded));
     assert_eq!(ids(&bounded).first().map(|c| c.0), Some(1));
+}
+
+#[test]
+fn one_name_or_one_field_alone_is_too_weak_to_rank_but_two_are_enough() {
+    let q = |given: Option<&str>, family: Option<&str>, dob, postcode: Option<&str>| MatchQuery {
+        given_name: given.map(Into::into),
+        family_name: family.map(Into::into),
+        date_of_birth: dob,
+        postcode: postcode.map(Into::into),
+        ..MatchQuery::default()
+    };
+    let born = date(2015, 3, 7);
+    for weak in [
+        q(Some("Smith"), None, None, None),
+        q(None, Some("William"), None, None),
+        q(None, None, born, None),
+        q(None, None, None, Some("BB1 1AB")),
+        // No letters, or not a postcode: nothing the matcher can use.
+        q(Some("!!!"), Some("Smith"), None, None),
+        q(None, Some("Smith"), None, Some("BB1")),
+        MatchQuery::default(),
+    ] {
+        assert!(weak.is_too_weak(), "{weak:?}");
+    }
+    for strong in [
+        q(None, Some("Smith"), born, None),
+        q(None, Some("Smith"), None, Some("BB1 1AB")),
+        q(Some("William"), Some("Smith"), None, None),
+        q(None, None, born, Some("BB1 1AB")),
+        MatchQuery {
+            nhs_number: Some("943 476 5919".into()),
+            ..MatchQuery::default()
+        },
+    ] {
+        assert!(!strong.is_too_weak(), "{strong:?}");
+    }
+    // What is strong enough finds: a surname with a date of birth, or with a postcode.
+    let index = sample();
+    let smiths = |q: MatchQuery| -> Vec<i64> {
+        let mut ids: Vec<i64> = index.search(&q, 5).iter().map(|c| c.id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    // William and his twin Thomas, at BB1 1AB, born 7 March 2015.
+    assert_eq!(smiths(q(None, Some("Smith"), born, None)), [1, 2]);
+    assert!(smiths(q(None, Some("Smith"), None, Some("BB1 1AB"))).starts_with(&[1, 2]));
+}
+
+/// The sample index after changes, so the snapshot holds postings added and removed since the
+/// build as well as built ones.
+fn changed_sample() -> MatchIndex {
+    let mut index = sample();
+    index.upsert(person(7, "Amelia", "Hughes", date(2019, 3, 7), "BF1 2AB"));
+    index.upsert(person(2, "Tom", "Smith", date(2015, 3, 7), "BB1 1AB"));
+    index.remove(5);
+    index
+}
+
+fn snapshot_of(index: &MatchIndex, stamp: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    index
+        .write_snapshot(stamp, &mut bytes)
+        .unwrap_or_else(|e| panic!("writing to memory failed: {e}"));
+    bytes
+}
+
+fn read(bytes: &[u8]) -> Result<(MatchIndex, Vec<u8>), SnapshotError> {
+    MatchIndex::read_snapshot(bytes, bytes.len() as u64)
+}
+
+fn answers(index: &MatchIndex) -> Vec<Vec<(i64, String)>> {
+    let queries = [
+        MatchQuery {
+            given_name: Some("Bill".into()),
+            family_name: Some("Smyth".into()),
+            date_of_birth: date(2015, 7, 3),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            given_name: Some("Emilia".into()),
+            family_name: Some("Hughs".into()),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            given_name: Some("Siobhan".into()),
+            family_name: Some("Kowalczyk".into()),
+            ..MatchQuery::default()
+        },
+        MatchQuery {
+            family_name: Some("Smith".into()),
+            postcode: Some("BB1 1AB".into()),
+            ..MatchQuery::default()
+        },
+    ];
+    queries
+        .iter()
+        .map(|q| {
+            index
+                .search(q, 5)
+                .into_iter()
+                .map(|c| (c.id, c.explanation()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_snapshot_reads_back_as_the_same_index_with_its_stamp() {
+    let index = changed_sample();
+    let (back, stamp) = read(&snapshot_of(&index, b"seq 42")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stamp, b"seq 42");
+    assert_eq!(back.len(), index.len());
+    assert_eq!(answers(&back), answers(&index));
+    assert!(
+        answers(&back)[2].is_empty(),
+        "a removed person stays removed"
+    );
+    // And it goes on changing like the original.
+    let mut back = back;
+    back.upsert(person(
+        8,
+        "Siobhan",
+        "Kowalczyk",
+        date(2010, 6, 2),
+        "E8 1EA",
+    ));
+    assert_eq!(answers(&back)[2].first().map(|c| c.0), Some(8));
+}
+
+#[test]
+fn a_damaged_truncated_or_foreign_snapshot_is_refused() {
+    let bytes = snapshot_of(&changed_sample(), b"stamp");
+    // Every single altered byte after the magic number is noticed.
+    for at in (8..bytes.len()).step_by(7) {
+        let mut altered = bytes.clone();
+        altered[at] ^= 0x10;
+        assert!(read(&altered).is_err(), "byte {at} altered");
+    }
+    for cut in [0, 8, 20, bytes.len() / 2, bytes.len() - 1] {
+        assert!(read(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(matches!(read(&longer), Err(SnapshotError::Damaged(_))));
+    let mut other_version = bytes.clone();
+    other_version[8..12].copy_from_slice(&(SNAPSHOT_VERSION + 1).to_le_bytes());
+    assert!(matches!(
+        read(&other_version),
+        Err(SnapshotError::OtherVersion { found }) if found == SNAPSHOT_VERSION + 1
+    ));
+    assert!(matches!(
+        read(b"SQLite format 3\0 and more"),
+        Err(SnapshotError::NotASnapshot)
+    ));
+    // A length that claims more than the file holds is refused before anything is allocated.
+    let mut huge = bytes[..12].to_vec();
+    huge.extend_from_slice(&u64::MAX.to_le_bytes());
+    assert!(matches!(read(&huge), Err(SnapshotError::Damaged(_))));
+}
+
+#[test]
+fn the_duplicate_check_reads_only_name_and_birthday_blocks_and_finds_what_search_finds() {
+    let index = MatchIndex::build(vec![
+        person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB"),
+        person(2, "Bill", "Smyth", date(2015, 7, 3), "BB1 1AB"),
+        // A neighbour born years apart: in the postcode block, never a likely duplicate.
+        person(3, "Wilma", "Smith", date(2001, 1, 1), "BB1 1AB"),
+    ]);
+    let william = person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB");
+    let ids = |found: Vec<Candidate>| -> Vec<i64> { found.iter().map(|c| c.id).collect() };
+    assert_eq!(ids(index.likely_duplicates_of(&william, 5)), [1, 2]);
+    assert!(ids(index.search(&MatchQuery::from(&william), 5)).contains(&3));
+    let likely = |found: Vec<Candidate>| -> Vec<i64> {
+        ids(found
+            .into_iter()
+            .filter(Candidate::is_likely_same_person)
+            .collect())
+    };
+    assert_eq!(
+        likely(index.likely_duplicates_of(&william, 5)),
+        likely(index.search(&MatchQuery::from(&william), 5))
+    );
+    let undated = PersonRecord {
+        date_of_birth: None,
+        ..william
+    };
+    assert!(index.likely_duplicates_of(&undated, 5).is_empty());
+}
+
+#[test]
+fn the_duplicate_check_skips_a_block_of_hundreds_sharing_one_name_and_birthday() {
+    // A placeholder date of birth given to hundreds of children with one common name.
+    let placeholder = date(2010, 1, 1);
+    let crowd = (1..=150).map(|id| person(id, "Muhammad", "Hussain", placeholder, "BD1 1AA"));
+    let mut records: Vec<PersonRecord> = crowd.collect();
+    records.push(person(
+        1_000,
+        "Mohammed",
+        "Hussain",
+        date(2012, 5, 17),
+        "BD1 1AB",
+    ));
+    records.push(person(
+        1_001,
+        "Muhammad",
+        "Hussian",
+        date(2012, 5, 17),
+        "BD1 1AB",
+    ));
+    let index = MatchIndex::build(records.clone());
+    // The crowd's own blocks are too big to read for each of them...
+    assert!(index.likely_duplicates_of(&records[0], 5).is_empty());
+    // ...while a search still finds them, and real near misses are still found.
+    assert!(!index.search(&MatchQuery::from(&records[0]), 5).is_empty());
+    let found: Vec<i64> = index
+        .likely_duplicates_of(&records[150], 5)
+        .into_iter()
+        .filter(Candidate::is_likely_same_person)
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(found, [1_000, 1_001]);
+}
+
+#[test]
+fn a_bigger_register_asks_more_evidence_for_the_same_score_and_ranks_alike() {
+    // 20,000 people: ten times the 2,000 at which score and weight are the same.
+    let records: Vec<PersonRecord> = (0..20_000)
+        .map(|i| {
+            let born = NaiveDate::from_ymd_opt(2006, 1, 1)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(i % 6_500)));
+            person(
+                i as i64 + 1,
+                &format!("Given{}", i % 900),
+                &format!("Family{}", i % 700),
+                born,
+                "BB1 1AB",
+            )
+        })
+        .collect();
+    let index = MatchIndex::build(records.clone());
+    let found = index.search(&MatchQuery::from(&records[4_321]), 5);
+    let first = found.first().unwrap_or_else(|| panic!("nobody found"));
+    assert_eq!(first.id, 4_322);
+    assert!(
+        (first.weight - first.score - 10f64.log2()).abs() < 1e-9,
+        "{first:?}"
+    );
+    // On a register of 2,000 or fewer nothing is taken off.
+    let small = sample();
+    let c = top(
+        &small,
+        MatchQuery::from(&person(1, "William", "Smith", date(2015, 3, 7), "BB1 1AB")),
+    );
+    assert!(c.is_some_and(|c| c.score == c.weight));
+}
+
+#[test]
+fn a_date_of_birth_many_records_share_counts_for_less() {
+    // A placeholder date given to 300 people, and one ordinary birthday.
+    let mut records: Vec<PersonRecord> = (1..=300)
+        .map(|id| {
+            person(
+                id,
+                &format!("Given{id}"),
+                &format!("Family{id}"),
+                date(2010, 1, 1),
+                "BB1 1AB",
+            )
+        })
+        .collect();
+    records.push(person(
+        500,
+        "Amelia",
+        "Hughes",
+        date(2012, 5, 17),
+        "BF1 2AB",
+    ));
+    records.push(person(501, "Amelia", "Hughes", date(2010, 1, 1), "BF1 2AB"));
+    let index = MatchIndex::build(records);
+    let weight = |born| {
+        let q = MatchQuery {
+            given_name: Some("Amelia".into()),
+            family_name: Some("Hughes".into()),
+            date_of_birth: born,
+            ..MatchQuery::default()
+        };
+        index.search(&q, 1).first().map_or(0.0, |c| c.weight)
+    };
+    let ordinary = weight(date(2012, 5, 17));
+    let placeholder = weight(date(2010, 1, 1));
+    assert!(
+        ordinary - placeholder > 5.0,
+        "{ordinary} against {placeholder}"
+    );
+}
+
+#[test]
+fn a_record_agreeing_only_on_birthday_and_first_line_of_address_is_found_and_explained() {
+    let at = |id, given: &str, family: &str, born, line: &str, town: &str| PersonRecord {
+        address_line1: Some(line.into()),
+        town: Some(town.into()),
+        ..person(id, given, family, born, "BF1 2AB")
+    };
+    let index = MatchIndex::build(vec![
+        // Recorded under another name (adopted, or a name the family no longer uses).
+        at(
+            1,
+            "Kayleigh",
+            "Brown",
+            date(2019, 3, 7),
+            "4 Mill Lane",
+            "Brookford",
+        ),
+        at(
+            2,
+            "Oliver",
+            "Nowak",
+            date(2016, 2, 2),
+            "9 Church Road",
+            "Brookford",
+        ),
+        // The same birthday in the same town, the flat written into the first line, another
+        // postcode: only the date-of-birth block finds her.
+        PersonRecord {
+            postcode: Some("BF9 9ZZ".into()),
+            ..at(
+                3,
+                "Zoe",
+                "Brown",
+                date(2019, 3, 7),
+                "Flat 2, 4 Mill Lane",
+                "Brookford",
+            )
+        },
+    ]);
+    let q = MatchQuery {
+        given_name: Some("Amelia".into()),
+        family_name: Some("Hughes".into()),
+        date_of_birth: date(2019, 3, 7),
+        address_line1: Some("4, Mill Ln".into()),
+        town: Some("Brookford".into()),
+        ..MatchQuery::default()
+    };
+    let found: Vec<i64> = index.search(&q, 5).iter().map(|c| c.id).collect();
+    assert_eq!(found, [1, 3]);
+    let c = top(&index, q.clone());
+    assert_eq!(c.as_ref().map(|c| c.id), Some(1));
+    let explanation = c.map(|c| c.explanation()).unwrap_or_default();
+    assert_eq!(
+        explanation,
+        "same date of birth; same first line of address; same town"
+    );
+    // Without the address the date alone finds nobody worth showing first.
+    let without = MatchQuery {
+        address_line1: None,
+        town: None,
+        ..q
+    };
+    assert!(top(&index, without).is_none_or(|c| c.score < 0.0));
 }

@@ -21,7 +21,7 @@ pub use identity::{change_reason, identity_changes};
 pub use kinds::{Gender, OtherNameKind, Relationship};
 pub use nhs_number::NhsNumber;
 pub use postcode::Postcode;
-pub use search::{too_weak_to_rank, SearchTerms};
+pub use search::SearchTerms;
 pub use upn::Upn;
 
 /// Why a value about a person could not be accepted. The `Display` text is safe to show to the

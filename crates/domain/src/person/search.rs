@@ -1,6 +1,6 @@
 //! What a practitioner typed to look for a person, checked into a [`MatchQuery`]. The pages
 //! and the API both search through here, so they accept and refuse the same things.
-use super::{NhsNumber, PersonError, Postcode, Upn};
+use super::{NhsNumber, PersonDetails, PersonError, Postcode, Upn};
 use crate::matching::{normalise_name, MatchQuery, MAX_NAME_CHARS, MAX_NAME_PARTS};
 use crate::organisation::FieldError;
 use chrono::NaiveDate;
@@ -12,8 +12,36 @@ pub struct SearchTerms<'a> {
     pub given_name: &'a str,
     pub family_name: &'a str,
     pub postcode: &'a str,
+    /// First line of the address ("4 Mill Lane"), at most 200 characters.
+    pub address_line1: &'a str,
+    /// Town, at most 100 characters.
+    pub town: &'a str,
     pub nhs_number: &'a str,
     pub upn: &'a str,
+}
+
+/// Longest first line of an address and town a search takes, as the person form does.
+const MAX_ADDRESS_LINE_CHARS: usize = 200;
+const MAX_TOWN_CHARS: usize = 100;
+
+impl From<&PersonDetails> for MatchQuery {
+    /// The search run before adding a person with these details: everything the matcher can
+    /// use, the main address's first line and town included.
+    fn from(details: &PersonDetails) -> Self {
+        let address = details.main_address.as_ref();
+        MatchQuery {
+            given_name: Some(details.given_name.clone()),
+            family_name: Some(details.family_name.clone()),
+            date_of_birth: details.date_of_birth,
+            postcode: address
+                .and_then(|a| a.postcode.as_ref())
+                .map(|p| p.as_str().to_string()),
+            address_line1: address.and_then(|a| text(&a.line1)),
+            town: address.and_then(|a| text(&a.town)),
+            nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
+            upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
+        }
+    }
 }
 
 impl SearchTerms<'_> {
@@ -45,6 +73,14 @@ impl SearchTerms<'_> {
             family_name: name(&mut errors, "family_name", "Last name", self.family_name),
             date_of_birth,
             postcode,
+            address_line1: limited(
+                &mut errors,
+                "address_line1",
+                "First line of the address",
+                self.address_line1,
+                MAX_ADDRESS_LINE_CHARS,
+            ),
+            town: limited(&mut errors, "town", "Town", self.town, MAX_TOWN_CHARS),
             nhs_number,
             upn,
         };
@@ -52,12 +88,15 @@ impl SearchTerms<'_> {
             && query.family_name.is_none()
             && query.nhs_number.is_none()
             && query.upn.is_none()
-            && query.postcode.is_none();
+            && query.postcode.is_none()
+            && query.address_line1.is_none();
         if errors.is_empty() && nothing_to_search {
             errors.push(FieldError::new(
                 "given_name",
                 "Enter a name, an NHS number, a unique pupil number or a postcode",
             ));
+        } else if errors.is_empty() && query.is_too_weak() {
+            errors.push(what_to_add(&query));
         }
         if errors.is_empty() {
             Ok(query)
@@ -65,6 +104,54 @@ impl SearchTerms<'_> {
             Err(errors)
         }
     }
+}
+
+/// What a search too weak to rank must add, on the first field that would help: a
+/// practitioner who typed only "Hughes" is asked for more, not told that nobody was found.
+fn what_to_add(query: &MatchQuery) -> FieldError {
+    let (field, message) = if query.family_name.is_some() {
+        (
+            "given_name",
+            "A last name alone matches too many people: add their first name, date of birth or \
+             postcode",
+        )
+    } else if query.given_name.is_some() {
+        (
+            "family_name",
+            "A first name alone matches too many people: add their last name, date of birth or \
+             postcode",
+        )
+    } else if query.postcode.is_some() || query.address_line1.is_some() {
+        (
+            "given_name",
+            "An address alone matches everyone who lives there: add their name or date of birth",
+        )
+    } else {
+        (
+            "given_name",
+            "A date of birth alone matches too many people: add their name or postcode",
+        )
+    };
+    FieldError::new(field, message)
+}
+
+/// A searched address field, refused when longer than the person form takes.
+fn limited(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    what: &str,
+    raw: &str,
+    max: usize,
+) -> Option<String> {
+    let value = text(raw)?;
+    if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("{what} must be {max} characters or fewer"),
+        ));
+        return None;
+    }
+    Some(value)
 }
 
 fn text(s: &str) -> Option<String> {
@@ -98,29 +185,6 @@ fn name(
         return None;
     }
     Some(value)
-}
-
-/// What to add when a checked query says too little to rank anyone: one name on its own,
-/// with no date of birth, postcode or identifier, fits too many people on a register of any
-/// size to put one first, so the practitioner is asked for more rather than shown a list that
-/// means nothing (or "no possible matches", which would invite adding a child who is there).
-/// The message goes on the date of birth, the first thing worth adding.
-pub fn too_weak_to_rank(query: &MatchQuery) -> Option<FieldError> {
-    let more = query.date_of_birth.is_some()
-        || query.postcode.is_some()
-        || query.nhs_number.is_some()
-        || query.upn.is_some();
-    let message = match (&query.given_name, &query.family_name) {
-        _ if more => return None,
-        (None, Some(_)) => {
-            "Add a first name, a date of birth or a postcode: a last name on its own fits too many people to search by"
-        }
-        (Some(_), None) => {
-            "Add a last name, a date of birth or a postcode: a first name on its own fits too many people to search by"
-        }
-        _ => return None,
-    };
-    Some(FieldError::new("date_of_birth", message))
 }
 
 #[cfg(test)]
@@ -203,6 +267,73 @@ mod tests {
     }
 
     #[test]
+    fn a_search_too_weak_to_rank_says_what_to_add() {
+        let weak = |terms: SearchTerms<'_>, dob| {
+            terms
+                .check(dob, vec![])
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect::<Vec<_>>()
+        };
+        let hughes = weak(
+            SearchTerms {
+                family_name: "Hughes",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(hughes.len(), 1);
+        assert_eq!(hughes[0].0, "given_name");
+        assert!(hughes[0]
+            .1
+            .starts_with("A last name alone matches too many people: add"));
+        let amelia = weak(
+            SearchTerms {
+                given_name: "Amelia",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(amelia[0].0, "family_name");
+        let postcode = weak(
+            SearchTerms {
+                postcode: "BF1 2AB",
+                ..Default::default()
+            },
+            None,
+        );
+        assert!(postcode[0].1.contains("add their name or date of birth"));
+        // A first line of address counts with a name; a town does not.
+        let with_address = SearchTerms {
+            family_name: "Hughes",
+            address_line1: "4 Mill Lane",
+            ..Default::default()
+        };
+        assert!(with_address.check(None, vec![]).is_ok());
+        let with_town = weak(
+            SearchTerms {
+                family_name: "Hughes",
+                town: "Brookford",
+                ..Default::default()
+            },
+            None,
+        );
+        assert_eq!(with_town[0].0, "given_name");
+        // A surname with a date of birth, or with a postcode, is searched.
+        let born = NaiveDate::from_ymd_opt(2019, 3, 7);
+        for (postcode, dob) in [("", born), ("BF1 2AB", None)] {
+            let terms = SearchTerms {
+                family_name: "Hughes",
+                postcode,
+                ..Default::default()
+            };
+            assert!(terms.check(dob, vec![]).is_ok(), "{postcode} {dob:?}");
+        }
+    }
+
+    #[test]
     fn an_empty_search_asks_for_something_to_search_on() {
         let errors = SearchTerms {
             given_name: "   ",
@@ -214,47 +345,5 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "given_name");
         assert!(errors[0].message.starts_with("Enter a name"));
-    }
-
-    #[test]
-    fn one_name_alone_is_too_weak_to_rank_and_says_what_to_add() {
-        let dob = NaiveDate::from_ymd_opt(2019, 3, 7);
-        // First name, last name, postcode, date of birth, and how the message starts (none
-        // when the search is strong enough).
-        type Case<'a> = (
-            &'a str,
-            &'a str,
-            &'a str,
-            Option<NaiveDate>,
-            Option<&'a str>,
-        );
-        let cases: [Case; 7] = [
-            ("", "Hughes", "", None, Some("Add a first name")),
-            ("Amelia", "", "", None, Some("Add a last name")),
-            ("Amelia", "Hughes", "", None, None),
-            ("", "Hughes", "", dob, None),
-            ("", "Hughes", "BF1 2AB", None, None),
-            ("Amelia", "", "BF1 2AB", None, None),
-            ("", "", "BF1 2AB", None, None),
-        ];
-        for (given, family, postcode, date, expected) in cases {
-            let query = SearchTerms {
-                given_name: given,
-                family_name: family,
-                postcode,
-                ..Default::default()
-            }
-            .check(date, vec![])
-            .unwrap_or_else(|e| panic!("{e:?}"));
-            let weak = too_weak_to_rank(&query);
-            assert_eq!(
-                weak.as_ref().map(|e| e.field),
-                expected.map(|_| "date_of_birth"),
-                "{given:?} {family:?} {postcode:?} {date:?}"
-            );
-            if let (Some(e), Some(start)) = (weak, expected) {
-                assert!(e.message.starts_with(start), "{}", e.message);
-            }
-        }
     }
 }

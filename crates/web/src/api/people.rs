@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use ecaf_domain::access::{Grant, UseRegister};
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{change_reason, identity_changes, NhsNumber, PersonInput, SearchTerms};
+use ecaf_domain::person::{change_reason, identity_changes, PersonInput, SearchTerms};
 use ecaf_store::people::{Person, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
 use serde::{Deserialize, Serialize};
@@ -33,8 +33,8 @@ fn problems(errors: Vec<FieldError>) -> ApiError {
     )
 }
 
-/// What the practitioner knows; every field optional, but at least a name, identifier or
-/// postcode.
+/// What the practitioner knows; every field optional, but an NHS number or UPN, or at least two
+/// of first name, last name, date of birth, postcode and first line of the address.
 #[derive(Deserialize, IntoParams)]
 pub struct SearchParams {
     given_name: Option<String>,
@@ -42,6 +42,10 @@ pub struct SearchParams {
     /// YYYY-MM-DD
     date_of_birth: Option<String>,
     postcode: Option<String>,
+    /// First line of the address, e.g. "4 Mill Lane" (at most 200 characters).
+    address_line1: Option<String>,
+    /// Town (at most 100 characters); weighs only when a postcode is not given on both sides.
+    town: Option<String>,
     nhs_number: Option<String>,
     upn: Option<String>,
     /// At most 50; default 10.
@@ -123,6 +127,8 @@ fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
         given_name: field(&p.given_name),
         family_name: field(&p.family_name),
         postcode: field(&p.postcode),
+        address_line1: field(&p.address_line1),
+        town: field(&p.town),
         nhs_number: field(&p.nhs_number),
         upn: field(&p.upn),
     }
@@ -136,7 +142,7 @@ fn parse_query(p: &SearchParams) -> Result<MatchQuery, ApiError> {
         (status = 200, description = "Candidates, most likely first", body = Vec<Candidate>),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token's user may not use the register", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid search values", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid search values, or too little to rank anyone on (one name alone, a postcode alone): each problem's message says what to add", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn search(
     State(state): State<AppState>,
@@ -232,18 +238,7 @@ pub async fn create(
         ),
     };
     let details = body.person.validate(today(&state)).map_err(problems)?;
-    let query = MatchQuery {
-        given_name: Some(details.given_name.clone()),
-        family_name: Some(details.family_name.clone()),
-        date_of_birth: details.date_of_birth,
-        postcode: details
-            .main_address
-            .as_ref()
-            .and_then(|a| a.postcode.as_ref())
-            .map(|p| p.as_str().to_string()),
-        nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
-        upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
-    };
+    let query = MatchQuery::from(&details);
     let likely: Vec<SearchHit> = state
         .store
         .search_people(&grant, &api.attribution, &query, 10)

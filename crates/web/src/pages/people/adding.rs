@@ -16,7 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{NhsNumber, PersonDetails};
+use ecaf_domain::person::PersonDetails;
 use ecaf_store::people::{HeldForm, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
 use serde::Deserialize;
@@ -68,18 +68,7 @@ pub async fn new_form(
 }
 
 pub(super) fn details_query(details: &PersonDetails) -> MatchQuery {
-    MatchQuery {
-        given_name: Some(details.given_name.clone()),
-        family_name: Some(details.family_name.clone()),
-        date_of_birth: details.date_of_birth,
-        postcode: details
-            .main_address
-            .as_ref()
-            .and_then(|a| a.postcode.as_ref())
-            .map(|p| p.as_str().to_string()),
-        nhs_number: details.nhs_number.as_ref().map(NhsNumber::digits),
-        upn: details.upn.as_ref().map(|u| u.as_str().to_string()),
-    }
+    MatchQuery::from(details)
 }
 
 /// The people already on the register who may be this person: a family should not end up with

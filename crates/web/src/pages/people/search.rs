@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{too_weak_to_rank, NhsNumber, PersonInput, SearchTerms};
+use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
 use ecaf_store::people::HeldForm;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,10 @@ pub(super) struct SearchForm {
     pub(super) dob_year: String,
     #[serde(default)]
     pub(super) postcode: String,
+    #[serde(default)]
+    pub(super) address_line1: String,
+    #[serde(default)]
+    pub(super) town: String,
     #[serde(default)]
     pub(super) nhs_number: String,
     #[serde(default)]
@@ -74,14 +78,13 @@ fn match_query(form: &SearchForm, today: chrono::NaiveDate) -> Result<MatchQuery
         given_name: &form.given_name,
         family_name: &form.family_name,
         postcode: &form.postcode,
+        address_line1: &form.address_line1,
+        town: &form.town,
         nhs_number: &form.nhs_number,
         upn: &form.upn,
     }
     .check(date_of_birth, errors)?;
-    match too_weak_to_rank(&query) {
-        Some(error) => Err(vec![error]),
-        None => Ok(query),
-    }
+    Ok(query)
 }
 
 /// "Amelia Hughes, born 7 March 2019, postcode BF1 2AB": what was searched for, in words.
