@@ -74,25 +74,25 @@ describe('a CAF by keyboard', () => {
     const page = await app.newPage(t);
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, DEMO_PRACTITIONER);
-    // Setting up: find the demo child (the link from the record is added elsewhere).
+    // Setting up: find a demo child with no CAF yet (Amelia Hughes has the demo family CAF).
     await visit(page, '/people/search');
-    await page.locator('#given_name').fill('Amelia');
-    await page.locator('#family_name').fill('Hughes');
+    await page.locator('#given_name').fill('Aaliyah');
+    await page.locator('#family_name').fill('Khan');
     await submitAndWait(page, page.getByRole('button', { name: 'Search' }));
-    const record = await page.locator('a[href^="/people/"]').filter({ hasText: 'Amelia' }).first().getAttribute('href');
+    const record = await page.locator('a[href^="/people/"]:not([href*="/search"])').filter({ hasText: 'Aaliyah' }).first().getAttribute('href');
     assert.match(record, /^\/people\/\d+$/, `no record link on ${await where(page)}`);
 
     await visit(page, `${record}/cafs/new`);
     await shot(page, 'start');
     await tabToId(page, 'giver');
     await page.keyboard.press('ArrowDown'); // a parent or carer
-    await typeInto(page, 'giver_name', 'Laura Hughes');
+    await typeInto(page, 'giver_name', 'Farida Khan');
     await typeDate(page, 'agreed_on', '20', '11', '2026');
     await tabToId(page, 'may_contact');
     await page.keyboard.press('Space');
     await tabToText(page, 'Start the CAF');
     await enter(page);
-    assert.match(await h1Text(page), /^CAF for Amelia/, await where(page));
+    assert.match(await h1Text(page), /^CAF for Aaliyah/, await where(page));
     const taskList = new URL(page.url()).pathname;
     await shot(page, 'task-list');
 
@@ -134,7 +134,7 @@ describe('a CAF by keyboard', () => {
 
     await tabUntil(page, 'the consent link', (f) => f.href.endsWith('/consent'));
     await enter(page);
-    await typeInto(page, 'parent1_name', 'Laura Hughes');
+    await typeInto(page, 'parent1_name', 'Farida Khan');
     await typeDate(page, 'given_on', '24', '11', '2026');
     await typeInto(page, 'signed_copy_kept', 'School safeguarding file');
     await tabToText(page, 'Record consent');
@@ -176,6 +176,6 @@ describe('a CAF by keyboard', () => {
     await signIn(other, 'leon.walsh@demo.ecaf.org.uk');
     await visit(other, taskList);
     assert.equal(await h1Text(other), 'A CAF exists for this child', await where(other));
-    assert.doesNotMatch(await other.locator('main').innerText(), /School attendance|Laura Hughes/);
+    assert.doesNotMatch(await other.locator('main').innerText(), /School attendance|Farida Khan/);
   });
 });

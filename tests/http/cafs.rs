@@ -615,3 +615,28 @@ on_both_databases!(
         assert!(!reply.text.contains("secret"), "no content in a search");
     }
 );
+
+on_both_databases!(
+    the_record_links_its_cafs_and_offers_to_start_one_only_when_none_is_open,
+    |app| {
+        let cast = cast(&app).await;
+        let mut sam = app.signed_in(ecaf_tests::PRACTITIONER).await;
+        let before = sam.get(&format!("/people/{}", cast.child)).await;
+        assert!(before.text.contains("No CAF recorded"), "{}", before.text);
+        assert!(before
+            .text
+            .contains(&format!("href=\"/people/{}/cafs/new\"", cast.child)));
+        let caf = start(&app, &cast, vec![cast.child]).await;
+        let after = sam.get(&format!("/people/{}", cast.child)).await;
+        assert!(
+            after.text.contains(&format!("href=\"/cafs/{caf}\"")),
+            "{}",
+            after.text
+        );
+        assert!(after.text.contains("CAF-2026-"));
+        assert!(
+            !after.text.contains("/cafs/new"),
+            "no second CAF offered while one is open"
+        );
+    }
+);

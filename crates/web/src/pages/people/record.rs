@@ -52,6 +52,16 @@ async fn show_page(
         )
         .await?;
     let d = &person.details;
+    // That a CAF exists and whom to contact is what anyone using the register may know; the
+    // CAF's own page decides whether this practitioner may see more.
+    let cafs = state
+        .store
+        .caf_existence(&[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    let may_start =
+        authorise::<ecaf_domain::access::StartCaf>(&register.signed_in.user.actor()).is_ok();
     let mut person_value =
         serde_json::to_value(&person).map_err(|e| PageError::Internal(e.into()))?;
     person_value["date_of_birth"] = serde_json::to_value(d.date_of_birth).unwrap_or_default();
@@ -65,6 +75,11 @@ async fn show_page(
         other_addresses => d.other_addresses.iter().map(address_text).collect::<Vec<_>>(),
         relationship_kinds => Relationship::ALL.iter().map(|r| Choice::new(r.code(), r.label().to_lowercase())).collect::<Vec<_>>(),
         can_merge => authorise::<MergePeople>(&register.signed_in.user.actor()).is_ok(),
+        cafs => cafs.iter().map(|c| minijinja::context! {
+            id => c.caf_id, reference => c.reference, state => c.state.label(), open => c.open,
+            opened_on => c.opened_on.to_string(), owning_agency => c.owning_agency, contact => c.contact,
+        }).collect::<Vec<_>>(),
+        may_start_caf => may_start && !cafs.iter().any(|c| c.open),
         flash => flash,
         errors => errors,
     };
