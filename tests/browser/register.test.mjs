@@ -239,7 +239,9 @@ describe('children and families register', () => {
       first.why?.includes('day and month of birth swapped'),
       `Amelia Hughes's "Why it may be them" should mention "day and month of birth swapped", but says ${JSON.stringify(first.why)}`,
     );
-    assert.ok(first.caf?.startsWith('No CAF recorded'), `Amelia Hughes's CAF row should say "No CAF recorded", but says ${JSON.stringify(first.caf)}`);
+    // The demo gives Amelia a family CAF: the search says it exists and whom to contact, no more.
+    assert.ok(first.caf?.startsWith('Open CAF (CAF-'), `Amelia Hughes's CAF row should say she has an open CAF, but says ${JSON.stringify(first.caf)}`);
+    assert.ok(first.caf?.includes('Contact Sam Taylor'), `Amelia Hughes's CAF row should say whom to contact: ${JSON.stringify(first.caf)}`);
     await shot(page, 'search-results');
 
     // "View record" of the first card, by Tab and Enter.

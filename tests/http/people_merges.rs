@@ -114,3 +114,51 @@ on_both_databases!(names_follow_a_chain_of_merges_and_their_undoing, |app| {
     assert_eq!(found(&mut fresh, "Kacper", "Nowak").await, [a]);
     assert_eq!(found(&mut fresh, "Isla", "Thompson").await, [c]);
 });
+
+on_both_databases!(
+    a_merge_keeps_the_whole_record_in_its_history_snapshot,
+    |app| {
+        let mut eve = app.signed_in(EARLY_HELP).await;
+        let reply = crate::people::post_new(
+            &mut eve,
+            &[
+                ("given_name", "Amelia"),
+                ("family_name", "Hughes"),
+                ("dob_day", "7"),
+                ("dob_month", "3"),
+                ("dob_year", "2019"),
+                ("address_line1", "4 Mill Lane"),
+                ("town", "Brookford"),
+                ("postcode", "BF1 2AB"),
+            ],
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
+        let kept: i64 = reply
+            .header("location")
+            .trim_start_matches("/people/")
+            .split('?')
+            .next()
+            .and_then(|id| id.parse().ok())
+            .unwrap();
+        let duplicate = add(&mut eve, "Amelie", "Hewitt", ["8", "4", "2020"]).await;
+        merge(&mut eve, kept, duplicate).await;
+        // The history entry the merge wrote for the kept record is the record as it is, address
+        // and all: an edit based on it must not read as the address being changed.
+        let grant = ecaf_domain::access::operator_grant::<ecaf_domain::access::UseRegister>();
+        let revision = app
+            .count(&format!("SELECT revision FROM people WHERE id = {kept}"))
+            .await;
+        let snapshot = app
+            .store
+            .person_at_revision(&grant, kept, revision)
+            .await
+            .unwrap()
+            .expect("a snapshot");
+        assert_eq!(snapshot.given_name, "Amelia");
+        assert_eq!(
+            snapshot.main_address.map(|a| a.line1),
+            Some("4 Mill Lane".to_string())
+        );
+    }
+);

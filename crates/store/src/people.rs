@@ -294,41 +294,10 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .ok_or(StoreError::NotFound)?;
-        let names = sqlx::query("SELECT kind, given_name, family_name FROM person_other_names WHERE person_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(self.pool())
-            .await?;
-        let addresses = sqlx::query(
-            "SELECT is_main, line1, line2, town, postcode, description FROM person_addresses WHERE person_id = $1 ORDER BY is_main DESC, id",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
         let mut details = details_from_row(&row)?;
-        for n in &names {
-            let kind: String = n.try_get("kind")?;
-            details.other_names.push(OtherName {
-                kind: OtherNameKind::parse(&kind)
-                    .map_err(|e| StoreError::Refused(e.to_string()))?,
-                given_name: n.try_get("given_name")?,
-                family_name: n.try_get("family_name")?,
-            });
-        }
-        for a in &addresses {
-            let postcode: Option<String> = a.try_get("postcode")?;
-            let address = Address {
-                line1: a.try_get("line1")?,
-                line2: a.try_get("line2")?,
-                town: a.try_get("town")?,
-                postcode: postcode.and_then(|p| Postcode::parse(&p).ok()),
-                description: a.try_get("description")?,
-            };
-            if a.try_get::<i64, _>("is_main")? != 0 && details.main_address.is_none() {
-                details.main_address = Some(address);
-            } else {
-                details.other_addresses.push(address);
-            }
-        }
+        let mut conn = self.pool().acquire().await?;
+        add_names_and_addresses(&mut conn, id, &mut details).await?;
+        drop(conn);
         let relationships = self.relationships_of(id).await?;
         let mut household = self.household_of(id, details.main_address.as_ref()).await?;
         for member in &mut household {
@@ -845,12 +814,61 @@ pub(crate) fn details_from_row(row: &crate::Row) -> Result<PersonDetails> {
     })
 }
 
+/// A person's whole details (other names and addresses included) as the transaction sees them,
+/// for the history snapshot of a merge or an undo: a snapshot without them would read as the
+/// address removed.
 async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
     let row = sqlx::query("SELECT * FROM people WHERE id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
         .await?;
-    details_from_row(&row)
+    let mut details = details_from_row(&row)?;
+    add_names_and_addresses(&mut **tx, id, &mut details).await?;
+    Ok(details)
+}
+
+/// Fill in a person's other names and addresses (the main address first).
+async fn add_names_and_addresses(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    details: &mut PersonDetails,
+) -> Result<()> {
+    let names = sqlx::query(
+        "SELECT kind, given_name, family_name FROM person_other_names WHERE person_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let addresses = sqlx::query(
+        "SELECT is_main, line1, line2, town, postcode, description FROM person_addresses WHERE person_id = $1 ORDER BY is_main DESC, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for n in &names {
+        let kind: String = n.try_get("kind")?;
+        details.other_names.push(OtherName {
+            kind: OtherNameKind::parse(&kind).map_err(|e| StoreError::Refused(e.to_string()))?,
+            given_name: n.try_get("given_name")?,
+            family_name: n.try_get("family_name")?,
+        });
+    }
+    for a in &addresses {
+        let postcode: Option<String> = a.try_get("postcode")?;
+        let address = Address {
+            line1: a.try_get("line1")?,
+            line2: a.try_get("line2")?,
+            town: a.try_get("town")?,
+            postcode: postcode.and_then(|p| Postcode::parse(&p).ok()),
+            description: a.try_get("description")?,
+        };
+        if a.try_get::<i64, _>("is_main")? != 0 && details.main_address.is_none() {
+            details.main_address = Some(address);
+        } else {
+            details.other_addresses.push(address);
+        }
+    }
+    Ok(())
 }
 
 async fn current_revision(tx: &mut Tx, id: i64) -> Result<i64> {

@@ -20,8 +20,11 @@ use std::collections::HashMap;
 pub(crate) const SEPARATOR: u32 = u32::MAX;
 
 /// Weight of an exact name agreement is log₂(m/u) with u the name's frequency, kept within
-/// these bounds so one very rare or very common name cannot dominate the other fields.
-const EXACT_NAME_MIN: f64 = 2.0;
+/// these bounds so one very rare or very common name cannot dominate the other fields. The
+/// floor is above every inexact agreement (a nickname, a sound-alike, a close spelling at its
+/// best): on a small register a name's own frequency can be high enough that, unbounded, "Mrh"
+/// sounding like "Mary" outranked the exact "Mary-Jane".
+const EXACT_NAME_MIN: f64 = SPELLED_SIMILARLY + SIMILARITY_CLAMP + 0.1;
 const EXACT_NAME_MAX: f64 = 13.0;
 const EXACT_NAME_M: f64 = 0.92;
 /// Agreeing on one part of a double-barrelled surname is a little weaker than on the whole.

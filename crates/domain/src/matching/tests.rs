@@ -746,3 +746,38 @@ fn a_record_agreeing_only_on_birthday_and_first_line_of_address_is_found_and_exp
     };
     assert!(top(&index, without).is_none_or(|c| c.score < 0.0));
 }
+
+/// Found by the property test below: on a four-person register where the surname is shared by
+/// everyone, an exact given name must still outrank one that only sounds like it.
+#[test]
+fn an_exact_first_name_outranks_a_sound_alike_on_a_small_register() {
+    let mk = |id: i64, g: &str| PersonRecord {
+        id,
+        given_name: g.into(),
+        family_name: "William".into(),
+        other_names: vec![],
+        date_of_birth: None,
+        postcode: None,
+        address_line1: None,
+        town: None,
+        nhs_number: None,
+        upn: None,
+    };
+    let records = vec![
+        mk(16, "William"),
+        mk(0, "William"),
+        mk(30, "Mary-Jane"),
+        mk(31, "Mrh"),
+    ];
+    let mut index = MatchIndex::new();
+    for r in records.clone() {
+        index.upsert(r);
+    }
+    let found = index.search(&exact_query(&records[2]), 5);
+    assert_eq!(
+        found.first().map(|c| c.id),
+        Some(30),
+        "{:?}",
+        found.iter().map(|c| (c.id, c.score)).collect::<Vec<_>>()
+    );
+}
