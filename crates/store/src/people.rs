@@ -823,7 +823,7 @@ async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
         .fetch_one(&mut **tx)
         .await?;
     let mut details = details_from_row(&row)?;
-    add_names_and_addresses(&mut **tx, id, &mut details).await?;
+    add_names_and_addresses(tx, id, &mut details).await?;
     Ok(details)
 }
 
