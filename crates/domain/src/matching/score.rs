@@ -25,6 +25,9 @@ pub(crate) const SEPARATOR: u32 = u32::MAX;
 /// best): on a small register a name's own frequency can be high enough that, unbounded, "Mrh"
 /// sounding like "Mary" outranked the exact "Mary-Jane".
 const EXACT_NAME_MIN: f64 = SPELLED_SIMILARLY + SIMILARITY_CLAMP + 0.1;
+/// What a very common name weighs by its frequency alone, before that floor: the yardstick of
+/// "two common names" in the thresholds below.
+const COMMON_NAME: f64 = 2.0;
 const EXACT_NAME_MAX: f64 = 13.0;
 const EXACT_NAME_M: f64 = 0.92;
 /// Agreeing on one part of a double-barrelled surname is a little weaker than on the whole.
@@ -432,7 +435,7 @@ impl Scorer<'_> {
         }
         if let (Some(g), Some(f)) = (&q.given, &q.family) {
             // The straight reading must be clearly worse before swapped names are suggested.
-            if straight < 2.0 * EXACT_NAME_MIN {
+            if straight < 2.0 * COMMON_NAME {
                 let mut swapped_reasons = Vec::new();
                 if want {
                     swapped_reasons.push(MatchReason::NamesSwapped);
@@ -536,8 +539,8 @@ impl Scorer<'_> {
 
 /// A score above which a candidate already explains the search well (for example name and
 /// date of birth both agree), so the wider, slower blocking pass is not needed.
-pub(crate) const CONVINCING: f64 = 2.0 * EXACT_NAME_MIN + DOB_SAME + 4.0;
+pub(crate) const CONVINCING: f64 = 2.0 * COMMON_NAME + DOB_SAME + 4.0;
 
 /// The least weight for two records to be called likely the same person: as much as two
 /// common names and the same date of birth, all exact.
-pub(crate) const LIKELY_SAME_PERSON: f64 = 2.0 * EXACT_NAME_MIN + DOB_SAME;
+pub(crate) const LIKELY_SAME_PERSON: f64 = 2.0 * COMMON_NAME + DOB_SAME;
