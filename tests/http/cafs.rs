@@ -640,3 +640,47 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    check_answers_points_out_jargon_the_family_may_not_understand,
+    |app| {
+        let cast = cast(&app).await;
+        let caf = start(&app, &cast, vec![cast.child]).await;
+        app.store
+            .save_caf_section(
+                &cast.sam,
+                &by(&cast.sam),
+                caf,
+                "family_background",
+                None,
+                None,
+                SectionStatus::InProgress,
+                &json!({"narrative": "Referred to CAMHS. Mum has disengaged from the TAF."}),
+            )
+            .await
+            .unwrap();
+        let mut sam = app.signed_in(ecaf_tests::PRACTITIONER).await;
+        let page = sam.get(&format!("/cafs/{caf}/sign-off")).await;
+        assert_eq!(page.status, axum::http::StatusCode::OK, "{}", page.text);
+        assert!(
+            page.text.contains("Words the family may not understand"),
+            "{}",
+            page.text
+        );
+        for (term, plainer) in [
+            ("CAMHS", "child and adolescent mental health service"),
+            ("disengaged", "has stopped taking part"),
+            ("TAF", "team around the family"),
+        ] {
+            assert!(
+                page.text.contains(&format!("<strong>{term}</strong>")),
+                "{term}"
+            );
+            assert!(page.text.contains(plainer), "{plainer}");
+        }
+        // Plain words only: no list.
+        let plain = start(&app, &cast, vec![cast.sibling]).await;
+        let page = sam.get(&format!("/cafs/{plain}/sign-off")).await;
+        assert!(!page.text.contains("Words the family may not understand"));
+    }
+);

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_domain::caf::plain_language;
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
 use serde::Deserialize;
@@ -28,6 +29,29 @@ fn missing(caf: &CafContent) -> Vec<Problem> {
         .filter(|t| t.required && t.status_code != "complete")
         .map(|t| Problem::new(t.href, format!("Complete “{}”", t.title)))
         .collect()
+}
+
+/// Every string the family will read in the CAF's sections.
+fn family_text(value: &serde_json::Value, into: &mut String) {
+    match value {
+        serde_json::Value::String(text) => {
+            into.push_str(text);
+            into.push('\n');
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| family_text(v, into)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| family_text(v, into)),
+        _ => {}
+    }
+}
+
+/// Jargon and unexplained acronyms in what the family will read, each in its context; the
+/// practitioner may still sign off.
+fn plain_language_hits(caf: &CafContent) -> Vec<plain_language::Hit> {
+    let mut text = String::new();
+    for section in &caf.sections {
+        family_text(&section.content, &mut text);
+    }
+    plain_language::check(&text, &plain_language::default_glossary())
 }
 
 fn page(
@@ -51,6 +75,7 @@ fn page(
             cards => summary::cards(&content, editable),
             editable => editable,
             still_missing => missing(caf).len(),
+            plain_language => plain_language_hits(caf),
             errors => errors,
         },
     )?;
