@@ -57,7 +57,7 @@ fn named(field: &str) -> String {
     field.chars().take(60).collect()
 }
 
-fn check_pairs(pairs: &[(String, String)]) -> Result<(), Refusal> {
+pub fn check_pairs(pairs: &[(String, String)]) -> Result<(), Refusal> {
     match pairs
         .iter()
         .find(|(k, v)| k.chars().any(forbidden) || v.chars().any(forbidden))
@@ -82,15 +82,17 @@ pub fn check_query(query: Option<&str>) -> Result<(), Refusal> {
     }
 }
 
-pub fn check_form(headers: &HeaderMap, body: &[u8]) -> Result<(), Refusal> {
+/// The fields of a page form, or none when the body is not a URL-encoded form.
+pub fn form_fields(headers: &HeaderMap, body: &[u8]) -> Vec<(String, String)> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok(());
+    if is_form {
+        form_pairs(body)
+    } else {
+        Vec::new()
     }
-    check_pairs(&form_pairs(body))
 }
 
 pub fn is_json(headers: &HeaderMap) -> bool {
@@ -185,12 +187,16 @@ mod tests {
             "application/x-www-form-urlencoded".parse().unwrap(),
         );
         assert_eq!(
-            check_form(&headers, b"email=a%00b&password=x"),
+            check_pairs(&form_fields(&headers, b"email=a%00b&password=x")),
             Err(Refusal {
                 field: "email".into()
             })
         );
-        assert_eq!(check_form(&headers, b"email=a%0Ab"), Ok(()));
+        assert_eq!(check_pairs(&form_fields(&headers, b"email=a%0Ab")), Ok(()));
+        assert!(
+            form_fields(&HeaderMap::new(), b"email=a%00b").is_empty(),
+            "not a form"
+        );
     }
 
     #[test]

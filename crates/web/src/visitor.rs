@@ -206,7 +206,9 @@ pub async fn session_and_csrf(
             Ok(bytes) => bytes,
             Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         };
-        let sent = form_token(&parts.headers, &bytes);
+        // Read once, for the token and for the character check.
+        let pairs = crate::input::form_fields(&parts.headers, &bytes);
+        let sent = form_token(&parts.headers, &pairs);
         // A browser with no form cookie yet cannot have been shown a form.
         let cookie_known = visitor.session.is_some() || form_secret.is_some();
         let accepted = cookie_known
@@ -221,7 +223,7 @@ pub async fn session_and_csrf(
                 PageError::Csrf.into_response()
             };
         }
-        if let Err(refusal) = crate::input::check_form(&parts.headers, &bytes) {
+        if let Err(refusal) = crate::input::check_pairs(&pairs) {
             return refusal.respond(true);
         }
         Body::from(bytes)
@@ -249,25 +251,15 @@ pub async fn session_and_csrf(
     response
 }
 
-fn form_token(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
+/// The token a page form sent: the `x-csrf-token` header, or the form's `csrf_token` field.
+fn form_token(headers: &axum::http::HeaderMap, pairs: &[(String, String)]) -> Option<String> {
     if let Some(value) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return Some(value.to_string());
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return None;
-    }
-    form_urlencoded_pairs(body)
-        .into_iter()
+    pairs
+        .iter()
         .find(|(k, _)| k == "csrf_token")
-        .map(|(_, v)| v)
-}
-
-fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
-    crate::input::form_pairs(body)
+        .map(|(_, v)| v.clone())
 }
 
 /// The token that forms before sign-in carry: an HMAC of the browser's form cookie.
