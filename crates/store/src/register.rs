@@ -671,7 +671,11 @@ impl Store {
 
     /// The rows of `sql_ending_in_in` (a query ending "… IN") for `ids`: the list's
     /// placeholders are generated, the ids bound, never interpolated. No ids, no query.
-    async fn fetch_for_ids(&self, sql_ending_in_in: &str, ids: &[i64]) -> Result<Vec<crate::Row>> {
+    pub(crate) async fn fetch_for_ids(
+        &self,
+        sql_ending_in_in: &str,
+        ids: &[i64],
+    ) -> Result<Vec<crate::Row>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }

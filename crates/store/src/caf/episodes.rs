@@ -194,24 +194,18 @@ impl Store {
         person_ids: &[i64],
     ) -> Result<HashMap<i64, Vec<CafExistence>>> {
         let mut found: HashMap<i64, Vec<CafExistence>> = HashMap::new();
-        if person_ids.is_empty() {
-            return Ok(found);
-        }
-        let placeholders: Vec<String> = (1..=person_ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT k.person_id, c.id, c.reference, c.state, c.opened_on, c.closed_on, c.imported_contact, \
-             a.name AS agency, COALESCE(lp.name, asr.name) AS contact_name, \
-             COALESCE(lp.email, asr.email) AS contact_email, COALESCE(lp.telephone, asr.telephone) AS contact_phone \
-             FROM caf_children k JOIN cafs c ON c.id = k.caf_id JOIN agencies a ON a.id = c.owning_agency_id \
-             LEFT JOIN users lp ON lp.id = c.lead_professional_id LEFT JOIN users asr ON asr.id = c.assessor_id \
-             WHERE k.person_id IN ({}) ORDER BY c.id DESC",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for id in person_ids {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(self.pool()).await? {
+        let rows = self
+            .fetch_for_ids(
+                "SELECT k.person_id, c.id, c.reference, c.state, c.opened_on, c.closed_on, c.imported_contact, \
+                 a.name AS agency, COALESCE(lp.name, asr.name) AS contact_name, \
+                 COALESCE(lp.email, asr.email) AS contact_email, COALESCE(lp.telephone, asr.telephone) AS contact_phone \
+                 FROM caf_children k JOIN cafs c ON c.id = k.caf_id JOIN agencies a ON a.id = c.owning_agency_id \
+                 LEFT JOIN users lp ON lp.id = c.lead_professional_id LEFT JOIN users asr ON asr.id = c.assessor_id \
+                 WHERE k.person_id IN",
+                person_ids,
+            )
+            .await?;
+        for row in rows {
             let state: String = row.try_get("state")?;
             let state = CafState::parse(&state).unwrap_or(CafState::Draft);
             let opened: String = row.try_get("opened_on")?;
@@ -244,6 +238,9 @@ impl Store {
                     owning_agency: row.try_get("agency")?,
                     contact,
                 });
+        }
+        for cafs in found.values_mut() {
+            cafs.sort_by_key(|c| std::cmp::Reverse(c.caf_id));
         }
         Ok(found)
     }
