@@ -279,6 +279,35 @@ on_both_databases!(a_whole_assessment_is_done_through_the_pages, |app| {
     );
     let versions = sam.get(&format!("/cafs/{caf}/versions")).await;
     assert!(versions.text.contains("Assessment signed off"));
+    assert!(versions.text.contains("Compare two versions"));
+    let same = sam
+        .get(&format!("/cafs/{caf}/versions/compare?from=1&to=now"))
+        .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    assert!(
+        same.text
+            .contains("Version 1 compared with the CAF as it is now")
+            && same.text.contains("Nothing has changed"),
+        "{}",
+        same.text
+    );
+    for (query, message) in [
+        ("from=2&to=now", "Choose the version to compare from"),
+        ("from=1&to=x", "Choose the version to compare with"),
+        ("to=now", "Choose the version to compare from"),
+    ] {
+        let bad = sam
+            .get(&format!("/cafs/{caf}/versions/compare?{query}"))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(
+            bad.text.contains(message)
+                && bad.text.contains("There is a problem")
+                && bad.text.contains("<title>Error:"),
+            "{query}: {}",
+            bad.text
+        );
+    }
     let chronology = sam.get(&format!("/people/{child}/chronology")).await;
     assert_eq!(chronology.status, StatusCode::OK);
     for event in [
@@ -386,6 +415,7 @@ on_both_databases!(
             format!("/cafs/{caf}/sign-off"),
             format!("/cafs/{caf}/consent"),
             format!("/cafs/{caf}/versions"),
+            format!("/cafs/{caf}/versions/compare?from=1&to=now"),
         ] {
             let seen = nia.get(&page).await;
             assert_eq!(seen.status, StatusCode::OK, "{page}");

@@ -3,7 +3,7 @@ mod account;
 mod admin_agencies;
 mod admin_audit;
 mod admin_users;
-mod caf;
+pub(crate) mod caf;
 mod health;
 mod home;
 mod people;

@@ -9,7 +9,7 @@ mod fields;
 mod section;
 mod sign_off;
 mod start;
-mod summary;
+pub(crate) mod summary;
 mod task_list;
 mod versions;
 
@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
             get(sign_off::check).post(sign_off::sign_off),
         )
         .route("/cafs/{id}/versions", get(versions::list))
+        .route("/cafs/{id}/versions/compare", get(versions::compare))
         .route("/cafs/{id}/versions/{number}", get(versions::show))
 }
 
