@@ -358,7 +358,7 @@ on_both_databases!(
         assert!(
             stale.text.contains("<title>Error: ")
                 && stale.text.contains(
-                    "This section was changed by Sam Practitioner at 25 November 2026 at 9:00am"
+                    "This section was changed by Sam Practitioner on 25 November 2026 at 9:00am"
                 ),
             "{}",
             stale.text

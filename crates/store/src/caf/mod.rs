@@ -10,6 +10,7 @@ mod episodes;
 mod events;
 mod sections;
 mod versions;
+mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
@@ -17,3 +18,5 @@ pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
 pub use versions::VersionRow;
+pub(crate) use wording::WordingCache;
+pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

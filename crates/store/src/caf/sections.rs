@@ -87,6 +87,8 @@ pub struct CafContent {
     pub assessor_id: Option<i64>,
     pub lead_professional_id: Option<i64>,
     pub revision: i64,
+    /// The version of the service's wording it was started with, and keeps.
+    pub wording_version: i64,
     /// (person id, name) of each child it is about.
     pub children: Vec<(i64, String)>,
     pub consent: ConsentStatus,
@@ -320,6 +322,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow) -> Result<CafContent> {
         assessor_id: caf.assessor_id,
         lead_professional_id: caf.lead_professional_id,
         revision: caf.revision,
+        wording_version: caf.wording_version,
         children: children_of(tx, caf.id).await?,
         consent: consent_status(tx, caf.id).await?,
         sections,

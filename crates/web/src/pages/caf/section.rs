@@ -107,7 +107,14 @@ pub async fn form(
         Err(existence) => return Ok(existence),
     };
     let (section, child) = locate(&caf, &key, which.child)?;
-    let typed = from_saved(&caf, section, child.as_ref().map(|c| c.0), &signed_in);
+    let wording = state.store.wording(caf.wording_version).await?;
+    let typed = from_saved(
+        &caf,
+        section,
+        child.as_ref().map(|c| c.0),
+        &signed_in,
+        &wording,
+    );
     page(
         &state,
         &signed_in,
@@ -133,7 +140,8 @@ pub async fn save(
         Err(existence) => return Ok(existence),
     };
     let (section, child) = locate(&caf, &key, which.child)?;
-    let typed = from_posted(section, pairs);
+    let wording = state.store.wording(caf.wording_version).await?;
+    let typed = from_posted(section, pairs, &wording);
     let (status, value) = match content(section, &typed, today(&state)) {
         Ok(ok) => ok,
         Err(problems) => {
@@ -185,7 +193,7 @@ pub async fn save(
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
             let message = format!(
-                "This section was changed by {by} at {when} while you were working on it, so your changes were not saved. Your answers are shown below: check them against theirs, then save again to replace their version"
+                "This section was changed by {by} on {when} while you were working on it, so your changes were not saved. Your answers are shown below: check them against theirs, then save again to replace their version"
             );
             page(
                 &state,
