@@ -518,3 +518,70 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    who_else_is_working_with_the_child_is_one_row_per_service,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/sections/others_working?child={child}");
+        let form = sam.get(&path).await;
+        assert!(
+            form.text.contains("service_name-1") && form.text.contains("service_name-2"),
+            "blank rows to fill"
+        );
+        let missing_name = sam
+            .post(
+                &path,
+                &[
+                    ("service_kind-1", "school"),
+                    ("service_name-1", "Riverside Primary"),
+                    ("service_kind-2", "gp"),
+                    ("service_contact-2", "01632 960 123"),
+                    ("completed", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(missing_name.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            missing_name.text.contains("href=\"#service_name-2\"")
+                && missing_name.text.contains("Enter the name of service 2")
+                && missing_name.text.contains("01632 960 123"),
+            "the typing is kept and the error points at its box"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM caf_sections").await, 0);
+        let mut fields = vec![("completed", "no")];
+        let names = [
+            "Riverside Primary",
+            "Dr Patel, Mill Lane Surgery",
+            "Young carers group",
+        ];
+        let kinds = ["school", "gp", "other"];
+        let keys: Vec<(String, String)> = (1..=3)
+            .map(|n| (format!("service_kind-{n}"), format!("service_name-{n}")))
+            .collect();
+        for (i, (kind, name)) in keys.iter().enumerate() {
+            fields.push((kind.as_str(), kinds[i]));
+            fields.push((name.as_str(), names[i]));
+        }
+        fields.push(("service_support-3", "Fortnightly group"));
+        let saved = sam.post(&path, &fields).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let again = sam.get(&path).await;
+        assert!(
+            again.text.contains("Young carers group") && again.text.contains("service_name-5"),
+            "three saved rows and two blank ones"
+        );
+        let answers = sam.get(&format!("/cafs/{caf}/sign-off")).await;
+        assert!(
+            answers.text.contains("Service 3")
+                && answers.text.contains("Other service: Young carers group")
+                && answers
+                    .text
+                    .contains("Support they give: Fortnightly group"),
+            "{}",
+            answers.text
+        );
+    }
+);

@@ -2,6 +2,7 @@
 //! practitioner, for their own section), read back from a post, and checked into the JSON
 //! the store keeps.
 use super::fields::{self, Kind, BLANK_INDICATORS, PRIORITIES};
+use super::services::{self, ServiceRow};
 use super::{dates, Problem};
 use crate::visitor::SignedIn;
 use ecaf_domain::caf::form::{Section, SectionStatus};
@@ -34,6 +35,7 @@ pub(super) struct Typed {
     pub values: HashMap<String, String>,
     pub elements: Vec<ElementRow>,
     pub indicators: Vec<IndicatorRow>,
+    pub services: Vec<ServiceRow>,
     pub completed: String,
     pub revision: String,
 }
@@ -137,10 +139,15 @@ pub(super) fn from_saved(
     if section.key == PRIORITIES {
         pad(&mut indicators);
     }
+    let mut services = services::from_content(&content);
+    if section.key == services::SECTION {
+        services::pad(&mut services);
+    }
     Typed {
         values,
         elements,
         indicators,
+        services,
         completed: match saved.map(|s| s.status) {
             Some(SectionStatus::Complete) => "yes".into(),
             Some(_) => "no".into(),
@@ -210,10 +217,12 @@ pub(super) fn from_posted(
         .collect();
     let completed = values.get("completed").cloned().unwrap_or_default();
     let revision = values.get("revision").cloned().unwrap_or_default();
+    let services = services::from_posted(&values);
     Typed {
         values,
         elements,
         indicators,
+        services,
         completed,
         revision,
     }
@@ -289,6 +298,11 @@ pub(super) fn content(
             ));
         }
         answers.insert("indicators".into(), indicators["indicators"].clone());
+    }
+    if section.key == services::SECTION {
+        let (rows, row_problems) = services::content(&typed.services);
+        problems.extend(row_problems);
+        answers.insert("services".into(), rows);
     }
     let status = match typed.completed.as_str() {
         "yes" => SectionStatus::Complete,

@@ -166,30 +166,6 @@ pub(super) fn questions(key: &str) -> &'static [Question] {
                 ]
             }
         }
-        "others_working" => {
-            const {
-                &[
-                    q(
-                        "school",
-                        "School, nursery or college",
-                        "Contact and the extra support they give",
-                        Textarea,
-                    ),
-                    q(
-                        "gp",
-                        "GP",
-                        "Contact and the extra support they give",
-                        Textarea,
-                    ),
-                    q(
-                        "other_services",
-                        "Other services",
-                        "One on each line: the service, its contact and the support it gives",
-                        Textarea,
-                    ),
-                ]
-            }
-        }
         "priorities" => {
             const {
                 &[

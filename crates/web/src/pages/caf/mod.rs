@@ -7,6 +7,7 @@ mod consent;
 mod dates;
 mod fields;
 mod section;
+mod services;
 mod sign_off;
 mod start;
 pub(crate) mod summary;

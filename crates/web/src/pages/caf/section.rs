@@ -3,6 +3,7 @@
 //! typing kept.
 use super::answers::{content, from_posted, from_saved, pad, Typed};
 use super::fields::{self, PRIORITIES};
+use super::services;
 use super::summary::{self, Card};
 use super::{open, today, Problem};
 use crate::error::PageError;
@@ -67,6 +68,9 @@ fn page(
     if section.key == PRIORITIES && !errors.is_empty() {
         pad(&mut typed.indicators);
     }
+    if section.key == services::SECTION && !errors.is_empty() {
+        services::pad(&mut typed.services);
+    }
     let title = match child {
         Some((_, name)) => format!("{} for {name}", section.title),
         None => section.title.to_string(),
@@ -86,6 +90,9 @@ fn page(
             elements => typed.elements,
             indicators => typed.indicators,
             has_indicators => section.key == PRIORITIES,
+            services => typed.services,
+            has_services => section.key == services::SECTION,
+            service_kinds => services::KINDS.iter().map(|(value, text)| minijinja::context! { value => value, text => text }).collect::<Vec<_>>(),
             completed => typed.completed,
             revision => typed.revision,
             action => action(caf.id, section, child),

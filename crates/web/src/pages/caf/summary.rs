@@ -146,6 +146,18 @@ fn rows(key: &str, answers: &Value) -> Vec<Row> {
             value,
         });
     }
+    for (i, service) in answers
+        .get("services")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        rows.push(Row {
+            key: format!("Service {}", i + 1),
+            value: super::services::described(service),
+        });
+    }
     if key == PRIORITIES {
         for (i, indicator) in answers
             .get("indicators")
