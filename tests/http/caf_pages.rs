@@ -493,11 +493,42 @@ on_both_databases!(
                 ],
             )
             .await;
-        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
-        assert!(
-            withdrawn.text.contains("Make a safeguarding referral now")
-                && withdrawn.text.contains("govuk-inset-text")
+        assert_eq!(
+            withdrawn.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            withdrawn.text
         );
+        let confirmation = withdrawn.header("location").to_string();
+        assert_eq!(
+            confirmation,
+            format!("/cafs/{caf}/consent/withdrawn?referral=now")
+        );
+        for _refresh in 0..2 {
+            let shown = sam.get(&confirmation).await;
+            assert_eq!(shown.status, StatusCode::OK);
+            assert!(
+                shown.text.contains("Make a safeguarding referral now")
+                    && shown.text.contains("govuk-inset-text")
+                    && shown.text.contains("withdrew consent on 25 November 2026"),
+                "{}",
+                shown.text
+            );
+        }
+        let form_again = sam.get(&path).await;
+        assert_eq!(
+            form_again.status,
+            StatusCode::SEE_OTHER,
+            "not offered twice"
+        );
+        assert_eq!(
+            form_again.header("location"),
+            format!("/cafs/{caf}/consent/withdrawn")
+        );
+        assert!(app
+            .count("SELECT COUNT(*) FROM caf_events WHERE kind = 'consent.withdrawn' AND summary LIKE '%disagrees with the level of need%'")
+            .await
+            == 1);
         let tasks = sam.get(&format!("/cafs/{caf}")).await;
         assert!(tasks.text.contains("Consent withdrawn on 25 November 2026"));
         let refused = sam
@@ -512,7 +543,9 @@ on_both_databases!(
             "nothing more is added after withdrawal"
         );
         assert!(
-            refused.text.contains("Consent was withdrawn on 2026-11-25"),
+            refused
+                .text
+                .contains("Consent was withdrawn on 25 November 2026"),
             "{}",
             refused.text
         );

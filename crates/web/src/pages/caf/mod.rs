@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
             "/cafs/{id}/consent/withdraw",
             get(consent::withdraw_form).post(consent::withdraw),
         )
+        .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route(
             "/cafs/{id}/sign-off",
             get(sign_off::check).post(sign_off::sign_off),
