@@ -8,12 +8,14 @@ mod consent;
 mod demo;
 mod episodes;
 mod events;
+mod ownership;
 mod sections;
 mod versions;
 mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
+pub use ownership::{OwnerChange, MAX_OWNER_REASON_CHARS};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

@@ -6,6 +6,7 @@ mod answers;
 mod consent;
 mod dates;
 mod fields;
+mod owner;
 mod section;
 mod services;
 mod sign_off;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
             get(consent::withdraw_form).post(consent::withdraw),
         )
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
+        .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
         .route(
             "/cafs/{id}/sign-off",
             get(sign_off::check).post(sign_off::sign_off),

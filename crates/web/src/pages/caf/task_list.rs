@@ -90,6 +90,7 @@ pub async fn show(
         Err(existence) => return Ok(existence),
     };
     let tasks = tasks(&caf);
+    let owner = state.store.agency(caf.owning_agency_id).await?.name;
     let done = tasks.iter().filter(|t| t.status_code == "complete").count();
     let html = render(
         &state,
@@ -114,6 +115,8 @@ pub async fn show(
             may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
             may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
             signed_off => caf.state != CafState::Draft,
+            owner => owner,
+            may_change_owner => caf.state.is_open(),
         },
     )?;
     Ok(html.into_response())
