@@ -8,12 +8,14 @@ mod consent;
 mod demo;
 mod episodes;
 mod events;
+mod imported;
 mod sections;
 mod versions;
 mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
+pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
