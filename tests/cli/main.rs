@@ -1095,3 +1095,64 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    a_caf_for_a_merged_record_goes_to_the_record_kept,
+    |t: Target| {
+        register_for_cafs(&t);
+        // The two Jayden Walkers of people.csv turn out to be one boy: MIS-1004 is merged
+        // into MIS-1003, and the previous system knew him by either id.
+        let store = t.store().await;
+        let id_of = |external: &'static str| {
+            let store = store.clone();
+            async move {
+                let row = sqlx::query("SELECT id FROM people WHERE external_id = $1")
+                    .bind(external)
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("person");
+                sqlx::Row::get::<i64, _>(&row, "id")
+            }
+        };
+        let (kept, merged) = (id_of("MIS-1003").await, id_of("MIS-1004").await);
+        store
+            .merge_people(
+                &operator_grant::<ecaf_domain::access::MergePeople>(),
+                &Attribution::default(),
+                kept,
+                merged,
+                "the same boy",
+            )
+            .await
+            .expect("merge");
+        store.close().await;
+        let file = t.file(
+            "merged.csv",
+            &format!(
+                "{CAF_HEADER}\
+                 EH/1,MIS-1004,open,2024-02-01,,Riverside Primary School,,,\n\
+                 EH/2,MIS-1003,open,2024-03-01,,Riverside Primary School,,,\n"
+            ),
+        );
+        let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("row 2, column status: Jayden Walker also has an open CAF on row 3"),
+            "{stderr}"
+        );
+        let file = t.file(
+            "merged.csv",
+            &format!("{CAF_HEADER}EH/1,MIS-1004,open,2024-02-01,,Riverside Primary School,,,\n"),
+        );
+        let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            t.count(&format!(
+                "SELECT COUNT(*) FROM caf_children k JOIN cafs c ON c.id = k.caf_id WHERE c.reference = 'EH/1' AND k.person_id = {kept}"
+            ))
+            .await,
+            1
+        );
+    }
+);

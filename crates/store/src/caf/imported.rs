@@ -309,6 +309,11 @@ impl Store {
             .filter(|c| c.closed_on.is_none())
             .map(|c| c.child_id)
             .collect();
+        if opening.iter().collect::<HashSet<_>>().len() < opening.len() {
+            return Err(StoreError::Refused(
+                "a batch opens two CAFs for one child; a child has one open CAF at a time".into(),
+            ));
+        }
         if let Some((child, open)) = open_cafs_in(&mut tx, &opening).await?.into_iter().next() {
             let row = cafs
                 .iter()
@@ -419,15 +424,17 @@ impl Store {
             now,
             by,
             AuditEntry::new("caf.import").detail(format!(
-                "{} CAFs imported from {source} (rows {}–{}): {} open, {} closed; {} imported before now closed; CAF ids {}–{}",
+                "{} CAFs imported from {source} (rows {}–{}): {} open, {} closed; {} imported before now closed{}",
                 cafs.len(),
                 rows.iter().min().copied().unwrap_or_default(),
                 rows.iter().max().copied().unwrap_or_default(),
                 done.open,
                 done.closed,
                 done.closed_since,
-                ids.first().copied().unwrap_or_default(),
-                ids.last().copied().unwrap_or_default(),
+                match (ids.first(), ids.last()) {
+                    (Some(first), Some(last)) => format!("; CAF ids {first}–{last}"),
+                    _ => String::new(),
+                },
             )),
         )
         .await?;
