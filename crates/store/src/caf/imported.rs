@@ -13,7 +13,7 @@
 use super::events::{self, Event};
 use crate::audit::{self, AuditEntry};
 use crate::import::{insert_rows, Value, ROWS_PER_STATEMENT};
-use crate::{Attribution, Result, Store, StoreError, Tx};
+use crate::{Attribution, Backend, Result, Store, StoreError, Tx};
 use chrono::NaiveDate;
 use ecaf_domain::access::{Grant, StartCaf, UseRegister};
 use ecaf_domain::caf::lifecycle::CafState;
@@ -77,13 +77,23 @@ pub struct ImportedCafs {
     pub closed_since: usize,
 }
 
+/// `(…)` of `count` placeholders, the first for bound parameter `first`. SQLite gets plain
+/// `?`: it finds a numbered parameter by scanning a list, so binding a thousand `$n` is
+/// quadratic (it made checking 50,000 rows take five seconds).
+fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let each: Vec<String> = match backend {
+        Backend::Sqlite => vec!["?".to_string(); count],
+        Backend::Postgres => (first..first + count).map(|i| format!("${i}")).collect(),
+    };
+    format!("({})", each.join(", "))
+}
+
 /// Rows of `sql` (ending in `IN`) for `values`, in chunks that keep under the bound
 /// parameter limits.
 async fn fetch_for_texts(store: &Store, sql: &str, values: &[String]) -> Result<Vec<crate::Row>> {
     let mut rows = Vec::new();
     for chunk in values.chunks(ROWS_PER_STATEMENT) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{sql} ({})", placeholders.join(", "));
+        let sql = format!("{sql} {}", placeholders(store.backend(), 1, chunk.len()));
         let mut query = sqlx::query(&sql);
         for value in chunk {
             query = query.bind(value.clone());
@@ -93,20 +103,39 @@ async fn fetch_for_texts(store: &Store, sql: &str, values: &[String]) -> Result<
     Ok(rows)
 }
 
-/// The open CAFs of `children` (person id → CAF), read in `tx`.
-async fn open_cafs_in(tx: &mut Tx, children: &[i64]) -> Result<HashMap<i64, OpenCaf>> {
-    let mut found = HashMap::new();
-    for chunk in children.chunks(ROWS_PER_STATEMENT) {
-        let placeholders: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT k.person_id, c.reference, c.imported FROM caf_children k JOIN cafs c ON c.id = k.caf_id \
-             WHERE c.state <> $1 AND k.person_id IN ({})",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(CafState::Closed.code());
+/// As [`fetch_for_texts`], for ids.
+async fn fetch_for_ids(store: &Store, sql: &str, ids: &[i64]) -> Result<Vec<crate::Row>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!("{sql} {}", placeholders(store.backend(), 1, chunk.len()));
+        let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
         }
+        rows.extend(query.fetch_all(store.pool()).await?);
+    }
+    Ok(rows)
+}
+
+/// The open CAFs of `children` (person id → CAF), read in `tx`.
+async fn open_cafs_in(
+    tx: &mut Tx,
+    backend: Backend,
+    children: &[i64],
+) -> Result<HashMap<i64, OpenCaf>> {
+    let mut found = HashMap::new();
+    for chunk in children.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT k.person_id, c.reference, c.imported FROM caf_children k JOIN cafs c ON c.id = k.caf_id \
+             WHERE k.person_id IN {} AND c.state <> {}",
+            placeholders(backend, 1, chunk.len()),
+            placeholders(backend, chunk.len() + 1, 1),
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query = query.bind(CafState::Closed.code());
         for row in query.fetch_all(&mut **tx).await? {
             found.insert(
                 row.try_get("person_id")?,
@@ -128,85 +157,62 @@ impl Store {
         _grant: &Grant<UseRegister>,
         external_ids: &[String],
     ) -> Result<HashMap<String, RegisterChild>> {
-        let rows = fetch_for_texts(
-            self,
-            "SELECT id, external_id, merged_into_id FROM people WHERE external_id IN",
-            external_ids,
-        )
-        .await?;
-        // external id → the record it is on, then each record → its live successor.
+        const COLUMNS: &str =
+            "SELECT id, external_id, merged_into_id, given_name, family_name FROM people WHERE";
+        let rows =
+            fetch_for_texts(self, &format!("{COLUMNS} external_id IN"), external_ids).await?;
+        // Each record read: its successor if merged, else its name.
+        let mut read: HashMap<i64, std::result::Result<String, i64>> = HashMap::new();
         let mut named: Vec<(String, i64)> = Vec::with_capacity(rows.len());
-        let mut next: HashMap<i64, Option<i64>> = HashMap::new();
-        for row in rows {
+        let note = |row: &crate::Row, read: &mut HashMap<_, _>| -> Result<i64> {
             let id: i64 = row.try_get("id")?;
+            let given: String = row.try_get("given_name")?;
+            let family: String = row.try_get("family_name")?;
+            let entry = match row.try_get::<Option<i64>, _>("merged_into_id")? {
+                Some(successor) => Err(successor),
+                None => Ok(format!("{given} {family}")),
+            };
+            read.insert(id, entry);
+            Ok(id)
+        };
+        for row in &rows {
+            let id = note(row, &mut read)?;
             if let Some(external) = row.try_get::<Option<String>, _>("external_id")? {
                 named.push((external, id));
             }
-            next.insert(id, row.try_get("merged_into_id")?);
         }
-        // A merge chain is short; the bound only guards against a cycle.
+        // Merged records' successors, a step at a time; a chain is short, and the bound only
+        // guards against a cycle.
         for _ in 0..16 {
-            let unknown: Vec<i64> = next
+            let unread: Vec<i64> = read
                 .values()
-                .flatten()
-                .filter(|id| !next.contains_key(id))
+                .filter_map(|r| r.as_ref().err())
+                .filter(|id| !read.contains_key(id))
                 .copied()
                 .collect::<HashSet<_>>()
                 .into_iter()
                 .collect();
-            if unknown.is_empty() {
+            if unread.is_empty() {
                 break;
             }
-            for row in self
-                .fetch_for_ids(
-                    "SELECT id, merged_into_id FROM people WHERE id IN",
-                    &unknown,
-                )
-                .await?
-            {
-                next.insert(row.try_get("id")?, row.try_get("merged_into_id")?);
+            for row in fetch_for_ids(self, &format!("{COLUMNS} id IN"), &unread).await? {
+                note(&row, &mut read)?;
             }
         }
         let live = |mut id: i64| {
             for _ in 0..16 {
-                match next.get(&id) {
-                    Some(Some(successor)) => id = *successor,
-                    _ => break,
+                match read.get(&id) {
+                    Some(Err(successor)) => id = *successor,
+                    Some(Ok(name)) => return Some((id, name.clone())),
+                    None => return None,
                 }
             }
-            id
+            None
         };
-        let live_ids: Vec<i64> = named
-            .iter()
-            .map(|(_, id)| live(*id))
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let mut names = HashMap::new();
-        for row in self
-            .fetch_for_ids(
-                "SELECT id, given_name, family_name FROM people WHERE merged_into_id IS NULL AND id IN",
-                &live_ids,
-            )
-            .await?
-        {
-            let given: String = row.try_get("given_name")?;
-            let family: String = row.try_get("family_name")?;
-            names.insert(row.try_get::<i64, _>("id")?, format!("{given} {family}"));
-        }
         Ok(named
             .into_iter()
             .filter_map(|(external, id)| {
-                let person_id = live(id);
-                names.get(&person_id).map(|name| {
-                    (
-                        external,
-                        RegisterChild {
-                            person_id,
-                            name: name.clone(),
-                        },
-                    )
-                })
+                live(id).map(|(person_id, name)| (external, RegisterChild { person_id, name }))
             })
             .collect())
     }
@@ -245,7 +251,7 @@ impl Store {
         children: &[i64],
     ) -> Result<HashMap<i64, OpenCaf>> {
         let mut tx = self.begin_write().await?;
-        let found = open_cafs_in(&mut tx, children).await?;
+        let found = open_cafs_in(&mut tx, self.backend(), children).await?;
         tx.commit().await?;
         Ok(found)
     }
@@ -314,7 +320,11 @@ impl Store {
                 "a batch opens two CAFs for one child; a child has one open CAF at a time".into(),
             ));
         }
-        if let Some((child, open)) = open_cafs_in(&mut tx, &opening).await?.into_iter().next() {
+        if let Some((child, open)) = open_cafs_in(&mut tx, self.backend(), &opening)
+            .await?
+            .into_iter()
+            .next()
+        {
             let row = cafs
                 .iter()
                 .find(|c| c.child_id == child && c.closed_on.is_none())
