@@ -920,7 +920,8 @@ on_both_databases!(
                  EH/10,MIS-1004,open,2024-03-01,,Riverside Primary School,,,\n\
                  EH/11,MIS-1004,open,2024-04-01,,Riverside Primary School,,,\n\
                  EH/12,MIS-1005,pending,2024-04-01,,Riverside Primary School,,,\n\
-                 CAF-2026-000001,MIS-1005,closed,2020-01-01,2020-02-01,Riverside Primary School,,,\n"
+                 CAF-2026-000001,MIS-1005,closed,2020-01-01,2020-02-01,Riverside Primary School,,,\n\
+                 EH/1,MIS-1005,closed,2020-01-01,2020-02-01,Nowhere,,,\n"
             ),
         );
         let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
@@ -941,7 +942,9 @@ on_both_databases!(
             "row 12, column status: Jayden Walker also has an open CAF on row 11",
             "row 13, column status: Status must be open or closed, not pending",
             "row 14, column reference: Reference CAF-2026-000001 has the form of this service's own CAF references",
-            "12 of 13 rows are invalid; nothing was imported",
+            "row 15, column reference: Reference EH/1 is also on row 2",
+            "row 15, column owning_agency: No agency called Nowhere",
+            "13 of 14 rows are invalid; nothing was imported",
         ] {
             assert!(
                 stderr.contains(expected),

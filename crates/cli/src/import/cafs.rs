@@ -432,8 +432,30 @@ async fn check_file(store: &Store, path: &Path, today: NaiveDate) -> anyhow::Res
         }
     }
     let register = look_up(store, &rows, &plan.rejected, &columns).await?;
-    // A row refused for its own fields is still told if its child is not on the register.
+    // The first row of each reference, valid or not: a repeat is refused either way.
+    let mut first_with: HashMap<String, u64> = HashMap::new();
+    let references = rows.iter().map(|r| (r.row, r.reference.as_str())).chain(
+        plan.rejected
+            .iter()
+            .map(|(row, fields, _)| (*row, columns.get(fields, "reference"))),
+    );
+    for (row, reference) in references.filter(|(_, r)| !r.is_empty()) {
+        let first = first_with.entry(reference.to_string()).or_insert(row);
+        *first = (*first).min(row);
+    }
+    let repeated = |row: u64, reference: &str| {
+        first_with
+            .get(reference)
+            .filter(|first| **first < row)
+            .map(|first| Problem {
+                row,
+                column: "reference".into(),
+                reason: format!("Reference {reference} is also on row {first}"),
+            })
+    };
+    // A row refused for its own fields is still told what else is wrong with it.
     for (row, fields, problems) in &mut plan.rejected {
+        problems.extend(repeated(*row, columns.get(fields, "reference")));
         let child = columns.get(fields, "child_external_id");
         if !fields.is_empty() && !child.is_empty() && !register.children.contains_key(child) {
             problems.push(unknown_child(*row, child));
@@ -441,7 +463,6 @@ async fn check_file(store: &Store, path: &Path, today: NaiveDate) -> anyhow::Res
     }
 
     // Against the register and the file's other rows, in order of the file.
-    let mut first_with: HashMap<&str, u64> = HashMap::new();
     let mut accepted: Vec<(&Row, i64)> = Vec::new();
     for r in &rows {
         let refuse = |column: &str, reason: String| Problem {
@@ -449,15 +470,7 @@ async fn check_file(store: &Store, path: &Path, today: NaiveDate) -> anyhow::Res
             column: column.into(),
             reason,
         };
-        let mut problems = Vec::new();
-        if let Some(first) = first_with.get(r.reference.as_str()) {
-            problems.push(refuse(
-                "reference",
-                format!("Reference {} is also on row {first}", r.reference),
-            ));
-        } else {
-            first_with.insert(&r.reference, r.row);
-        }
+        let mut problems: Vec<Problem> = repeated(r.row, &r.reference).into_iter().collect();
         let child = register.children.get(&r.child_external_id);
         if child.is_none() {
             problems.push(unknown_child(r.row, &r.child_external_id));
