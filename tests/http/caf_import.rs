@@ -187,6 +187,25 @@ on_both_databases!(
             ] {
                 assert!(page.text.contains(expected), "{expected} in {}", page.text);
             }
+            // Every page of a CAF answers with the same view, never an error.
+            for page in [
+                "sections/family_background",
+                "consent",
+                "consent/withdraw",
+                "sign-off",
+                "versions",
+                "versions/1",
+            ] {
+                let reply = client.get(&format!("/cafs/{open}/{page}")).await;
+                assert_eq!(reply.status, StatusCode::OK, "{page}: {}", reply.text);
+                assert!(
+                    reply
+                        .text
+                        .contains("A CAF was recorded for this child in the previous system"),
+                    "{page}: {}",
+                    reply.text
+                );
+            }
             let old = client.get(&format!("/cafs/{closed}")).await;
             assert!(
                 old.text
@@ -232,8 +251,8 @@ on_both_databases!(
         .fetch_one(app.store.pool())
         .await
         .unwrap();
-        // Per user: the page, the API read and the refused save.
-        assert_eq!(sqlx::Row::get::<i64, _>(&row, "n"), 6);
+        // Per user: the seven pages, the API read and the refused save.
+        assert_eq!(sqlx::Row::get::<i64, _>(&row, "n"), 18);
     }
 );
 
@@ -262,6 +281,35 @@ on_both_databases!(
                 && refused.text.contains("Jo Bloggs"),
             "{}",
             refused.text
+        );
+        // The same on the page, in its error summary.
+        let path = format!("/people/{child}/cafs/new");
+        sam.get(&path).await;
+        let page = sam
+            .post(
+                &path,
+                &[
+                    ("giver", "parent_or_carer"),
+                    ("giver_name", "Laura Hughes"),
+                    ("agreed_on-day", "20"),
+                    ("agreed_on-month", "11"),
+                    ("agreed_on-year", "2026"),
+                    ("may_contact", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.text
+        );
+        let text = unescaped(&page.text);
+        assert!(
+            text.contains("govuk-error-summary")
+                && text.contains("Amelia Hughes already has an open CAF (EH/2024/3) recorded in the previous system, owned by Test Primary School"),
+            "{}",
+            page.text
         );
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, 2);
 
