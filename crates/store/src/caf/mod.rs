@@ -8,6 +8,7 @@ mod consent;
 mod demo;
 mod episodes;
 mod events;
+mod imported;
 mod ownership;
 mod sections;
 mod versions;
@@ -15,7 +16,8 @@ mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
-pub use ownership::{OwnerChange, MAX_OWNER_REASON_CHARS};
+pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use ownership::OwnerChange;
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

@@ -47,7 +47,9 @@ pub struct StartCafRequest {
 }
 
 /// A CAF as the caller may see it: `access` is `content` (with `caf`) or `existence_only`
-/// (with `existence`: state, since when, owning agency and whom to contact — never content).
+/// (with `existence`: state, since when, owning agency and whom to contact, and `imported`,
+/// true for a CAF recorded in the previous system, which is existence only for everyone —
+/// never content).
 #[derive(Serialize, ToSchema)]
 pub struct CafView {
     pub access: &'static str,
