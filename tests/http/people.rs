@@ -364,8 +364,8 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
             &[
                 ("related_person_id", &mother_text),
                 ("relationship", "mother"),
-                ("parental_responsibility", "true"),
-                ("lives_with", "true"),
+                ("parental_responsibility", "yes"),
+                ("lives_with", "yes"),
             ],
         )
         .await;
@@ -392,6 +392,8 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
         &[
             ("related_person_id", &mother_text),
             ("relationship", "mother"),
+            ("parental_responsibility", "not_known"),
+            ("lives_with", "not_known"),
         ],
     )
     .await;
@@ -405,7 +407,12 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
     let bad = sam
         .post(
             &format!("/people/{child}/relationships"),
-            &[("related_person_id", "999999"), ("relationship", "mother")],
+            &[
+                ("related_person_id", "999999"),
+                ("relationship", "mother"),
+                ("parental_responsibility", "yes"),
+                ("lives_with", "yes"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -430,30 +437,19 @@ on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
         ],
     )
     .await;
-    let duplicate_text = duplicate.to_string();
     // Practitioners may not merge.
     assert_eq!(
         sam.get(&format!("/people/{kept}/merge")).await.status,
         StatusCode::FORBIDDEN
     );
     let mut eve = app.signed_in(EARLY_HELP).await;
-    eve.get(&format!("/people/{kept}/merge")).await;
-    let missing_reason = eve
-        .post(
-            &format!("/people/{kept}/merge"),
-            &[("merged_id", &duplicate_text)],
-        )
-        .await;
-    assert_eq!(missing_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let merged = eve
-        .post(
-            &format!("/people/{kept}/merge"),
-            &[
-                ("merged_id", &duplicate_text),
-                ("reason", "Same child: confirmed with school"),
-            ],
-        )
-        .await;
+    let merged = crate::people_merges::merge_by_page(
+        &mut eve,
+        kept,
+        duplicate,
+        "Same child: confirmed with school",
+    )
+    .await;
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
     // The duplicate's name now finds the kept record, and the duplicate is not offered.
     eve.get("/people/search").await;
@@ -729,6 +725,8 @@ on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
         &[
             ("related_person_id", sarah.to_string().as_str()),
             ("relationship", "mother"),
+            ("parental_responsibility", "yes"),
+            ("lives_with", "yes"),
         ],
     )
     .await;
@@ -1028,3 +1026,124 @@ on_both_databases!(
         assert_eq!(sam.post(&path, &phone).await.status, StatusCode::SEE_OTHER);
     }
 );
+
+on_both_databases!(
+    parental_responsibility_and_living_with_are_yes_no_or_not_known,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let child = add(&mut sam, AMELIA).await;
+        let father = add(
+            &mut sam,
+            &[
+                ("given_name", "Tom"),
+                ("family_name", "Hughes"),
+                ("dob_day", "2"),
+                ("dob_month", "6"),
+                ("dob_year", "1988"),
+            ],
+        )
+        .await;
+        let page = sam.get(&format!("/people/{child}")).await;
+        // Radios, not checkboxes: nothing is read as "no" because a box was left unticked.
+        assert!(page
+            .text
+            .contains("Do they have parental responsibility for Amelia?"));
+        assert!(page.text.contains("value=\"not_known\""));
+        let father_text = father.to_string();
+        let path = format!("/people/{child}/relationships");
+        let unanswered = sam
+            .post(
+                &path,
+                &[
+                    ("related_person_id", &father_text),
+                    ("relationship", "father"),
+                ],
+            )
+            .await;
+        assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unanswered
+            .text
+            .contains("Select whether they have parental responsibility, or not known"));
+        assert!(unanswered
+            .text
+            .contains("Select whether they live with them, or not known"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM relationships").await, 0);
+        let added = sam
+            .post(
+                &path,
+                &[
+                    ("related_person_id", &father_text),
+                    ("relationship", "father"),
+                    ("parental_responsibility", "not_known"),
+                    ("lives_with", "no"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM relationships WHERE parental_responsibility = 0 AND lives_with = 2")
+                .await,
+            1
+        );
+        let page = sam.get(&format!("/people/{child}")).await;
+        assert!(
+            page.text
+                .contains("data-label=\"Parental responsibility\">Not known</td>"),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text
+                .contains("data-label=\"Lives with Amelia\">No</td>"),
+            "{}",
+            page.text
+        );
+    }
+);
+
+on_both_databases!(dates_of_birth_show_the_age_and_babies_in_months, |app| {
+    // The test clock's today is 25 November 2026.
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let child = add(
+        &mut sam,
+        &[
+            ("given_name", "Ruby"),
+            ("family_name", "Marsh"),
+            ("dob_day", "12"),
+            ("dob_month", "3"),
+            ("dob_year", "2015"),
+        ],
+    )
+    .await;
+    let baby = add(
+        &mut sam,
+        &[
+            ("given_name", "Leo"),
+            ("family_name", "Fenwick"),
+            ("dob_day", "20"),
+            ("dob_month", "6"),
+            ("dob_year", "2026"),
+        ],
+    )
+    .await;
+    let unborn = add(
+        &mut sam,
+        &[
+            ("given_name", "Baby"),
+            ("family_name", "Quill"),
+            ("dob_day", "12"),
+            ("dob_month", "3"),
+            ("dob_year", "2027"),
+            ("date_of_birth_is_expected", "true"),
+        ],
+    )
+    .await;
+    for (id, shown) in [
+        (child, "12 March 2015 (11 years)"),
+        (baby, "20 June 2026 (5 months)"),
+        (unborn, "due 12 March 2027"),
+    ] {
+        let page = sam.get(&format!("/people/{id}")).await;
+        assert!(page.text.contains(shown), "{shown} missing: {}", page.text);
+    }
+});

@@ -652,13 +652,22 @@ impl Store {
             .bind(a)
             .bind(b)
             .bind(relationship.code())
-            .bind(crate::flag(*pr))
-            .bind(crate::flag(*lives_with))
+            // The demo family is known in full: false is a "no", not "not known".
+            .bind(known(*pr).stored())
+            .bind(known(*lives_with).stored())
             .bind(now)
             .execute(&mut **tx)
             .await?;
         }
         Ok(ids.len())
+    }
+}
+
+fn known(yes: bool) -> ecaf_domain::person::Answer {
+    if yes {
+        ecaf_domain::person::Answer::Yes
+    } else {
+        ecaf_domain::person::Answer::No
     }
 }
 

@@ -47,7 +47,14 @@ pub async fn new_form(
 ) -> Result<Html<String>, PageError> {
     let mut form = PersonForm::default();
     if let Some(key) = &prefill.search {
-        if let Some(search) = held_search(&state, &register, key).await? {
+        if let Some(search) = held_search(
+            &state,
+            &register.grant,
+            &register.signed_in.visitor.attribution(),
+            key,
+        )
+        .await?
+        {
             form = search.into();
         }
     } else if let Some(key) = &prefill.draft {
