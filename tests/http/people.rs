@@ -299,7 +299,10 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
         .unwrap_or_default();
     assert_eq!(when.matches(" at ").count(), 1, "{when}");
     // An error page in the title, with an error summary naming each changed detail.
-    assert!(text.contains("<title>Error: Change a person"), "{text}");
+    assert!(
+        text.contains("<title>Error: Change Amelia Hughes&#x27;s details – Amelia Hughes, record"),
+        "{text}"
+    );
     assert!(text.contains("govuk-error-summary"));
     assert!(text.contains("href=\"#telephone\""));
     assert!(text.contains("href=\"#first_language\""));
@@ -1147,3 +1150,44 @@ on_both_databases!(dates_of_birth_show_the_age_and_babies_in_months, |app| {
         assert!(page.text.contains(shown), "{shown} missing: {}", page.text);
     }
 });
+
+on_both_databases!(
+    the_person_form_says_whose_record_and_gives_each_other_name_a_legend,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(
+            &mut sam,
+            &[
+                ("given_name", "Ruby"),
+                ("family_name", "Marsh"),
+                ("dob_day", "12"),
+                ("dob_month", "3"),
+                ("dob_year", "2015"),
+                ("other_kind", "previous_name"),
+                ("other_given_name", "Ruby"),
+                ("other_family_name", "Fenwick"),
+            ],
+        )
+        .await;
+        let edit = sam.get(&format!("/people/{id}/edit")).await;
+        for text in [
+            format!("<span class=\"govuk-caption-l\">Ruby Marsh, record {id}</span>"),
+            "<h1 class=\"govuk-heading-l\">Change Ruby Marsh&#x27;s details</h1>".to_string(),
+            // The form's addresses are escaped as values ("/" as "&#x2f;").
+            format!("<a href=\"&#x2f;people&#x2f;{id}\" class=\"govuk-back-link\">Back</a>"),
+            "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Other name 1</legend>".to_string(),
+            "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Other name 2 (optional)</legend>".to_string(),
+        ] {
+            assert!(edit.text.contains(&text), "{text} missing: {}", edit.text);
+        }
+        let history = sam.get(&format!("/people/{id}/history")).await;
+        assert!(history.text.contains(&format!(
+            "<span class=\"govuk-caption-l\">Ruby Marsh, record {id}</span>"
+        )));
+        assert!(history.text.contains("govuk-back-link"));
+        let new = sam.get("/people/new").await;
+        assert!(new
+            .text
+            .contains("<a href=\"&#x2f;people&#x2f;search\" class=\"govuk-back-link\">Back</a>"));
+    }
+);

@@ -23,7 +23,8 @@ use serde::Deserialize;
 
 fn new_page(key: SubmissionKey) -> FormPage {
     FormPage {
-        heading: "Add a person to the register",
+        heading: "Add a person to the register".into(),
+        caption: None,
         action: "/people/new".into(),
         back: "/people/search".into(),
         submit_text: "Add to the register",

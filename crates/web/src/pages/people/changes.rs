@@ -168,7 +168,7 @@ const PARTS: &[Part] = &[
             if f.interpreter_needed.is_some() {
                 "Needed".into()
             } else {
-                "Not needed".into()
+                "Not recorded".into()
             }
         },
         take: |to, from| to.interpreter_needed = from.interpreter_needed.clone(),

@@ -227,7 +227,9 @@ impl PersonForm {
 }
 
 pub(super) struct FormPage {
-    pub(super) heading: &'static str,
+    pub(super) heading: String,
+    /// Whose record is being changed, "Amelia Hughes, record 7", above the heading.
+    pub(super) caption: Option<String>,
     pub(super) action: String,
     pub(super) back: String,
     pub(super) submit_text: &'static str,
@@ -280,6 +282,7 @@ pub(super) fn form_page_with(
         serde_json::to_value(form.name_rows()).map_err(|e| PageError::Internal(e.into()))?;
     let ctx = minijinja::context! {
         heading => page.heading,
+        caption => page.caption,
         action => page.action,
         back => page.back,
         submit_text => page.submit_text,
@@ -297,7 +300,10 @@ pub(super) fn form_page_with(
         &signed_in.visitor,
         "/people",
         "people/form.html",
-        page.heading,
+        &match &page.caption {
+            Some(caption) => format!("{} – {caption}", page.heading),
+            None => page.heading.clone(),
+        },
         ctx,
     )
 }

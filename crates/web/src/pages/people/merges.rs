@@ -236,8 +236,15 @@ fn side(p: &Person, cafs: &[ecaf_store::caf::CafExistence]) -> minijinja::Value 
         upn => d.upn.as_ref().map(|u| u.as_str().to_string()),
         address => address,
         other_names => other_names.join("; "),
-        cafs => cafs.iter().map(|c| format!("{} ({})", c.reference, c.state.label())).collect::<Vec<_>>().join("; "),
-        family => p.relationships.len(),
+        cafs => if cafs.is_empty() {
+            "No CAF recorded".to_string()
+        } else {
+            cafs.iter().map(|c| format!("{} ({})", c.reference, c.state.label())).collect::<Vec<_>>().join("; ")
+        },
+        family => match p.relationships.len() {
+            0 => "None recorded".to_string(),
+            n => n.to_string(),
+        },
     }
 }
 

@@ -165,9 +165,12 @@ pub async fn show(
     .await
 }
 
-fn edit_page(id: i64) -> FormPage {
+/// The edit form, saying whose record it is: `name` as the record stood when the form was
+/// shown.
+fn edit_page(id: i64, name: &str) -> FormPage {
     FormPage {
-        heading: "Change a person's details",
+        heading: format!("Change {name}'s details"),
+        caption: Some(format!("{name}, record {id}")),
         action: format!("/people/{id}/edit"),
         back: format!("/people/{id}"),
         submit_text: "Save changes",
@@ -196,7 +199,7 @@ pub async fn edit_form(
     form_page(
         &state,
         &register.signed_in,
-        edit_page(id),
+        edit_page(id, &person.full_name()),
         &PersonForm::from_person(&person),
         vec![],
         None,
@@ -215,13 +218,22 @@ pub async fn update(
                 .into(),
         )
     })?;
+    // The record as the form was based on it: whose it is, and what changed since.
+    let before = state
+        .store
+        .person_at_revision(&register.grant, id, revision)
+        .await?;
+    let name = before
+        .as_ref()
+        .map(|b| format!("{} {}", b.given_name, b.family_name))
+        .unwrap_or_else(|| "the person".into());
     let details = match form.input().validate(today(&state)) {
         Ok(d) => d,
         Err(errors) => {
             let page = form_page(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &form,
                 errors,
                 None,
@@ -231,10 +243,6 @@ pub async fn update(
     };
     // Identifying details changed since the form was shown need a reason. (Compared with the
     // record the form was based on: what someone else changed meanwhile is theirs to explain.)
-    let before = state
-        .store
-        .person_at_revision(&register.grant, id, revision)
-        .await?;
     let changed = before
         .as_ref()
         .map(|b| identity_changes(b, &details))
@@ -245,7 +253,7 @@ pub async fn update(
             let page = form_page(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &form,
                 vec![error],
                 None,
@@ -297,7 +305,7 @@ pub async fn update(
             let page = form_page_with(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &merged.form,
                 merged.errors,
                 Some(message),
@@ -357,7 +365,7 @@ pub async fn history(
         &register.signed_in.visitor,
         "/people",
         "people/history.html",
-        "History of the record",
+        &format!("History – {}, record {id}", person.full_name()),
         ctx,
     )
 }
