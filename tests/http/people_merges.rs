@@ -592,3 +592,65 @@ on_both_databases!(merges_and_their_undoing_over_the_api, |app| {
         0
     );
 });
+
+/// Starts a CAF for `child` through the page (consent from the young person) and returns its
+/// address.
+async fn start_caf(eve: &mut Client, child: i64, name: &str) -> String {
+    eve.get(&format!("/people/{child}/cafs/new")).await;
+    let started = eve
+        .post(
+            &format!("/people/{child}/cafs/new"),
+            &[
+                ("giver", "young_person"),
+                ("giver_name", name),
+                ("agreed_on-day", "20"),
+                ("agreed_on-month", "11"),
+                ("agreed_on-year", "2026"),
+                ("may_contact", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
+    started.header("location").to_string()
+}
+
+on_both_databases!(two_records_each_with_an_open_caf_are_not_merged, |app| {
+    let mut eve = app.signed_in(EARLY_HELP).await;
+    let a = add(&mut eve, "Isla", "Thompson", ["12", "5", "2015"]).await;
+    let b = add(&mut eve, "Isla", "Tomson", ["12", "5", "2015"]).await;
+    start_caf(&mut eve, a, "Isla Thompson").await;
+    // One open CAF between them: the merge may go ahead (the page offers it).
+    let check = eve.get(&format!("/people/{a}/merge/{b}")).await;
+    assert!(check.text.contains("Merge records"), "{}", check.text);
+    start_caf(&mut eve, b, "Isla Tomson").await;
+    let check = eve.get(&format!("/people/{a}/merge/{b}")).await;
+    assert!(
+        check.text.contains("both have an open CAF"),
+        "{}",
+        check.text
+    );
+    assert!(!check.text.contains("Merge records"));
+    // Sent anyway (a page shown before the second CAF started), it is refused and says why.
+    let revision_of = |id: i64| format!("SELECT revision FROM people WHERE id = {id}");
+    let revision = app.count(&revision_of(a)).await.to_string();
+    let duplicate_revision = app.count(&revision_of(b)).await.to_string();
+    let a_text = a.to_string();
+    let refused = eve
+        .post(
+            &format!("/people/{a}/merge/{b}"),
+            &[
+                ("kept", a_text.as_str()),
+                ("reason", "Same child"),
+                ("revision", revision.as_str()),
+                ("duplicate_revision", duplicate_revision.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains("both have an open CAF"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM person_merges").await, 0);
+});
