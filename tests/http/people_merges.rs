@@ -391,8 +391,34 @@ on_both_databases!(a_duplicate_can_be_chosen_from_a_search, |app| {
     assert!(!page
         .text
         .contains(&format!("href=\"/people/{kept}/merge/{kept}\"")));
-    let merged = merge_by_page(&mut eve, kept, duplicate, "Same NHS number").await;
+    // From Kacper's record, the practitioner keeps the other one: Kacper's is merged into it.
+    let check = eve.get(&format!("/people/{kept}/merge/{duplicate}")).await;
+    let duplicate_text = duplicate.to_string();
+    let merged = eve
+        .post(
+            &format!("/people/{kept}/merge/{duplicate}"),
+            &[
+                ("kept", duplicate_text.as_str()),
+                ("reason", "Same NHS number"),
+                ("revision", &hidden(&check.text, "revision")),
+                (
+                    "duplicate_revision",
+                    &hidden(&check.text, "duplicate_revision"),
+                ),
+            ],
+        )
+        .await;
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
+    assert!(merged
+        .header("location")
+        .starts_with(&format!("/people/{duplicate}?merged=")));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM people WHERE id = {kept} AND merged_into_id = {duplicate}"
+        ))
+        .await,
+        1
+    );
 });
 
 on_both_databases!(merges_that_cannot_be_made_say_why, |app| {
@@ -515,6 +541,20 @@ on_both_databases!(merges_and_their_undoing_over_the_api, |app| {
         .as_str()
         .unwrap_or_default()
         .contains("cannot be merged into itself"));
+    let nobody = api
+        .api_json(Method::POST, "/api/v1/people/999999/merge", &token, &body)
+        .await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+    let no_duplicate = api
+        .api_json(
+            Method::POST,
+            &path,
+            &token,
+            &json!({ "duplicate_id": 999999, "reason": "Same child" }),
+        )
+        .await;
+    assert_eq!(no_duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_duplicate.text.contains("There is no record 999999"));
     let stale = api
         .api_json(
             Method::POST,

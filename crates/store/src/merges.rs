@@ -76,9 +76,10 @@ impl Store {
 
     /// Merge `merged_id` into `kept_id`; with a key, a repeat of an earlier request with the
     /// same key is answered with that request's merge (and a key used for another merge is
-    /// reported, not merged). Refusals (the same record, a record that is missing or already
-    /// merged, an open CAF on both records) are [`StoreError::Refused`] with the reason; a
-    /// record changed since the revision seen is [`StoreError::Conflict`].
+    /// reported, not merged). A missing `kept_id` is [`StoreError::NotFound`]; refusals (the
+    /// same record, a duplicate that is missing, a record already merged, an open CAF on both
+    /// records) are [`StoreError::Refused`] with the reason; a record changed since the
+    /// revision seen is [`StoreError::Conflict`].
     pub async fn merge_people(
         &self,
         _grant: &Grant<MergePeople>,
@@ -114,6 +115,13 @@ impl Store {
                 });
             }
         }
+        // The record merged into is the one asked about (the API's path): missing, it is not
+        // found rather than refused.
+        sqlx::query("SELECT id FROM people WHERE id = $1")
+            .bind(kept_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if let Some(why) = refusal(&mut tx, kept_id, merged_id).await? {
             return Err(StoreError::Refused(why));
         }

@@ -497,6 +497,7 @@ fn merge_problem(field: &str, message: String) -> ApiError {
     responses(
         (status = 201, description = "Merged (or, for a repeated Idempotency-Key, the merge it made, with the header Idempotent-Replayed: true)", body = MergeView),
         (status = 400, description = "Malformed Idempotency-Key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No record with the path's number", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "One of the records changed since the revisions sent", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Refused, each problem saying why: no reason, a record merged into itself, a record that does not exist or is already merged, an open CAF on both records, or an Idempotency-Key already used for another merge", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
