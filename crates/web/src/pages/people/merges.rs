@@ -364,12 +364,17 @@ pub async fn merge(
             )
             .await
         {
-            Ok(Submission::Created(merge_id)) => {
+            Ok(Submission::Created(merge_id) | Submission::Repeated(merge_id)) => {
                 return Ok(
                     Redirect::to(&format!("/people/{kept}?merged={merge_id}")).into_response()
                 )
             }
-            Ok(_) => {}
+            // Only a keyed merge (the API's) can meet a reused key.
+            Ok(Submission::KeyReused(_)) => {
+                return Err(PageError::Internal(anyhow::anyhow!(
+                    "a merge from the pages carried a submission key"
+                )))
+            }
             Err(StoreError::Refused(why)) => errors.push(FieldError::new("kept", why)),
             Err(StoreError::Conflict { by, at }) => {
                 let local = at
