@@ -482,20 +482,33 @@ describe('children and families register', () => {
 
     const keptId = await ameliaId(page);
     await visit(page, `/people/${keptId}`);
-    const mergeLink = page.getByRole('link', { name: 'Merge a duplicate record into this one', exact: true });
-    assert.equal(await mergeLink.count(), 1, `The early help team sees no "Merge a duplicate record into this one" link on ${await where(page)}`);
+    const mergeLink = page.getByRole('link', { name: /^This is the same person as…/ });
+    assert.equal(await mergeLink.count(), 1, `The early help team sees no "This is the same person as…" link on ${await where(page)}`);
     let response = await submitAndWait(page, mergeLink);
     assert.ok(response.status() < 400, `The merge page answered ${response.status()}: ${await where(page)}`);
     assert.equal(new URL(page.url()).pathname, `/people/${keptId}/merge`, `The merge link went to ${await where(page)}`);
     await checkPage(page);
-    await page.locator('#merged_id').fill(duplicateId);
+    // The duplicate is found with a search of the register, not typed in from memory.
+    await page.locator('#given_name').fill('Amelie');
+    await page.locator('#family_name').fill('Hewitt');
+    response = await submitAndWait(page, page.getByRole('button', { name: 'Search', exact: true }));
+    assert.ok(response.status() < 400, `The search for the duplicate answered ${response.status()}: ${await where(page)}`);
+    await checkPage(page);
+    const choose = page.locator('main .govuk-summary-card', { hasText: 'Amelie Hewitt' }).getByRole('link', { name: /^Choose this record/ });
+    assert.equal(await choose.count(), 1, `The search for the duplicate does not offer "Choose this record" for Amelie Hewitt: ${await where(page)} ${(await page.locator('main').innerText()).slice(0, 1500)}`);
+    response = await submitAndWait(page, choose);
+    assert.equal(new URL(page.url()).pathname, `/people/${keptId}/merge/${duplicateId}`, `"Choose this record" went to ${await where(page)}`);
+    await checkPage(page);
     await page.locator('#reason').fill('Same child: the spelling was confirmed with the family and the school');
     await shot(page, 'merge');
 
     response = await submitAndWait(page, page.getByRole('button', { name: 'Merge records', exact: true }));
     assert.ok(response.status() < 400, `Merging record ${duplicateId} into ${keptId} answered ${response.status()}: ${await where(page)}`);
     assert.equal(new URL(page.url()).pathname, `/people/${keptId}`, `After merging, the browser should be on the kept record: ${await where(page)}`);
-    assert.ok((await successBanner(page)).includes('The records have been merged'), `After merging there is no success banner: ${await where(page)}`);
+    assert.ok(
+      (await successBanner(page)).includes(`Record ${duplicateId} (Amelie Hewitt) merged into record ${keptId} (Amelia Hughes)`),
+      `After merging there is no banner naming both records: ${await where(page)}`,
+    );
     await checkPage(page);
     const mergedHeading = page.getByRole('heading', { name: 'Records merged into this one' });
     assert.equal(await mergedHeading.count(), 1, `Amelia Hughes's record does not show "Records merged into this one": ${await where(page)}`);
@@ -523,9 +536,9 @@ describe('children and families register', () => {
     await checkPage(practitioner);
     await visit(practitioner, `/people/${keptId}`);
     assert.equal(
-      await practitioner.getByRole('link', { name: 'Merge a duplicate record into this one' }).count(),
+      await practitioner.getByRole('link', { name: /^This is the same person as/ }).count(),
       0,
-      `A practitioner should not be offered "Merge a duplicate record into this one": ${await where(practitioner)}`,
+      `A practitioner should not be offered "This is the same person as…": ${await where(practitioner)}`,
     );
     assert.equal(
       await practitioner.getByRole('button', { name: /^Undo merge/ }).count(),

@@ -1122,9 +1122,13 @@ on_both_databases!(
             .merge_people(
                 &operator_grant::<ecaf_domain::access::MergePeople>(),
                 &Attribution::default(),
-                kept,
-                merged,
-                "the same boy",
+                &ecaf_store::merges::MergeRequest {
+                    kept_id: kept,
+                    merged_id: merged,
+                    reason: "the same boy",
+                    seen: None,
+                    key: None,
+                },
             )
             .await
             .expect("merge");

@@ -68,6 +68,50 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .await;
     assert_eq!(searched.status, StatusCode::SEE_OTHER, "{}", searched.text);
     let results = searched.header("location").to_string();
+    // Merging: a second record to check side by side, and a search for the duplicate.
+    let form = eve.get("/people/new").await;
+    let key = form
+        .text
+        .split("name=\"submission_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the add form's submission key")
+        .to_string();
+    let other = eve
+        .post(
+            "/people/new",
+            &[
+                ("submission_key", key.as_str()),
+                ("given_name", "Tobias"),
+                ("family_name", "Fenwick"),
+                ("dob_day", "9"),
+                ("dob_month", "10"),
+                ("dob_year", "2016"),
+            ],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::SEE_OTHER, "{}", other.text);
+    let other = other
+        .header("location")
+        .split('?')
+        .next()
+        .unwrap()
+        .trim_start_matches("/people/")
+        .to_string();
+    eve.get(&format!("{person}/merge")).await;
+    let merge_search = eve
+        .post(
+            &format!("{person}/merge/search"),
+            &[("given_name", "Tobias"), ("family_name", "Fenwick")],
+        )
+        .await;
+    assert_eq!(
+        merge_search.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        merge_search.text
+    );
+    let merge_results = merge_search.header("location").to_string();
     eve.get(&format!("{person}/cafs/new")).await;
     let caf = eve
         .post(
@@ -113,6 +157,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{person}/edit"), EARLY_HELP),
         (format!("{person}/history"), EARLY_HELP),
         (format!("{person}/merge"), EARLY_HELP),
+        (merge_results, EARLY_HELP),
+        (format!("{person}/merge/{other}"), EARLY_HELP),
         (format!("{person}/cafs/new"), EARLY_HELP),
         (format!("{person}/chronology"), EARLY_HELP),
         (caf.clone(), EARLY_HELP),

@@ -299,7 +299,10 @@ on_both_databases!(a_conflicting_edit_is_refused_with_who_and_when, |app| {
         .unwrap_or_default();
     assert_eq!(when.matches(" at ").count(), 1, "{when}");
     // An error page in the title, with an error summary naming each changed detail.
-    assert!(text.contains("<title>Error: Change a person"), "{text}");
+    assert!(
+        text.contains("<title>Error: Change Amelia Hughes&#x27;s details – Amelia Hughes, record"),
+        "{text}"
+    );
     assert!(text.contains("govuk-error-summary"));
     assert!(text.contains("href=\"#telephone\""));
     assert!(text.contains("href=\"#first_language\""));
@@ -364,8 +367,8 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
             &[
                 ("related_person_id", &mother_text),
                 ("relationship", "mother"),
-                ("parental_responsibility", "true"),
-                ("lives_with", "true"),
+                ("parental_responsibility", "yes"),
+                ("lives_with", "yes"),
             ],
         )
         .await;
@@ -392,6 +395,8 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
         &[
             ("related_person_id", &mother_text),
             ("relationship", "mother"),
+            ("parental_responsibility", "not_known"),
+            ("lives_with", "not_known"),
         ],
     )
     .await;
@@ -405,7 +410,12 @@ on_both_databases!(family_relationships_show_from_both_sides, |app| {
     let bad = sam
         .post(
             &format!("/people/{child}/relationships"),
-            &[("related_person_id", "999999"), ("relationship", "mother")],
+            &[
+                ("related_person_id", "999999"),
+                ("relationship", "mother"),
+                ("parental_responsibility", "yes"),
+                ("lives_with", "yes"),
+            ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -430,30 +440,19 @@ on_both_databases!(early_help_merges_duplicates_and_can_undo, |app| {
         ],
     )
     .await;
-    let duplicate_text = duplicate.to_string();
     // Practitioners may not merge.
     assert_eq!(
         sam.get(&format!("/people/{kept}/merge")).await.status,
         StatusCode::FORBIDDEN
     );
     let mut eve = app.signed_in(EARLY_HELP).await;
-    eve.get(&format!("/people/{kept}/merge")).await;
-    let missing_reason = eve
-        .post(
-            &format!("/people/{kept}/merge"),
-            &[("merged_id", &duplicate_text)],
-        )
-        .await;
-    assert_eq!(missing_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let merged = eve
-        .post(
-            &format!("/people/{kept}/merge"),
-            &[
-                ("merged_id", &duplicate_text),
-                ("reason", "Same child: confirmed with school"),
-            ],
-        )
-        .await;
+    let merged = crate::people_merges::merge_by_page(
+        &mut eve,
+        kept,
+        duplicate,
+        "Same child: confirmed with school",
+    )
+    .await;
     assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.text);
     // The duplicate's name now finds the kept record, and the duplicate is not offered.
     eve.get("/people/search").await;
@@ -729,6 +728,8 @@ on_both_databases!(the_household_is_everyone_at_the_same_main_address, |app| {
         &[
             ("related_person_id", sarah.to_string().as_str()),
             ("relationship", "mother"),
+            ("parental_responsibility", "yes"),
+            ("lives_with", "yes"),
         ],
     )
     .await;
@@ -1026,5 +1027,225 @@ on_both_databases!(
             .collect();
         phone.extend([("revision", "2"), ("telephone", "01632 960 123")]);
         assert_eq!(sam.post(&path, &phone).await.status, StatusCode::SEE_OTHER);
+    }
+);
+
+on_both_databases!(
+    parental_responsibility_and_living_with_are_yes_no_or_not_known,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let child = add(&mut sam, AMELIA).await;
+        let father = add(
+            &mut sam,
+            &[
+                ("given_name", "Tom"),
+                ("family_name", "Hughes"),
+                ("dob_day", "2"),
+                ("dob_month", "6"),
+                ("dob_year", "1988"),
+            ],
+        )
+        .await;
+        let page = sam.get(&format!("/people/{child}")).await;
+        // Radios, not checkboxes: nothing is read as "no" because a box was left unticked.
+        assert!(page
+            .text
+            .contains("Do they have parental responsibility for Amelia?"));
+        assert!(page.text.contains("value=\"not_known\""));
+        let father_text = father.to_string();
+        let path = format!("/people/{child}/relationships");
+        let unanswered = sam
+            .post(
+                &path,
+                &[
+                    ("related_person_id", &father_text),
+                    ("relationship", "father"),
+                ],
+            )
+            .await;
+        assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unanswered
+            .text
+            .contains("Select whether they have parental responsibility, or not known"));
+        assert!(unanswered
+            .text
+            .contains("Select whether they live with them, or not known"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM relationships").await, 0);
+        let added = sam
+            .post(
+                &path,
+                &[
+                    ("related_person_id", &father_text),
+                    ("relationship", "father"),
+                    ("parental_responsibility", "not_known"),
+                    ("lives_with", "no"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM relationships WHERE parental_responsibility = 0 AND lives_with = 2")
+                .await,
+            1
+        );
+        let page = sam.get(&format!("/people/{child}")).await;
+        assert!(
+            page.text
+                .contains("data-label=\"Parental responsibility\">Not known</td>"),
+            "{}",
+            page.text
+        );
+        assert!(
+            page.text
+                .contains("data-label=\"Lives with Amelia\">No</td>"),
+            "{}",
+            page.text
+        );
+    }
+);
+
+on_both_databases!(dates_of_birth_show_the_age_and_babies_in_months, |app| {
+    // The test clock's today is 25 November 2026.
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let child = add(
+        &mut sam,
+        &[
+            ("given_name", "Ruby"),
+            ("family_name", "Marsh"),
+            ("dob_day", "12"),
+            ("dob_month", "3"),
+            ("dob_year", "2015"),
+        ],
+    )
+    .await;
+    let baby = add(
+        &mut sam,
+        &[
+            ("given_name", "Leo"),
+            ("family_name", "Fenwick"),
+            ("dob_day", "20"),
+            ("dob_month", "6"),
+            ("dob_year", "2026"),
+        ],
+    )
+    .await;
+    let unborn = add(
+        &mut sam,
+        &[
+            ("given_name", "Baby"),
+            ("family_name", "Quill"),
+            ("dob_day", "12"),
+            ("dob_month", "3"),
+            ("dob_year", "2027"),
+            ("date_of_birth_is_expected", "true"),
+        ],
+    )
+    .await;
+    for (id, shown) in [
+        (child, "12 March 2015 (11 years)"),
+        (baby, "20 June 2026 (5 months)"),
+        (unborn, "due 12 March 2027"),
+    ] {
+        let page = sam.get(&format!("/people/{id}")).await;
+        assert!(page.text.contains(shown), "{shown} missing: {}", page.text);
+    }
+});
+
+on_both_databases!(
+    the_person_form_says_whose_record_and_gives_each_other_name_a_legend,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let id = add(
+            &mut sam,
+            &[
+                ("given_name", "Ruby"),
+                ("family_name", "Marsh"),
+                ("dob_day", "12"),
+                ("dob_month", "3"),
+                ("dob_year", "2015"),
+                ("other_kind", "previous_name"),
+                ("other_given_name", "Ruby"),
+                ("other_family_name", "Fenwick"),
+            ],
+        )
+        .await;
+        let edit = sam.get(&format!("/people/{id}/edit")).await;
+        for text in [
+            format!("<span class=\"govuk-caption-l\">Ruby Marsh, record {id}</span>"),
+            "<h1 class=\"govuk-heading-l\">Change Ruby Marsh&#x27;s details</h1>".to_string(),
+            // The form's addresses are escaped as values ("/" as "&#x2f;").
+            format!("<a href=\"&#x2f;people&#x2f;{id}\" class=\"govuk-back-link\">Back</a>"),
+            "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Other name 1</legend>".to_string(),
+            "<legend class=\"govuk-fieldset__legend govuk-fieldset__legend--s\">Other name 2 (optional)</legend>".to_string(),
+        ] {
+            assert!(edit.text.contains(&text), "{text} missing: {}", edit.text);
+        }
+        let history = sam.get(&format!("/people/{id}/history")).await;
+        assert!(history.text.contains(&format!(
+            "<span class=\"govuk-caption-l\">Ruby Marsh, record {id}</span>"
+        )));
+        assert!(history.text.contains("govuk-back-link"));
+        let new = sam.get("/people/new").await;
+        assert!(new
+            .text
+            .contains("<a href=\"&#x2f;people&#x2f;search\" class=\"govuk-back-link\">Back</a>"));
+    }
+);
+
+on_both_databases!(
+    whether_an_interpreter_is_needed_is_yes_no_or_not_known,
+    |app| {
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let token = sam.create_token("Case system").await;
+        let mut api = app.client();
+        let person = |given: &str, interpreter: serde_json::Value| {
+            let born = format!("20{}-01-09", 10 + given.len());
+            json!({"person": {"given_name": given, "family_name": format!("Okonjo{given}"), "date_of_birth": born,
+                "interpreter_needed": interpreter}})
+        };
+        let maybe = api
+            .api_json(
+                Method::POST,
+                "/api/v1/people",
+                &token,
+                &person("Ada", json!("maybe")),
+            )
+            .await;
+        assert_eq!(maybe.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(maybe.text.contains("interpreter_needed"), "{}", maybe.text);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM people WHERE family_name LIKE 'Okonjo%'")
+                .await,
+            0
+        );
+        for (given, sent, stored, shown) in [
+            ("Ada", json!("no"), "no", "No"),
+            ("Bo", json!(true), "yes", "Yes"),
+            ("Cyrus", json!(null), "not_known", "Not known"),
+        ] {
+            let created = api
+                .api_json(Method::POST, "/api/v1/people", &token, &person(given, sent))
+                .await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+            assert_eq!(created.json()["interpreter_needed"], stored, "{given}");
+            let page = sam.get(&format!("/people/{}", created.json()["id"])).await;
+            let row = page
+                .text
+                .split("Needs an interpreter or signer")
+                .nth(1)
+                .expect("the row is shown");
+            assert!(
+                row[..row.find("</dd>").unwrap()].ends_with(&format!(">{shown}")),
+                "{given}: {shown} in {}",
+                &row[..200]
+            );
+            let form = sam
+                .get(&format!("/people/{}/edit", created.json()["id"]))
+                .await;
+            assert!(
+                form.text.contains(&format!("value=\"{stored}\" checked")),
+                "{given}: the radio for {stored} is chosen"
+            );
+        }
     }
 );

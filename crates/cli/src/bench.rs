@@ -273,7 +273,7 @@ fn import_person(population: &Population, p: &ecaf_bench::population::Person) ->
             ethnicity: None,
             first_language: String::new(),
             communication_needs: String::new(),
-            interpreter_needed: false,
+            interpreter_needed: ecaf_domain::person::Answer::NotKnown,
             disability: String::new(),
             main_address: Some(Address {
                 line1: record.address_line1.unwrap_or_default(),

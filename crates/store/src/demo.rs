@@ -614,7 +614,7 @@ impl Store {
                 ethnicity: None,
                 first_language: "English".into(),
                 communication_needs: String::new(),
-                interpreter_needed: false,
+                interpreter_needed: ecaf_domain::person::Answer::NotKnown,
                 disability: String::new(),
                 main_address: Some(Address {
                     line1: p.line1.into(),
@@ -652,13 +652,22 @@ impl Store {
             .bind(a)
             .bind(b)
             .bind(relationship.code())
-            .bind(crate::flag(*pr))
-            .bind(crate::flag(*lives_with))
+            // The demo family is known in full: false is a "no", not "not known".
+            .bind(known(*pr).stored())
+            .bind(known(*lives_with).stored())
             .bind(now)
             .execute(&mut **tx)
             .await?;
         }
         Ok(ids.len())
+    }
+}
+
+fn known(yes: bool) -> ecaf_domain::person::Answer {
+    if yes {
+        ecaf_domain::person::Answer::Yes
+    } else {
+        ecaf_domain::person::Answer::No
     }
 }
 

@@ -171,7 +171,7 @@ impl Store {
                     Value::Text(d.ethnicity.as_deref()),
                     Value::Text(Some(&d.first_language)),
                     Value::Text(Some(&d.communication_needs)),
-                    Value::Int(flag(d.interpreter_needed)),
+                    Value::Int(d.interpreter_needed.stored()),
                     Value::Text(Some(&d.disability)),
                 ]
             })

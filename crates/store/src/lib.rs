@@ -6,6 +6,7 @@ pub mod audit;
 pub mod caf;
 pub mod demo;
 pub mod import;
+pub mod merges;
 pub mod people;
 pub mod register;
 mod secrets;

@@ -5,11 +5,11 @@
 use crate::audit::{record, AuditEntry};
 use crate::{flag, from_ms, Attribution, Backend, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
-use ecaf_domain::access::{Grant, MergePeople, UseRegister};
+use ecaf_domain::access::{Grant, UseRegister};
 use ecaf_domain::credentials::{random_secret, secret_digest};
 use ecaf_domain::person::{
-    Address, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode, Relationship,
-    Upn,
+    Address, Answer, Gender, NhsNumber, OtherName, OtherNameKind, PersonDetails, Postcode,
+    Relationship, Upn,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -28,8 +28,8 @@ pub struct RelatedPerson {
     pub date_of_birth: Option<NaiveDate>,
     /// In plain words, what the related person is to this one ("mother", "child", "sibling").
     pub role: String,
-    pub parental_responsibility: bool,
-    pub lives_with: bool,
+    pub parental_responsibility: Answer,
+    pub lives_with: Answer,
 }
 
 /// Someone else whose main address is this person's: the household as the register knows
@@ -75,6 +75,9 @@ pub struct Person {
     /// Everyone else on the register with the same main address.
     pub household: Vec<HouseholdMember>,
     pub merged_records: Vec<MergedRecord>,
+    /// The names of the records merged into this one (along chains of merges too), which
+    /// find it in a search.
+    pub names_from_merges: Vec<crate::merges::NameFromMerge>,
 }
 
 impl Person {
@@ -124,14 +127,14 @@ impl SubmissionKey {
     }
 }
 
-/// What became of a keyed "add a person".
+/// What became of a keyed "add a person" (the person's id) or merge (the merge's id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Submission {
-    /// This submission added the person.
+    /// This submission added the person, or made the merge.
     Created(i64),
-    /// An earlier submission with the same key and details added this person.
+    /// An earlier submission with the same key and details did.
     Repeated(i64),
-    /// The key was used before, with other details, to add this person.
+    /// The key was used before, with other details, for this person or merge.
     KeyReused(i64),
 }
 
@@ -318,6 +321,7 @@ impl Store {
             relationships,
             household,
             merged_records: self.merged_into(id).await?,
+            names_from_merges: self.names_from_merges(id).await?,
         })
     }
 
@@ -410,8 +414,10 @@ impl Store {
                 family_name: r.try_get("family_name")?,
                 date_of_birth: dob.and_then(|d| d.parse().ok()),
                 role,
-                parental_responsibility: r.try_get::<i64, _>("parental_responsibility")? != 0,
-                lives_with: r.try_get::<i64, _>("lives_with")? != 0,
+                parental_responsibility: Answer::from_stored(
+                    r.try_get::<i64, _>("parental_responsibility")?,
+                ),
+                lives_with: Answer::from_stored(r.try_get::<i64, _>("lives_with")?),
             });
         }
         Ok(out)
@@ -534,8 +540,8 @@ impl Store {
         person_id: i64,
         related_id: i64,
         relationship: Relationship,
-        parental_responsibility: bool,
-        lives_with: bool,
+        parental_responsibility: Answer,
+        lives_with: Answer,
     ) -> Result<i64> {
         if person_id == related_id {
             return Err(StoreError::Refused(
@@ -557,8 +563,8 @@ impl Store {
         .bind(person_id)
         .bind(related_id)
         .bind(relationship.code())
-        .bind(flag(parental_responsibility))
-        .bind(flag(lives_with))
+        .bind(parental_responsibility.stored())
+        .bind(lives_with.stored())
         .bind(now)
         .bind(by.user_id)
         .fetch_one(&mut *tx)
@@ -578,139 +584,6 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
-    }
-
-    /// Merge `merged_id` into `kept_id`: nothing is deleted; the merged record is marked and its
-    /// names become searchable under the kept record. Undo with [`Store::undo_merge`].
-    pub async fn merge_people(
-        &self,
-        _grant: &Grant<MergePeople>,
-        by: &Attribution,
-        kept_id: i64,
-        merged_id: i64,
-        reason: &str,
-    ) -> Result<i64> {
-        if kept_id == merged_id {
-            return Err(StoreError::Refused(
-                "Choose two different records to merge".into(),
-            ));
-        }
-        let mut tx = self.begin_register_write().await?;
-        if let Some(id) = first_not_live(&mut tx, [kept_id, merged_id]).await? {
-            return Err(StoreError::Refused(format!(
-                "Record {id} does not exist or has already been merged"
-            )));
-        }
-        let now = self.now_ms();
-        sqlx::query("UPDATE people SET merged_into_id = $1, revision = revision + 1, updated_at = $2, updated_by = $3 WHERE id = $4")
-            .bind(kept_id)
-            .bind(now)
-            .bind(by.user_id)
-            .bind(merged_id)
-            .execute(&mut *tx)
-            .await?;
-        let row = sqlx::query("INSERT INTO person_merges (kept_id, merged_id, reason, at, user_id) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(kept_id)
-            .bind(merged_id)
-            .bind(reason)
-            .bind(now)
-            .bind(by.user_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let merge_id: i64 = row.try_get("id")?;
-        for (id, summary) in [
-            (merged_id, format!("Merged into record {kept_id}: {reason}")),
-            (
-                kept_id,
-                format!("Record {merged_id} merged into this one: {reason}"),
-            ),
-        ] {
-            let details = details_in_tx(&mut tx, id).await?;
-            let revision = current_revision(&mut tx, id).await?;
-            history(&mut tx, now, by, id, revision, "merged", &summary, &details).await?;
-            changed(&mut tx, now, id).await?;
-        }
-        record(
-            &mut tx,
-            now,
-            by,
-            AuditEntry::new("person.merge")
-                .record("person", kept_id)
-                .detail(format!("merged {merged_id}: {reason}")),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(merge_id)
-    }
-
-    /// Undo a merge: the merged record stands on its own again.
-    pub async fn undo_merge(
-        &self,
-        _grant: &Grant<MergePeople>,
-        by: &Attribution,
-        merge_id: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin_register_write().await?;
-        let row = sqlx::query(
-            "SELECT kept_id, merged_id FROM person_merges WHERE id = $1 AND undone_at IS NULL",
-        )
-        .bind(merge_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let kept_id: i64 = row.try_get("kept_id")?;
-        let merged_id: i64 = row.try_get("merged_id")?;
-        let now = self.now_ms();
-        sqlx::query("UPDATE person_merges SET undone_at = $1, undone_by = $2 WHERE id = $3")
-            .bind(now)
-            .bind(by.user_id)
-            .bind(merge_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE people SET merged_into_id = NULL, revision = revision + 1, updated_at = $1, updated_by = $2 WHERE id = $3")
-            .bind(now)
-            .bind(by.user_id)
-            .bind(merged_id)
-            .execute(&mut *tx)
-            .await?;
-        for (id, summary) in [
-            (merged_id, format!("Merge into record {kept_id} undone")),
-            (kept_id, format!("Merge of record {merged_id} undone")),
-        ] {
-            let details = details_in_tx(&mut tx, id).await?;
-            let revision = current_revision(&mut tx, id).await?;
-            history(
-                &mut tx,
-                now,
-                by,
-                id,
-                revision,
-                "merge_undone",
-                &summary,
-                &details,
-            )
-            .await?;
-            changed(&mut tx, now, id).await?;
-        }
-        // When the kept record has since been merged itself (A into B, then B into C: undoing
-        // A into B), the merged record's names were indexed under the live record at the end
-        // of the chain, which must be indexed again without them.
-        if let Some(end) = live_end_of_chain(&mut tx, kept_id).await? {
-            if end != kept_id {
-                changed(&mut tx, now, end).await?;
-            }
-        }
-        record(
-            &mut tx,
-            now,
-            by,
-            AuditEntry::new("person.unmerge")
-                .record("person", kept_id)
-                .detail(format!("unmerged {merged_id}")),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// The person's details as they were at `revision` (what an edit based on that revision
@@ -806,7 +679,7 @@ pub(crate) fn details_from_row(row: &crate::Row) -> Result<PersonDetails> {
         ethnicity: row.try_get("ethnicity")?,
         first_language: row.try_get("first_language")?,
         communication_needs: row.try_get("communication_needs")?,
-        interpreter_needed: row.try_get::<i64, _>("interpreter_needed")? != 0,
+        interpreter_needed: Answer::from_stored(row.try_get("interpreter_needed")?),
         disability: row.try_get("disability")?,
         main_address: None,
         other_addresses: vec![],
@@ -817,7 +690,7 @@ pub(crate) fn details_from_row(row: &crate::Row) -> Result<PersonDetails> {
 /// A person's whole details (other names and addresses included) as the transaction sees them,
 /// for the history snapshot of a merge or an undo: a snapshot without them would read as the
 /// address removed.
-async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
+pub(crate) async fn details_in_tx(tx: &mut Tx, id: i64) -> Result<PersonDetails> {
     let row = sqlx::query("SELECT * FROM people WHERE id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
@@ -871,7 +744,7 @@ async fn add_names_and_addresses(
     Ok(())
 }
 
-async fn current_revision(tx: &mut Tx, id: i64) -> Result<i64> {
+pub(crate) async fn current_revision(tx: &mut Tx, id: i64) -> Result<i64> {
     let row = sqlx::query("SELECT revision FROM people WHERE id = $1")
         .bind(id)
         .fetch_one(&mut **tx)
@@ -912,7 +785,7 @@ async fn write_names_and_addresses(tx: &mut Tx, id: i64, details: &PersonDetails
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn history(
+pub(crate) async fn history(
     tx: &mut Tx,
     now: i64,
     by: &Attribution,
@@ -951,20 +824,8 @@ pub(crate) async fn changed(tx: &mut Tx, now: i64, person_id: i64) -> Result<()>
     Ok(())
 }
 
-impl Store {
-    /// The record a merge kept (to return to it after undoing).
-    pub async fn merge_kept_id(&self, merge_id: i64) -> Result<i64> {
-        let row = sqlx::query("SELECT kept_id FROM person_merges WHERE id = $1")
-            .bind(merge_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        Ok(row.try_get("kept_id")?)
-    }
-}
-
 /// Keys belong to users, so only a signed-in user's submission can carry one.
-fn submitting_user(by: &Attribution) -> Result<i64> {
+pub(crate) fn submitting_user(by: &Attribution) -> Result<i64> {
     by.user_id.ok_or_else(|| {
         StoreError::Refused("Only a signed-in user can add a person with a submission key".into())
     })
@@ -994,21 +855,6 @@ async fn submission_in(
     } else {
         Submission::KeyReused(id)
     }))
-}
-
-/// The live record that `id` was merged into, following merges of merges; `id` itself when
-/// it is live.
-async fn live_end_of_chain(tx: &mut Tx, id: i64) -> Result<Option<i64>> {
-    let row = sqlx::query(
-        "WITH RECURSIVE chain(id, next) AS ( \
-             SELECT id, merged_into_id FROM people WHERE id = $1 \
-             UNION SELECT p.id, p.merged_into_id FROM people p JOIN chain c ON p.id = c.next) \
-         SELECT id FROM chain WHERE next IS NULL",
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 /// The first of `ids` that is missing or merged away, read inside the writer's transaction.
@@ -1044,7 +890,7 @@ fn bind_details<'q>(query: AnyQuery<'q>, details: &'q PersonDetails) -> AnyQuery
         .bind(details.ethnicity.clone())
         .bind(&details.first_language)
         .bind(&details.communication_needs)
-        .bind(flag(details.interpreter_needed))
+        .bind(details.interpreter_needed.stored())
         .bind(&details.disability)
 }
 

@@ -40,6 +40,25 @@ fn date(value: Value) -> Result<String, Error> {
     Ok(parsed.format("%-d %B %Y").to_string())
 }
 
+/// A date of birth with the age beside it, "12 March 2015 (11 years)", or "due 12 March 2027"
+/// for an expected one; `today` is the page's (in London), as the `today` global gives it.
+fn born(value: Value, expected: Option<bool>, today: Option<String>) -> Result<String, Error> {
+    let date: chrono::NaiveDate = value
+        .to_string()
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "not a date"))?;
+    let today: chrono::NaiveDate = today
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| Error::new(ErrorKind::InvalidOperation, "born needs today"))?;
+    Ok(ecaf_domain::person::date_of_birth_with_age(
+        date,
+        expected.unwrap_or(false),
+        today,
+    ))
+}
+
 /// Upper-case the first letter only (Jinja's `capitalize` would lower-case names after it).
 fn sentence(value: String) -> String {
     let mut chars = value.chars();
@@ -69,6 +88,7 @@ impl Templates {
         env.add_filter("datetime", datetime);
         env.add_filter("date", date);
         env.add_filter("sentence", sentence);
+        env.add_filter("born", born);
         // Fail at start, not on a user's request, if a template does not compile or uses a
         // filter that does not exist (minijinja only finds those while rendering the branch
         // that uses them: a disabled `urlencode` once made every signed-out deep link a 500).
@@ -140,6 +160,23 @@ mod tests {
             "1 July 2026 at 10am"
         );
         assert_eq!(date(Value::from("2026-07-01")).unwrap(), "1 July 2026");
+    }
+
+    #[test]
+    fn dates_of_birth_carry_the_age_on_the_day_shown() {
+        let today = Some("2026-12-01".to_string());
+        assert_eq!(
+            born(Value::from("2015-03-12"), None, today.clone()).unwrap(),
+            "12 March 2015 (11 years)"
+        );
+        assert_eq!(
+            born(Value::from("2026-06-20"), Some(false), today.clone()).unwrap(),
+            "20 June 2026 (5 months)"
+        );
+        assert_eq!(
+            born(Value::from("2027-03-12"), Some(true), today).unwrap(),
+            "due 12 March 2027"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A person's identifying details as entered on a form or sent to the API, and their
 //! validation. Every problem is reported at once, in GOV.UK error-message style.
-use super::{Gender, NhsNumber, OtherNameKind, Postcode, Upn};
+use super::{Answer, Gender, NhsNumber, OtherNameKind, Postcode, Upn};
 use crate::organisation::{parse_telephone, FieldError};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,25 @@ where
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A yes / no / not known answer as text, taking the booleans the API first accepted.
+fn answer_text<'de, D>(deserializer: D) -> Result<String, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Flag(bool),
+        Text(String),
+    }
+    Ok(match Option::<Given>::deserialize(deserializer)? {
+        None => String::new(),
+        Some(Given::Flag(true)) => "yes".into(),
+        Some(Given::Flag(false)) => "no".into(),
+        Some(Given::Text(text)) => text,
+    })
 }
 
 /// An other known name as entered.
@@ -125,8 +144,10 @@ pub struct PersonInput {
     pub first_language: String,
     #[serde(default, deserialize_with = "nullable")]
     pub communication_needs: String,
-    #[serde(default)]
-    pub interpreter_needed: bool,
+    /// `yes`, `no` or `not_known` (empty means not known). `true` and `false` are read as
+    /// yes and no, as the API first took them.
+    #[serde(default, deserialize_with = "answer_text")]
+    pub interpreter_needed: String,
     #[serde(default, deserialize_with = "nullable")]
     pub disability: String,
     #[serde(default, deserialize_with = "nullable")]
@@ -151,7 +172,7 @@ pub struct PersonDetails {
     pub ethnicity: Option<String>,
     pub first_language: String,
     pub communication_needs: String,
-    pub interpreter_needed: bool,
+    pub interpreter_needed: Answer,
     pub disability: String,
     pub main_address: Option<Address>,
     pub other_addresses: Vec<Address>,
@@ -488,6 +509,16 @@ impl PersonInput {
             1000,
             "Disability",
         );
+        let interpreter_needed = match self.interpreter_needed.trim() {
+            "" => Answer::NotKnown,
+            code => Answer::parse(code).unwrap_or_else(|| {
+                errors.push(FieldError::new(
+                    "interpreter_needed",
+                    "Select whether they need an interpreter or signer: yes, no or not known",
+                ));
+                Answer::NotKnown
+            }),
+        };
         let main_address = address(&mut errors, "main_address", &self.main_address);
         // Over a limit, the list is refused as a whole rather than entry by entry.
         let mut other_addresses = Vec::new();
@@ -570,7 +601,7 @@ impl PersonInput {
                 ethnicity,
                 first_language,
                 communication_needs,
-                interpreter_needed: self.interpreter_needed,
+                interpreter_needed,
                 disability,
                 main_address,
                 other_addresses,

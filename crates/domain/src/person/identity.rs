@@ -81,7 +81,7 @@ mod tests {
             ethnicity: None,
             first_language: String::new(),
             communication_needs: String::new(),
-            interpreter_needed: false,
+            interpreter_needed: crate::person::Answer::NotKnown,
             disability: String::new(),
             main_address: Some(Address {
                 line1: "4 Mill Lane".into(),

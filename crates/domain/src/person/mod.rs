@@ -5,6 +5,8 @@
 //! in the normalised "SW1A 1AA" form, and so on. Error messages are written for the
 //! practitioner who typed the value, in the GOV.UK error-message style.
 
+mod age;
+mod answer;
 mod details;
 mod identity;
 mod kinds;
@@ -13,6 +15,8 @@ mod postcode;
 mod search;
 mod upn;
 
+pub use age::{age, date_of_birth_with_age};
+pub use answer::Answer;
 pub use details::{
     ethnicity_label, Address, AddressInput, OtherName, OtherNameInput, PersonDetails, PersonInput,
     ETHNICITIES,

@@ -20,9 +20,9 @@ pub use auth::ApiUser;
         description = "Electronic Common Assessment Framework (early help) API. Authenticate with a personal API token: `Authorization: Bearer ecaf_…`. Errors are RFC 9457 problem details.",
         license(name = "MIT")
     ),
-    paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update,
+    paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology),
-    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches,
+    components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
@@ -113,6 +113,11 @@ pub fn routes() -> Router<AppState> {
         .route("/people/search", get(people::search))
         .route("/people", axum::routing::post(people::create))
         .route("/people/{id}", get(people::show).put(people::update))
+        .route("/people/{id}/merge", axum::routing::post(people::merge))
+        .route(
+            "/people/merges/{merge_id}/undo",
+            axum::routing::post(people::undo_merge),
+        )
         .route("/cafs", axum::routing::post(cafs::start))
         .route("/cafs/{id}", get(cafs::show))
         .route(

@@ -1,4 +1,5 @@
-//! The register over the API: search, create (after checking candidates), read and update.
+//! The register over the API: search, create (after checking candidates), read, update, and
+//! merge a duplicate (and undo it).
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -7,12 +8,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
-use ecaf_domain::access::{Grant, UseRegister};
+use ecaf_domain::access::{Grant, MergePeople, UseRegister};
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{change_reason, identity_changes, PersonInput, SearchTerms};
+use ecaf_store::merges::{Merge, MergeRequest, SeenRevisions};
 use ecaf_store::people::{Person, Submission, SubmissionKey};
 use ecaf_store::register::SearchHit;
+use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -199,6 +202,25 @@ fn today(state: &AppState) -> NaiveDate {
 /// The header that makes adding a person idempotent.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
+/// The request's `Idempotency-Key`, if it sent one; a malformed key is a 400.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<SubmissionKey>, ApiError> {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .map(|value| {
+            value
+                .to_str()
+                .ok()
+                .and_then(SubmissionKey::parse)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "Idempotency-Key must be 1 to {} visible ASCII characters",
+                        SubmissionKey::MAX_LEN
+                    ))
+                })
+        })
+        .transpose()
+}
+
 /// Add a person, after checking the register for them.
 ///
 /// Send an `Idempotency-Key` header (1 to 200 visible ASCII characters, new for each person) to
@@ -222,21 +244,7 @@ pub async fn create(
     Json(body): Json<NewPerson>,
 ) -> Result<Response, ApiError> {
     let grant = api.authorise::<UseRegister>(&state).await?;
-    let key = match headers.get(IDEMPOTENCY_KEY) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .and_then(SubmissionKey::parse)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "Idempotency-Key must be 1 to {} visible ASCII characters",
-                        SubmissionKey::MAX_LEN
-                    ))
-                })?,
-        ),
-    };
+    let key = idempotency_key(&headers)?;
     let details = body.person.validate(today(&state)).map_err(problems)?;
     let query = MatchQuery::from(&details);
     let likely: Vec<SearchHit> = state
@@ -355,7 +363,7 @@ pub async fn show(
 /// New details for a person, with the revision they were based on. Send back the document
 /// read with `GET /api/v1/people/{id}`, changed as needed: its read-only fields (`id`,
 /// `external_id`, `merged_into_id`, `created_at`, `updated_at`, `updated_by`,
-/// `relationships`, `household`, `merged_records`) are ignored. The details may instead be
+/// `relationships`, `household`, `merged_records`, `names_from_merges`) are ignored. The details may instead be
 /// wrapped, as `{"person": {…}, "revision": n}`.
 #[derive(Deserialize, ToSchema)]
 pub struct PersonUpdate {
@@ -420,4 +428,176 @@ pub async fn update(
     Ok(Json(PersonView {
         person: state.store.person(&grant, &api.attribution, id).await?,
     }))
+}
+
+/// Merge a duplicate record into the record in the path (the record kept).
+#[derive(Deserialize, ToSchema)]
+pub struct MergeBody {
+    /// The duplicate's record number: it is marked as merged, and its names are found under
+    /// the record kept.
+    pub duplicate_id: i64,
+    /// Why the two records are the same person (1 to 1000 characters), kept in both records'
+    /// history.
+    pub reason: String,
+    /// The kept record's `revision` as the caller compared it; if either revision is sent,
+    /// both must be, and a record changed since is refused with 409.
+    #[serde(default)]
+    pub revision: Option<i64>,
+    /// The duplicate's `revision` as the caller compared it.
+    #[serde(default)]
+    pub duplicate_revision: Option<i64>,
+}
+
+/// A merge of a duplicate record into the record kept.
+#[derive(Serialize, ToSchema)]
+pub struct MergeView {
+    /// The merge's id, for undoing it.
+    pub id: i64,
+    pub kept_id: i64,
+    pub kept_name: String,
+    pub duplicate_id: i64,
+    pub duplicate_name: String,
+    pub reason: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// When it was undone; `null` while it stands.
+    pub undone_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<Merge> for MergeView {
+    fn from(m: Merge) -> Self {
+        Self {
+            id: m.id,
+            kept_id: m.kept_id,
+            kept_name: m.kept_name,
+            duplicate_id: m.merged_id,
+            duplicate_name: m.merged_name,
+            reason: m.reason,
+            at: m.at,
+            undone_at: m.undone_at,
+        }
+    }
+}
+
+fn merge_problem(field: &str, message: String) -> ApiError {
+    ApiError::Invalid(vec![FieldProblem {
+        field: field.into(),
+        message,
+    }])
+}
+
+/// Merge a duplicate into this record, as "This is the same person as…" does on the record's
+/// page. Nothing is deleted; undo with `POST /api/v1/people/merges/{merge_id}/undo`.
+///
+/// Send an `Idempotency-Key` header (as for adding a person) to make a retry safe: the same
+/// key with the same body answers with the merge the first request made (with the header
+/// `Idempotent-Replayed: true`) instead of refusing the duplicate as already merged.
+#[utoipa::path(post, path = "/api/v1/people/{id}/merge", tag = "people", request_body = MergeBody,
+    params(("id" = i64, Path, description = "Record number of the record kept"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A key new for each merge: a retry with the same key and body merges nothing more and answers with the first request's merge.")),
+    responses(
+        (status = 201, description = "Merged (or, for a repeated Idempotency-Key, the merge it made, with the header Idempotent-Replayed: true)", body = MergeView),
+        (status = 400, description = "Malformed Idempotency-Key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No record with the path's number", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "One of the records changed since the revisions sent", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused, each problem saying why: no reason, a record merged into itself, a record that does not exist or is already merged, an open CAF on both records, or an Idempotency-Key already used for another merge", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's user may not merge records", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn merge(
+    State(state): State<AppState>,
+    api: ApiUser,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<MergeBody>,
+) -> Result<Response, ApiError> {
+    let grant = api.authorise::<MergePeople>(&state).await?;
+    let register = api.authorise::<UseRegister>(&state).await?;
+    let key = idempotency_key(&headers)?;
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(merge_problem(
+            "reason",
+            "Enter why the two records are the same person".into(),
+        ));
+    }
+    if reason.chars().count() > 1000 {
+        return Err(merge_problem(
+            "reason",
+            "Reason must be 1000 characters or fewer".into(),
+        ));
+    }
+    let seen = match (body.revision, body.duplicate_revision) {
+        (Some(kept), Some(merged)) => Some(SeenRevisions { kept, merged }),
+        (None, None) => None,
+        _ => {
+            return Err(merge_problem(
+                "revision",
+                "Send both revision and duplicate_revision, or neither".into(),
+            ))
+        }
+    };
+    let request = MergeRequest {
+        kept_id: id,
+        merged_id: body.duplicate_id,
+        reason,
+        seen,
+        key: key.as_ref(),
+    };
+    let (merge_id, replayed) = match state
+        .store
+        .merge_people(&grant, &api.attribution, &request)
+        .await
+    {
+        Ok(Submission::Created(merge_id)) => (merge_id, false),
+        Ok(Submission::Repeated(merge_id)) => (merge_id, true),
+        Ok(Submission::KeyReused(merge_id)) => {
+            return Err(merge_problem(
+                "Idempotency-Key",
+                format!("This Idempotency-Key was already used for another merge (merge {merge_id}): use a new key for a new merge"),
+            ))
+        }
+        Err(StoreError::Refused(why)) => return Err(merge_problem("duplicate_id", why)),
+        Err(err) => return Err(err.into()),
+    };
+    let view = MergeView::from(state.store.merge(&register, merge_id).await?);
+    let body = Json(serde_json::to_value(view).map_err(|e| ApiError::Internal(e.into()))?);
+    let mut response = (StatusCode::CREATED, body).into_response();
+    if replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+/// Undo a merge: the duplicate stands on its own again, with its names.
+#[utoipa::path(post, path = "/api/v1/people/merges/{merge_id}/undo", tag = "people",
+    params(("merge_id" = i64, Path, description = "The merge's id (`id` in the merge's answer)")),
+    responses(
+        (status = 200, description = "Undone: the merge, with undone_at", body = MergeView),
+        (status = 404, description = "No such merge", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The merge was already undone", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's user may not merge records", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn undo_merge(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(merge_id): Path<i64>,
+) -> Result<Json<MergeView>, ApiError> {
+    let grant = api.authorise::<MergePeople>(&state).await?;
+    let register = api.authorise::<UseRegister>(&state).await?;
+    match state
+        .store
+        .undo_merge(&grant, &api.attribution, merge_id)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Refused(why)) => return Err(ApiError::Conflict(why)),
+        Err(err) => return Err(err.into()),
+    }
+    Ok(Json(MergeView::from(
+        state.store.merge(&register, merge_id).await?,
+    )))
 }

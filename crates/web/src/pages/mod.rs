@@ -150,6 +150,8 @@ pub(crate) fn render(
         user => visitor.user.as_ref().map(|u| UserSummary { name: &u.name, agency_name: &u.agency_name }),
         nav => navigation(visitor, current_path, &wording),
         terms => crate::wording::Terms::from(&*wording),
+        // For ages beside dates of birth (the `born` filter).
+        today => state.store.clock().now().with_timezone(&chrono_tz::Europe::London).date_naive().to_string(),
     };
     let html = state
         .templates

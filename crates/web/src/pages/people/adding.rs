@@ -23,7 +23,8 @@ use serde::Deserialize;
 
 fn new_page(key: SubmissionKey) -> FormPage {
     FormPage {
-        heading: "Add a person to the register",
+        heading: "Add a person to the register".into(),
+        caption: None,
         action: "/people/new".into(),
         back: "/people/search".into(),
         submit_text: "Add to the register",
@@ -47,7 +48,14 @@ pub async fn new_form(
 ) -> Result<Html<String>, PageError> {
     let mut form = PersonForm::default();
     if let Some(key) = &prefill.search {
-        if let Some(search) = held_search(&state, &register, key).await? {
+        if let Some(search) = held_search(
+            &state,
+            &register.grant,
+            &register.signed_in.visitor.attribution(),
+            key,
+        )
+        .await?
+        {
             form = search.into();
         }
     } else if let Some(key) = &prefill.draft {

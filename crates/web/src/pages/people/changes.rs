@@ -165,11 +165,10 @@ const PARTS: &[Part] = &[
         label: "Interpreter or signer",
         field: "interpreter_needed",
         show: |f| {
-            if f.interpreter_needed.is_some() {
-                "Needed".into()
-            } else {
-                "Not needed".into()
-            }
+            ecaf_domain::person::Answer::parse(&f.interpreter_needed)
+                .unwrap_or_default()
+                .label()
+                .into()
         },
         take: |to, from| to.interpreter_needed = from.interpreter_needed.clone(),
     },

@@ -57,7 +57,7 @@ pub struct PersonForm {
     #[serde(default)]
     pub(super) communication_needs: String,
     #[serde(default)]
-    pub(super) interpreter_needed: Option<String>,
+    pub(super) interpreter_needed: String,
     #[serde(default)]
     pub(super) disability: String,
     #[serde(default)]
@@ -110,7 +110,7 @@ impl PersonForm {
             ethnicity: self.ethnicity.clone(),
             first_language: self.first_language.clone(),
             communication_needs: self.communication_needs.clone(),
-            interpreter_needed: self.interpreter_needed.is_some(),
+            interpreter_needed: self.interpreter_needed.clone(),
             disability: self.disability.clone(),
             main_address: AddressInput {
                 line1: self.address_line1.clone(),
@@ -184,7 +184,7 @@ impl PersonForm {
             ethnicity: d.ethnicity.clone().unwrap_or_default(),
             first_language: d.first_language.clone(),
             communication_needs: d.communication_needs.clone(),
-            interpreter_needed: d.interpreter_needed.then(|| "true".into()),
+            interpreter_needed: d.interpreter_needed.code().into(),
             disability: d.disability.clone(),
             other_kind: d
                 .other_names
@@ -227,7 +227,9 @@ impl PersonForm {
 }
 
 pub(super) struct FormPage {
-    pub(super) heading: &'static str,
+    pub(super) heading: String,
+    /// Whose record is being changed, "Amelia Hughes, record 7", above the heading.
+    pub(super) caption: Option<String>,
     pub(super) action: String,
     pub(super) back: String,
     pub(super) submit_text: &'static str,
@@ -280,6 +282,7 @@ pub(super) fn form_page_with(
         serde_json::to_value(form.name_rows()).map_err(|e| PageError::Internal(e.into()))?;
     let ctx = minijinja::context! {
         heading => page.heading,
+        caption => page.caption,
         action => page.action,
         back => page.back,
         submit_text => page.submit_text,
@@ -289,6 +292,7 @@ pub(super) fn form_page_with(
         genders => genders,
         ethnicities => ethnicities,
         name_kinds => name_kinds,
+        answers => ecaf_domain::person::Answer::ALL.iter().map(|a| Choice::new(a.code(), a.label())).collect::<Vec<_>>(),
         conflict => conflict,
         changes => changes,
     };
@@ -297,7 +301,10 @@ pub(super) fn form_page_with(
         &signed_in.visitor,
         "/people",
         "people/form.html",
-        page.heading,
+        &match &page.caption {
+            Some(caption) => format!("{} – {caption}", page.heading),
+            None => page.heading.clone(),
+        },
         ctx,
     )
 }

@@ -45,9 +45,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/people/{id}/history", get(record::history))
         .route("/people/{id}/relationships", post(record::add_relationship))
+        .route("/people/{id}/merge", get(merges::choose))
+        .route("/people/{id}/merge/search", post(merges::search))
+        .route("/people/{id}/merge/search/{key}", get(merges::results))
         .route(
-            "/people/{id}/merge",
-            get(merges::merge_form).post(merges::merge),
+            "/people/{id}/merge/{other}",
+            get(merges::check).post(merges::merge),
         )
         .route("/people/merges/{id}/undo", post(merges::undo_merge))
 }

@@ -11,12 +11,49 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::access::{authorise, MergePeople};
 use ecaf_domain::organisation::FieldError;
-use ecaf_domain::person::{change_reason, ethnicity_label, identity_changes, Relationship};
+use ecaf_domain::person::{change_reason, ethnicity_label, identity_changes, Answer, Relationship};
 use ecaf_store::StoreError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 #[derive(Deserialize, Default)]
 pub struct Flash {
     done: Option<String>,
+    /// A merge just made into this record: its banner names both records and offers undo.
+    merged: Option<i64>,
+    /// A merge into this record just undone.
+    unmerged: Option<i64>,
+}
+
+/// The banner after a merge into this record or its undoing, if `flash` names one.
+async fn merge_banner(
+    state: &AppState,
+    register: &Register,
+    id: i64,
+    flash: &Flash,
+) -> Result<Option<minijinja::Value>, PageError> {
+    let Some(merge_id) = flash.merged.or(flash.unmerged) else {
+        return Ok(None);
+    };
+    let merge = match state.store.merge(&register.grant, merge_id).await {
+        Ok(merge) if merge.kept_id == id => merge,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
+    let merged = format!("record {} ({})", merge.merged_id, merge.merged_name);
+    let kept = format!("record {} ({})", merge.kept_id, merge.kept_name);
+    Ok(Some(if flash.merged.is_some() {
+        minijinja::context! {
+            heading => format!("Record {} ({}) merged into {kept}", merge.merged_id, merge.merged_name),
+            body => format!("{}'s names are now listed under Other names, and a search for them finds this record.", merge.merged_name),
+            // Offered only while the merge stands and to someone who may undo it.
+            undo => (merge.undone_at.is_none() && authorise::<MergePeople>(&register.signed_in.user.actor()).is_ok()).then_some(merge.id),
+            merged_id => merge.merged_id,
+        }
+    } else {
+        minijinja::context! {
+            heading => format!("The merge of {merged} into {kept} has been undone"),
+            body => format!("Record {} is a record of its own again.", merge.merged_id),
+        }
+    }))
 }
 
 fn address_text(a: &ecaf_domain::person::Address) -> String {
@@ -41,6 +78,8 @@ async fn show_page(
     register: &Register,
     id: i64,
     flash: Option<&str>,
+    banner: Option<minijinja::Value>,
+    relationship_form: &RelationshipForm,
     errors: Vec<FieldError>,
 ) -> Result<Html<String>, PageError> {
     let person = state
@@ -70,9 +109,17 @@ async fn show_page(
         gender_label => d.gender.map(|g| g.label()),
         nhs_display => d.nhs_number.as_ref().map(|n| n.to_string()),
         ethnicity_label => d.ethnicity.as_deref().and_then(ethnicity_label),
-        other_names => d.other_names.iter().map(|n| format!("{} {} ({})", n.given_name, n.family_name, n.kind.label().to_lowercase())).collect::<Vec<_>>(),
+        other_names => d.other_names.iter().map(|n| format!("{} {} ({})", n.given_name, n.family_name, n.kind.label().to_lowercase()))
+            .chain(person.names_from_merges.iter().map(|n| match &n.kind {
+                Some(kind) => format!("{} {} ({} of merged record {})", n.given_name, n.family_name, kind, n.person_id),
+                None => format!("{} {} (merged record {})", n.given_name, n.family_name, n.person_id),
+            }))
+            .collect::<Vec<_>>(),
+        interpreter_answer => d.interpreter_needed.label(),
         main_address => d.main_address.as_ref().map(address_text),
         other_addresses => d.other_addresses.iter().map(address_text).collect::<Vec<_>>(),
+        answers => Answer::ALL.iter().map(|a| Choice::new(a.code(), a.label())).collect::<Vec<_>>(),
+        relationship_form => relationship_form,
         relationship_kinds => Relationship::ALL.iter().map(|r| Choice::new(r.code(), r.label().to_lowercase())).collect::<Vec<_>>(),
         can_merge => authorise::<MergePeople>(&register.signed_in.user.actor()).is_ok(),
         cafs => cafs.iter().map(|c| minijinja::context! {
@@ -81,6 +128,7 @@ async fn show_page(
         }).collect::<Vec<_>>(),
         may_start_caf => may_start && !cafs.iter().any(|c| c.open),
         flash => flash,
+        banner => banner,
         errors => errors,
     };
     render(
@@ -88,7 +136,7 @@ async fn show_page(
         &register.signed_in.visitor,
         "/people",
         "people/show.html",
-        &person.full_name(),
+        &format!("{}, record {id}", person.full_name()),
         ctx,
     )
 }
@@ -99,20 +147,31 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(flash): Query<Flash>,
 ) -> Result<Html<String>, PageError> {
-    let flash = match flash.done.as_deref() {
+    let message = match flash.done.as_deref() {
         Some("created") => Some("The person has been added to the register"),
         Some("saved") => Some("The changes have been saved"),
         Some("related") => Some("The relationship has been added"),
-        Some("merged") => Some("The records have been merged"),
-        Some("unmerged") => Some("The merge has been undone"),
         _ => None,
     };
-    show_page(&state, &register, id, flash, vec![]).await
+    let banner = merge_banner(&state, &register, id, &flash).await?;
+    show_page(
+        &state,
+        &register,
+        id,
+        message,
+        banner,
+        &RelationshipForm::default(),
+        vec![],
+    )
+    .await
 }
 
-fn edit_page(id: i64) -> FormPage {
+/// The edit form, saying whose record it is: `name` as the record stood when the form was
+/// shown.
+fn edit_page(id: i64, name: &str) -> FormPage {
     FormPage {
-        heading: "Change a person's details",
+        heading: format!("Change {name}'s details"),
+        caption: Some(format!("{name}, record {id}")),
         action: format!("/people/{id}/edit"),
         back: format!("/people/{id}"),
         submit_text: "Save changes",
@@ -141,7 +200,7 @@ pub async fn edit_form(
     form_page(
         &state,
         &register.signed_in,
-        edit_page(id),
+        edit_page(id, &person.full_name()),
         &PersonForm::from_person(&person),
         vec![],
         None,
@@ -160,13 +219,22 @@ pub async fn update(
                 .into(),
         )
     })?;
+    // The record as the form was based on it: whose it is, and what changed since.
+    let before = state
+        .store
+        .person_at_revision(&register.grant, id, revision)
+        .await?;
+    let name = before
+        .as_ref()
+        .map(|b| format!("{} {}", b.given_name, b.family_name))
+        .unwrap_or_else(|| "the person".into());
     let details = match form.input().validate(today(&state)) {
         Ok(d) => d,
         Err(errors) => {
             let page = form_page(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &form,
                 errors,
                 None,
@@ -176,10 +244,6 @@ pub async fn update(
     };
     // Identifying details changed since the form was shown need a reason. (Compared with the
     // record the form was based on: what someone else changed meanwhile is theirs to explain.)
-    let before = state
-        .store
-        .person_at_revision(&register.grant, id, revision)
-        .await?;
     let changed = before
         .as_ref()
         .map(|b| identity_changes(b, &details))
@@ -190,7 +254,7 @@ pub async fn update(
             let page = form_page(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &form,
                 vec![error],
                 None,
@@ -242,7 +306,7 @@ pub async fn update(
             let page = form_page_with(
                 &state,
                 &register.signed_in,
-                edit_page(id),
+                edit_page(id, &name),
                 &merged.form,
                 merged.errors,
                 Some(message),
@@ -302,21 +366,23 @@ pub async fn history(
         &register.signed_in.visitor,
         "/people",
         "people/history.html",
-        "History of the record",
+        &format!("History – {}, record {id}", person.full_name()),
         ctx,
     )
 }
 
-#[derive(Deserialize, Default)]
+/// The relationship form as posted, echoed back on errors.
+#[derive(Deserialize, Serialize, Default)]
 pub struct RelationshipForm {
     #[serde(default)]
     related_person_id: String,
     #[serde(default)]
     relationship: String,
+    /// Yes, no or not known (see [`Answer`]): an unticked box would read "no" for "not asked".
     #[serde(default)]
-    parental_responsibility: Option<String>,
+    parental_responsibility: String,
     #[serde(default)]
-    lives_with: Option<String>,
+    lives_with: String,
 }
 
 pub async fn add_relationship(
@@ -337,7 +403,23 @@ pub async fn add_relationship(
     if relationship.is_none() {
         errors.push(FieldError::new("relationship", "Select the relationship"));
     }
-    if let (Some(related), Some(relationship)) = (related, relationship) {
+    let parental_responsibility = Answer::parse(&form.parental_responsibility);
+    if parental_responsibility.is_none() {
+        errors.push(FieldError::new(
+            "parental_responsibility",
+            "Select whether they have parental responsibility, or not known",
+        ));
+    }
+    let lives_with = Answer::parse(&form.lives_with);
+    if lives_with.is_none() {
+        errors.push(FieldError::new(
+            "lives_with",
+            "Select whether they live with them, or not known",
+        ));
+    }
+    if let (Some(related), Some(relationship), Some(parental_responsibility), Some(lives_with)) =
+        (related, relationship, parental_responsibility, lives_with)
+    {
         let attribution = register.signed_in.visitor.attribution();
         match state
             .store
@@ -347,8 +429,8 @@ pub async fn add_relationship(
                 id,
                 related,
                 relationship,
-                form.parental_responsibility.is_some(),
-                form.lives_with.is_some(),
+                parental_responsibility,
+                lives_with,
             )
             .await
         {
@@ -361,6 +443,6 @@ pub async fn add_relationship(
             Err(err) => return Err(err.into()),
         }
     }
-    let page = show_page(&state, &register, id, None, errors).await?;
+    let page = show_page(&state, &register, id, None, None, &form, errors).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

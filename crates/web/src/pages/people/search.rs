@@ -10,10 +10,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use ecaf_domain::access::{Grant, UseRegister};
 use ecaf_domain::matching::MatchQuery;
 use ecaf_domain::organisation::FieldError;
 use ecaf_domain::person::{NhsNumber, PersonInput, SearchTerms};
 use ecaf_store::people::HeldForm;
+use ecaf_store::Attribution;
 use serde::{Deserialize, Serialize};
 
 /// The search form as typed, echoed back on errors and held for the results page.
@@ -43,7 +45,10 @@ pub(super) struct SearchForm {
 
 /// Turn what the practitioner knows into a match query, checking the identifiers and date,
 /// and refusing a query that says too little to rank anyone.
-fn match_query(form: &SearchForm, today: chrono::NaiveDate) -> Result<MatchQuery, Vec<FieldError>> {
+pub(super) fn match_query(
+    form: &SearchForm,
+    today: chrono::NaiveDate,
+) -> Result<MatchQuery, Vec<FieldError>> {
     let mut errors = vec![];
     // Reuse the person rules for the date (a search may name an expected date too).
     let probe = PersonInput {
@@ -167,17 +172,13 @@ pub async fn search(
 /// The terms held under `key` for this user, if they have not run out of time.
 pub(super) async fn held_search(
     state: &AppState,
-    register: &Register,
+    grant: &Grant<UseRegister>,
+    by: &Attribution,
     key: &str,
 ) -> Result<Option<SearchForm>, PageError> {
     let held = state
         .store
-        .held_form(
-            &register.grant,
-            &register.signed_in.visitor.attribution(),
-            HeldForm::Search,
-            key,
-        )
+        .held_form(grant, by, HeldForm::Search, key)
         .await?;
     Ok(held.and_then(|fields| serde_json::from_str(&fields).ok()))
 }
@@ -189,7 +190,14 @@ pub async fn results(
     register: Register,
     Path(key): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let Some(form) = held_search(&state, &register, &key).await? else {
+    let Some(form) = held_search(
+        &state,
+        &register.grant,
+        &register.signed_in.visitor.attribution(),
+        &key,
+    )
+    .await?
+    else {
         return form_page(&state, &register, &SearchForm::default(), vec![], true);
     };
     let query = match match_query(&form, today(&state)) {
@@ -233,7 +241,14 @@ pub async fn change(
     register: Register,
     Path(key): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    match held_search(&state, &register, &key).await? {
+    match held_search(
+        &state,
+        &register.grant,
+        &register.signed_in.visitor.attribution(),
+        &key,
+    )
+    .await?
+    {
         Some(form) => form_page(&state, &register, &form, vec![], false),
         None => form_page(&state, &register, &SearchForm::default(), vec![], true),
     }
