@@ -69,7 +69,7 @@ pub(crate) async fn child_and_outsider(app: &TestApp) -> i64 {
 }
 
 /// Start a CAF through the page and return its id.
-async fn start(sam: &mut Client, child: i64) -> i64 {
+pub(crate) async fn start(sam: &mut Client, child: i64) -> i64 {
     let path = format!("/people/{child}/cafs/new");
     assert_eq!(sam.get(&path).await.status, StatusCode::OK);
     let started = sam

@@ -4,6 +4,7 @@ mod api;
 mod audit;
 mod caf_api;
 mod caf_pages;
+mod caf_sharing;
 mod cafs;
 mod errors;
 mod pages;

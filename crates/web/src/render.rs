@@ -41,7 +41,7 @@ fn date(value: Value) -> Result<String, Error> {
 }
 
 /// Upper-case the first letter only (Jinja's `capitalize` would lower-case names after it).
-fn sentence(value: String) -> String {
+pub(crate) fn sentence(value: String) -> String {
     let mut chars = value.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -9,6 +9,7 @@ mod demo;
 mod episodes;
 mod events;
 mod sections;
+mod sharing;
 mod versions;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
@@ -16,4 +17,5 @@ pub use events::CafEventRow;
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
+pub use sharing::SharingDecisionRow;
 pub use versions::VersionRow;

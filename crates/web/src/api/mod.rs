@@ -3,6 +3,7 @@
 mod auth;
 mod cafs;
 mod people;
+mod sharing;
 mod users;
 
 use crate::AppState;
@@ -21,9 +22,11 @@ pub use auth::ApiUser;
         license(name = "MIT")
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update,
-        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::chronology),
+        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::chronology,
+        sharing::record, sharing::list),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches,
-        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::ChronologyEvent)),
+        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::ChronologyEvent,
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -128,6 +131,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(cafs::withdraw_consent),
         )
         .route("/cafs/{id}/sign-off", axum::routing::post(cafs::sign_off))
+        .route(
+            "/cafs/{id}/sharing-decisions",
+            get(sharing::list).post(sharing::record),
+        )
         .route("/cafs/{id}/versions", get(cafs::versions))
         .route("/people/{id}/chronology", get(cafs::chronology))
 }
