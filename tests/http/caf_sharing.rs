@@ -116,6 +116,14 @@ on_both_databases!(
         assert!(tomorrow
             .text
             .contains("The date of the decision must be today or in the past"));
+        let mut not_shared_with = future.clone();
+        not_shared_with[0] = ("shared", "no");
+        not_shared_with[3] = ("decided_on-day", "24");
+        let contradictory = sam.post(&path, &not_shared_with).await;
+        assert_eq!(contradictory.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(contradictory
+            .text
+            .contains("You decided not to share: untick the agencies, or choose that you shared"));
         assert_eq!(app.count(DECISIONS).await, 0, "nothing saved");
 
         let mut shared = no_agency.clone();

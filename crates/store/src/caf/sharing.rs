@@ -135,11 +135,11 @@ impl Store {
                 },
                 summary: if decision.shared {
                     format!(
-                        "Information shared without consent with {}: {basis}",
+                        "Information shared without consent with {} (basis: {basis})",
                         names.join(", ")
                     )
                 } else {
-                    format!("Decided not to share information without consent: {basis}")
+                    format!("Decided not to share information without consent (basis: {basis})")
                 },
                 occurred_on: Some(decision.decided_on),
                 significant: true,

@@ -31,7 +31,9 @@ fn message(problem: &SharingError) -> &'static str {
         SharingError::UnknownBasis => "Select the basis for the decision",
         SharingError::NoReasoning => "Enter why you decided this",
         SharingError::NoAgencies => "Select the agencies you shared the information with",
-        SharingError::AgenciesNotShared => "A decision not to share names no agencies",
+        SharingError::AgenciesNotShared => {
+            "You decided not to share: untick the agencies, or choose that you shared"
+        }
         SharingError::FutureDate => "The date of the decision must be today or in the past",
     }
 }
@@ -72,6 +74,10 @@ async fn decision_page(
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
+            shared_choices => [
+                Choice::new("yes", "Yes, I shared information"),
+                Choice::new("no", "No, I decided not to share"),
+            ],
             bases => bases,
             agencies => agencies,
             chosen => chosen,
@@ -139,13 +145,7 @@ pub async fn record(
     .map_err(|p| errors.push(p))
     .ok()
     .flatten();
-    // The agencies sit under "Yes": without JavaScript they show (and may be ticked) whatever
-    // is chosen, so a "No" drops them rather than refusing the practitioner's decision.
-    let with_agencies: BTreeSet<i64> = if shared == Some(true) {
-        chosen.iter().filter_map(|a| a.parse().ok()).collect()
-    } else {
-        BTreeSet::new()
-    };
+    let with_agencies: BTreeSet<i64> = chosen.iter().filter_map(|a| a.parse().ok()).collect();
     let decision = SharingDecision {
         shared: shared.unwrap_or(false),
         basis_code: text("basis"),
@@ -154,7 +154,10 @@ pub async fn record(
         decided_on: on.unwrap_or(today),
     };
     for problem in decision.problems(state.store.sharing_bases(), today) {
-        errors.push(Problem::new(control(problem.field()), message(&problem)));
+        // Whether agencies belong depends on the answer to "Did you share?": none, no verdict.
+        if shared.is_some() || problem.field() != "with_agencies" {
+            errors.push(Problem::new(control(problem.field()), message(&problem)));
+        }
     }
     if !errors.is_empty() || on.is_none() {
         return decision_page(&state, &signed_in, &caf, &values, &chosen, errors).await;
