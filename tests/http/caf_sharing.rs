@@ -3,8 +3,9 @@
 //! changes nobody's access, both reach the chronology; bad input is refused field by field
 //! with nothing saved; someone without the right to decide is refused and audited; the
 //! family copy is printed only by readers, and audited as such.
-use super::caf_pages::{child_and_outsider, start, OUTSIDER};
+use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
 use axum::http::{Method, StatusCode};
+use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
 use serde_json::json;
 
@@ -359,4 +360,43 @@ on_both_databases!(the_family_copy_is_printed_only_by_readers, |app| {
     );
     let mut admin = app.signed_in(ADMIN).await;
     assert_eq!(admin.get(&path).await.status, StatusCode::NOT_FOUND);
+
+    // A signed-off version prints as it was frozen.
+    for section in SECTIONS.iter().filter(|s| s.required) {
+        let section_path = section_path(caf, section.key, section.per_child, child);
+        sam.get(&section_path).await;
+        sam.post(&section_path, &answers(section.key)).await;
+    }
+    let check = sam.get(&format!("/cafs/{caf}/sign-off")).await;
+    let revision = check
+        .text
+        .split("name=\"revision\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the CAF's revision")
+        .to_string();
+    sam.post(
+        &format!("/cafs/{caf}/sign-off"),
+        &[("revision", revision.as_str())],
+    )
+    .await;
+    let version = sam.get(&format!("/cafs/{caf}/versions/1")).await;
+    assert!(version
+        .text
+        .contains(&format!("/cafs/{caf}/family-copy?version=1")));
+    let frozen = sam.get(&format!("{path}?version=1")).await;
+    assert_eq!(frozen.status, StatusCode::OK);
+    assert!(
+        frozen.text.contains("This is version 1 of the assessment")
+            && frozen
+                .text
+                .contains("Laura and the children moved to Brookford")
+            && frozen.text.contains("School attendance: 4 out of 5"),
+        "{}",
+        frozen.text
+    );
+    assert_eq!(
+        sam.get(&format!("{path}?version=9")).await.status,
+        StatusCode::NOT_FOUND
+    );
 });
