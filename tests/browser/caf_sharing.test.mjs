@@ -123,6 +123,11 @@ describe('sharing without consent and the family copy', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, DEMO_PRACTITIONER);
     await hughesTaskList(page);
+    // GOV.UK Frontend prints each link's address after it; our print stylesheet does not.
+    await page.emulateMedia({ media: 'print' });
+    const address = await page.evaluate(() => getComputedStyle(document.querySelector('main .govuk-link[href^="/"]'), '::after').content);
+    assert.equal(address, 'none', 'no link addresses in print');
+    await page.emulateMedia({ media: 'screen' });
     await tabToText(page, 'Print a copy for the family');
     await enter(page);
     assert.match(await h1Text(page), /^Your copy of the assessment for Amelia Hughes and Oliver Hughes/);
@@ -133,16 +138,14 @@ describe('sharing without consent and the family copy', () => {
     await page.emulateMedia({ media: 'print' });
     const printed = await page.evaluate(() => {
       const hidden = (selector) => [...document.querySelectorAll(selector)].every((e) => getComputedStyle(e).display === 'none');
-      const link = document.querySelector('main a, .govuk-back-link');
       return {
         chrome: hidden('.govuk-template__header') && hidden('.govuk-footer') && hidden('.govuk-phase-banner') && hidden('.govuk-back-link'),
         button: hidden('[data-ecaf-print]'),
-        linkAddress: link ? getComputedStyle(link, '::after').content : 'none',
         breaks: [...document.querySelectorAll('.ecaf-family-copy__part')].slice(1).every((e) => getComputedStyle(e).breakBefore === 'page'),
         colour: getComputedStyle(document.querySelector('h1')).color,
       };
     });
-    assert.deepEqual(printed, { chrome: true, button: true, linkAddress: 'none', breaks: true, colour: 'rgb(0, 0, 0)' });
+    assert.deepEqual(printed, { chrome: true, button: true, breaks: true, colour: 'rgb(0, 0, 0)' });
     await shot(page, 'family-copy-print');
   });
 });
