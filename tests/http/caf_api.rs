@@ -216,6 +216,17 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         .json();
     assert_eq!(versions.as_array().unwrap().len(), 1);
     assert!(versions[0]["snapshot"].to_string().contains("Attendance"));
+    let compare = |query: &str| format!("/api/v1/cafs/{caf}/versions/compare?{query}");
+    let same = sam.api_get(&compare("from=1&to=now"), &t).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    assert_eq!(
+        same.json(),
+        json!({ "from": "1", "to": "now", "sections": [] })
+    );
+    let bad = sam.api_get(&compare("from=3&to=zero"), &t).await;
+    assert_eq!(fields(&bad), ["from", "to"]);
+    assert!(bad.text.contains("from 1 to 1, or now"), "{}", bad.text);
+    assert_eq!(fields(&sam.api_get(&compare(""), &t).await), ["from", "to"]);
     let chronology = sam
         .api_get(&format!("/api/v1/people/{child}/chronology"), &t)
         .await
@@ -289,6 +300,14 @@ on_both_databases!(
                 .status,
             StatusCode::FORBIDDEN
         );
+        let compared = nia
+            .api_get(
+                &format!("/api/v1/cafs/{caf}/versions/compare?from=1&to=now"),
+                &n,
+            )
+            .await;
+        assert_eq!(compared.status, StatusCode::FORBIDDEN);
+        assert!(!compared.text.contains("Private family history"));
         assert!(nia
             .api_get(&format!("/api/v1/people/{child}/chronology"), &n)
             .await

@@ -279,6 +279,35 @@ on_both_databases!(a_whole_assessment_is_done_through_the_pages, |app| {
     );
     let versions = sam.get(&format!("/cafs/{caf}/versions")).await;
     assert!(versions.text.contains("Assessment signed off"));
+    assert!(versions.text.contains("Compare two versions"));
+    let same = sam
+        .get(&format!("/cafs/{caf}/versions/compare?from=1&to=now"))
+        .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    assert!(
+        same.text
+            .contains("Version 1 compared with the CAF as it is now")
+            && same.text.contains("Nothing has changed"),
+        "{}",
+        same.text
+    );
+    for (query, message) in [
+        ("from=2&to=now", "Choose the version to compare from"),
+        ("from=1&to=x", "Choose the version to compare with"),
+        ("to=now", "Choose the version to compare from"),
+    ] {
+        let bad = sam
+            .get(&format!("/cafs/{caf}/versions/compare?{query}"))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert!(
+            bad.text.contains(message)
+                && bad.text.contains("There is a problem")
+                && bad.text.contains("<title>Error:"),
+            "{query}: {}",
+            bad.text
+        );
+    }
     let chronology = sam.get(&format!("/people/{child}/chronology")).await;
     assert_eq!(chronology.status, StatusCode::OK);
     for event in [
@@ -329,7 +358,7 @@ on_both_databases!(
         assert!(
             stale.text.contains("<title>Error: ")
                 && stale.text.contains(
-                    "This section was changed by Sam Practitioner at 25 November 2026 at 9:00am"
+                    "This section was changed by Sam Practitioner on 25 November 2026 at 9:00am"
                 ),
             "{}",
             stale.text
@@ -386,6 +415,7 @@ on_both_databases!(
             format!("/cafs/{caf}/sign-off"),
             format!("/cafs/{caf}/consent"),
             format!("/cafs/{caf}/versions"),
+            format!("/cafs/{caf}/versions/compare?from=1&to=now"),
         ] {
             let seen = nia.get(&page).await;
             assert_eq!(seen.status, StatusCode::OK, "{page}");
@@ -485,6 +515,73 @@ on_both_databases!(
             refused.text.contains("Consent was withdrawn on 2026-11-25"),
             "{}",
             refused.text
+        );
+    }
+);
+
+on_both_databases!(
+    who_else_is_working_with_the_child_is_one_row_per_service,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = start(&mut sam, child).await;
+        let path = format!("/cafs/{caf}/sections/others_working?child={child}");
+        let form = sam.get(&path).await;
+        assert!(
+            form.text.contains("service_name-1") && form.text.contains("service_name-2"),
+            "blank rows to fill"
+        );
+        let missing_name = sam
+            .post(
+                &path,
+                &[
+                    ("service_kind-1", "school"),
+                    ("service_name-1", "Riverside Primary"),
+                    ("service_kind-2", "gp"),
+                    ("service_contact-2", "01632 960 123"),
+                    ("completed", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(missing_name.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            missing_name.text.contains("href=\"#service_name-2\"")
+                && missing_name.text.contains("Enter the name of service 2")
+                && missing_name.text.contains("01632 960 123"),
+            "the typing is kept and the error points at its box"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM caf_sections").await, 0);
+        let mut fields = vec![("completed", "no")];
+        let names = [
+            "Riverside Primary",
+            "Dr Patel, Mill Lane Surgery",
+            "Young carers group",
+        ];
+        let kinds = ["school", "gp", "other"];
+        let keys: Vec<(String, String)> = (1..=3)
+            .map(|n| (format!("service_kind-{n}"), format!("service_name-{n}")))
+            .collect();
+        for (i, (kind, name)) in keys.iter().enumerate() {
+            fields.push((kind.as_str(), kinds[i]));
+            fields.push((name.as_str(), names[i]));
+        }
+        fields.push(("service_support-3", "Fortnightly group"));
+        let saved = sam.post(&path, &fields).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        let again = sam.get(&path).await;
+        assert!(
+            again.text.contains("Young carers group") && again.text.contains("service_name-5"),
+            "three saved rows and two blank ones"
+        );
+        let answers = sam.get(&format!("/cafs/{caf}/sign-off")).await;
+        assert!(
+            answers.text.contains("Service 3")
+                && answers.text.contains("Other service: Young carers group")
+                && answers
+                    .text
+                    .contains("Support they give: Fortnightly group"),
+            "{}",
+            answers.text
         );
     }
 );

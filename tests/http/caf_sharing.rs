@@ -5,7 +5,11 @@
 //! family copy is printed only by readers, and audited as such.
 use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
 use axum::http::{Method, StatusCode};
+use ecaf_domain::access::{authorise, operator_grant, ConfigureWording, UseRegister};
 use ecaf_domain::caf::form::SECTIONS;
+use ecaf_domain::caf::wording::{Choice, Wording};
+use ecaf_domain::person::PersonInput;
+use ecaf_store::Attribution;
 use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
 use serde_json::json;
 
@@ -400,3 +404,91 @@ on_both_databases!(the_family_copy_is_printed_only_by_readers, |app| {
         StatusCode::NOT_FOUND
     );
 });
+
+on_both_databases!(
+    the_bases_are_those_of_the_wording_the_caf_was_started_with,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let start_for = |child: i64| json!({ "children": [child], "agreement": { "given_by": { "kind": "parent_or_carer", "name": "Laura Hughes" }, "on": "2026-11-20", "may_contact_agencies": true } });
+        let before = sam
+            .api_json(Method::POST, "/api/v1/cafs", &t, &start_for(child))
+            .await
+            .json()["caf"]["id"]
+            .as_i64()
+            .unwrap();
+
+        let admin = app.store.user(app.admin_id).await.unwrap().actor();
+        let mut wording = Wording::default();
+        wording.sharing_bases.push(Choice {
+            code: "local_protocol".into(),
+            label: "Brookford's information-sharing protocol".into(),
+        });
+        app.store
+            .change_wording(
+                &authorise::<ConfigureWording>(&admin).unwrap(),
+                &Attribution::default(),
+                1,
+                &wording,
+                "The partnership agreed a local protocol",
+            )
+            .await
+            .unwrap();
+        let sibling = PersonInput {
+            given_name: "Oliver".into(),
+            family_name: "Marsh".into(),
+            date_of_birth: "2016-08-21".into(),
+            ..Default::default()
+        };
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let other = app
+            .store
+            .create_person(
+                &operator_grant::<UseRegister>(),
+                &Attribution::default(),
+                &sibling.validate(today).unwrap(),
+                None,
+                "test",
+            )
+            .await
+            .unwrap();
+        let after = sam
+            .api_json(Method::POST, "/api/v1/cafs", &t, &start_for(other))
+            .await
+            .json()["caf"]["id"]
+            .as_i64()
+            .unwrap();
+
+        let decision = json!({ "shared": false, "basis_code": "local_protocol", "reasoning": "The protocol says not yet", "decided_on": "2026-11-25" });
+        let old = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{before}/sharing-decisions"),
+                &t,
+                &decision,
+            )
+            .await;
+        assert_eq!(fields(&old), ["basis_code"], "not in the CAF's wording");
+        let new = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{after}/sharing-decisions"),
+                &t,
+                &decision,
+            )
+            .await;
+        assert_eq!(new.status, StatusCode::CREATED, "{}", new.text);
+        let listed = sam
+            .api_get(&format!("/api/v1/cafs/{after}/sharing-decisions"), &t)
+            .await
+            .json();
+        assert_eq!(
+            listed[0]["basis"],
+            "Brookford's information-sharing protocol"
+        );
+        let form = sam.get(&format!("/cafs/{after}/sharing/new")).await;
+        assert!(form.text.contains("value=\"local_protocol\""));
+        let old_form = sam.get(&format!("/cafs/{before}/sharing/new")).await;
+        assert!(!old_form.text.contains("value=\"local_protocol\""));
+    }
+);

@@ -17,3 +17,4 @@ mod reliability;
 mod schema;
 mod sign_in;
 mod slow_clients;
+mod wording;

@@ -129,6 +129,7 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         "/admin/agencies",
         "/admin/agencies/new",
         "/admin/audit",
+        "/admin/wording",
     ]
     .iter()
     .map(|p| (p.to_string(), ADMIN))

@@ -93,6 +93,9 @@ pub struct ManageUsers;
 /// Read and export the audit log.
 #[derive(Debug)]
 pub struct ViewAudit;
+/// Edit the service's own words (terms, element names, consent statement, lists, glossary).
+#[derive(Debug)]
+pub struct ConfigureWording;
 
 /// Search the register of children and families, see who a person is and whom to contact,
 /// and record or correct their identifying details.
@@ -108,6 +111,7 @@ pub struct StartCaf;
 
 impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
+impl sealed::Sealed for ConfigureWording {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
 impl sealed::Sealed for StartCaf {}
@@ -143,6 +147,13 @@ impl Capability for StartCaf {
 
 impl Capability for ManageUsers {
     const NAME: &'static str = "manage users and agencies";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for ConfigureWording {
+    const NAME: &'static str = "change the service's wording";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::Administrator)
     }

@@ -73,6 +73,7 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     register: Arc<register::Register>,
     form_key: Arc<Vec<u8>>,
+    wordings: Arc<caf::WordingCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -134,6 +135,7 @@ impl Store {
             clock,
             register: Arc::default(),
             form_key: Arc::default(),
+            wordings: Arc::default(),
         };
         store.migrate().await?;
         store.form_key = Arc::new(store.load_form_token_key().await?);

@@ -9,6 +9,7 @@ mod pages;
 mod render;
 pub mod server;
 mod visitor;
+mod wording;
 
 pub use error::{ApiError, PageError};
 
@@ -67,6 +68,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     templates: Arc<render::Templates>,
+    wording: Arc<wording::CurrentWording>,
 }
 
 impl AppState {
@@ -76,6 +78,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             templates,
+            wording: Arc::default(),
         })
     }
 }
@@ -85,7 +88,12 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let request_timeout = state.config.request_timeout;
     let app = Router::new()
-        .merge(pages::routes())
+        .merge(
+            pages::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                wording::keep_current,
+            )),
+        )
         .nest("/api/v1", api::routes())
         .merge(assets::routes())
         .fallback(error::not_found)

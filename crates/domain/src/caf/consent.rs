@@ -122,6 +122,9 @@ pub enum SharingError {
     AgenciesNotShared,
     #[error("the date of the decision must be today or in the past")]
     FutureDate,
+    /// Found by the store: the agency does not exist or is no longer active.
+    #[error("there is no active agency {0}")]
+    UnknownAgency(i64),
 }
 
 impl SharingError {
@@ -130,7 +133,9 @@ impl SharingError {
         match self {
             SharingError::UnknownBasis => "basis_code",
             SharingError::NoReasoning => "reasoning",
-            SharingError::NoAgencies | SharingError::AgenciesNotShared => "with_agencies",
+            SharingError::NoAgencies
+            | SharingError::AgenciesNotShared
+            | SharingError::UnknownAgency(_) => "with_agencies",
             SharingError::FutureDate => "decided_on",
         }
     }

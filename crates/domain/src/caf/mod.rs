@@ -5,3 +5,4 @@ pub mod consent;
 pub mod form;
 pub mod lifecycle;
 pub mod plain_language;
+pub mod wording;

@@ -1,10 +1,10 @@
 //! The plain-language check: before sign-off, what the family will read is checked against a
 //! glossary of jargon and unexplained acronyms, and each hit is shown in its context with a
 //! plainer alternative. The practitioner may still go ahead; the check only points.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A glossary entry: the term as written, and what to say instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
     pub term: String,
     pub instead: String,

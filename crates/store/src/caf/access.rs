@@ -19,6 +19,7 @@ pub(crate) struct CafRow {
     pub assessor_id: Option<i64>,
     pub lead_professional_id: Option<i64>,
     pub revision: i64,
+    pub wording_version: i64,
 }
 
 /// The CAF and the decision for `action` on it, audited. A CAF that does not exist is "not
@@ -34,8 +35,8 @@ pub(crate) async fn open(
     what: &str,
 ) -> Result<Result<(CafRow, Decision, &'static str), StoreError>> {
     let row = sqlx::query(
-        "SELECT id, reference, kind, state, owning_agency_id, assessor_id, lead_professional_id, revision \
-         FROM cafs WHERE id = $1",
+        "SELECT id, reference, kind, state, owning_agency_id, assessor_id, lead_professional_id, revision, \
+         wording_version FROM cafs WHERE id = $1",
     )
     .bind(caf_id)
     .fetch_optional(&mut **tx)
@@ -63,6 +64,7 @@ pub(crate) async fn open(
         assessor_id: row.try_get("assessor_id")?,
         lead_professional_id: row.try_get("lead_professional_id")?,
         revision: row.try_get("revision")?,
+        wording_version: row.try_get("wording_version")?,
     };
     let facts = sqlx::query(
         "SELECT \

@@ -5,7 +5,7 @@ use super::events::{self, Event};
 use super::sections::{sentence, touch};
 use crate::{Attribution, Result, Store, StoreError};
 use ecaf_domain::access::Actor;
-use ecaf_domain::caf::consent::{SharingConsent, Withdrawal, DEFAULT_WITHDRAWAL_REASONS};
+use ecaf_domain::caf::consent::{SharingConsent, Withdrawal};
 use std::collections::BTreeSet;
 
 impl Store {
@@ -104,9 +104,6 @@ impl Store {
         caf_id: i64,
         withdrawal: &Withdrawal,
     ) -> Result<()> {
-        withdrawal
-            .check(DEFAULT_WITHDRAWAL_REASONS)
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         let caf =
@@ -114,6 +111,11 @@ impl Store {
                 Ok(caf) => caf,
                 Err(refusal) => return refused(tx, refusal).await,
             };
+        // The reasons are those of the wording the CAF was started with.
+        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+        withdrawal
+            .check(&wording.withdrawal_pairs())
+            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
         let done = sqlx::query(
             "UPDATE caf_consents SET withdrawn_on = $1, withdrawal = $2 WHERE caf_id = $3 AND withdrawn_on IS NULL",
         )

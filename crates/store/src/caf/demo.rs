@@ -185,7 +185,8 @@ impl Store {
             decided_on: days_ago(2),
         };
         self.record_sharing_decision(&jo, &by, nowak, &decision)
-            .await?;
+            .await?
+            .map_err(|problems| StoreError::Refused(format!("demo decision: {problems:?}")))?;
         Ok(4)
     }
 }

@@ -111,8 +111,9 @@ impl Store {
         // unique constraint can never meet, then given its reference.
         let row = sqlx::query(
             "INSERT INTO cafs (reference, kind, state, owning_agency_id, assessor_id, opened_on, \
-             created_at, created_by, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $7, $5) RETURNING id",
+             created_at, created_by, updated_at, updated_by, wording_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $7, $5, \
+             (SELECT COALESCE(MAX(version), 1) FROM wordings)) RETURNING id",
         )
         .bind(format!("pending-{}", uuid::Uuid::new_v4()))
         .bind(kind)

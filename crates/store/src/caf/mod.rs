@@ -11,6 +11,7 @@ mod events;
 mod sections;
 mod sharing;
 mod versions;
+mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
@@ -19,3 +20,5 @@ pub use sections::{
 };
 pub use sharing::SharingDecisionRow;
 pub use versions::VersionRow;
+pub(crate) use wording::WordingCache;
+pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

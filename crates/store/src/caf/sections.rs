@@ -10,6 +10,7 @@ use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
 use ecaf_domain::caf::form::{section, SectionStatus};
 use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -88,6 +89,8 @@ pub struct CafContent {
     pub assessor_id: Option<i64>,
     pub lead_professional_id: Option<i64>,
     pub revision: i64,
+    /// The version of the service's wording it was started with, and keeps.
+    pub wording_version: i64,
     /// (person id, name) of each child it is about.
     pub children: Vec<(i64, String)>,
     pub consent: ConsentStatus,
@@ -137,7 +140,8 @@ impl Store {
             Err(refusal) => return refused(tx, refusal).await,
         };
         let read = if may_read {
-            CafRead::Content(Box::new(content(&mut tx, &caf).await?))
+            let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+            CafRead::Content(Box::new(content(&mut tx, &caf, &wording).await?))
         } else {
             let children = children_of(&mut tx, caf.id).await?;
             tx.commit().await?;
@@ -300,8 +304,9 @@ impl Store {
     }
 }
 
-/// The whole current content of a CAF, read in the transaction that decided access.
-pub(super) async fn content(tx: &mut Tx, caf: &CafRow) -> Result<CafContent> {
+/// The whole current content of a CAF, read in the transaction that decided access, in the
+/// words of the `wording` it was started with.
+pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Result<CafContent> {
     let sections = sqlx::query(
         "SELECT s.section, s.child_id, s.status, s.content, s.revision, s.updated_at, u.name AS by_name \
          FROM caf_sections s LEFT JOIN users u ON u.id = s.updated_by WHERE s.caf_id = $1 ORDER BY s.id",
@@ -343,11 +348,12 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow) -> Result<CafContent> {
         assessor_id: caf.assessor_id,
         lead_professional_id: caf.lead_professional_id,
         revision: caf.revision,
+        wording_version: caf.wording_version,
         children: children_of(tx, caf.id).await?,
         consent: consent_status(tx, caf.id).await?,
         sections,
         events,
-        sharing_decisions: decisions_of(tx, caf.id).await?,
+        sharing_decisions: decisions_of(tx, caf.id, wording).await?,
     })
 }
 

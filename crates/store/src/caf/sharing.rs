@@ -4,11 +4,12 @@
 //! access is decided from these rows on every read.
 use super::access::{open_to_read, open_to_write, refused};
 use super::events::{self, Event};
-use super::sections::{sentence, touch};
+use super::sections::touch;
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
-use ecaf_domain::caf::consent::{SharingDecision, DEFAULT_SHARING_BASES};
+use ecaf_domain::caf::consent::{SharingDecision, SharingError};
+use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -18,7 +19,7 @@ pub struct SharingDecisionRow {
     pub id: i64,
     pub shared: bool,
     pub basis_code: String,
-    /// The basis in words, from the configured list.
+    /// The basis in words, from the wording the CAF was started with.
     pub basis: String,
     pub reasoning: String,
     pub decided_on: NaiveDate,
@@ -28,44 +29,31 @@ pub struct SharingDecisionRow {
     pub agencies: Vec<(i64, String)>,
 }
 
-/// The lawful bases a share without consent may rest on: the one place the list is read,
-/// so that it can come from configuration.
-fn bases() -> &'static [(&'static str, &'static str)] {
-    DEFAULT_SHARING_BASES
-}
-
-/// The basis in words, or the code itself for one no longer configured.
-fn basis_label(code: &str) -> String {
-    bases()
+/// The basis in words from the CAF's wording, or the code itself for one no longer listed.
+fn basis_label(wording: &Wording, code: &str) -> String {
+    wording
+        .sharing_bases
         .iter()
-        .find(|(c, _)| *c == code)
-        .map_or_else(|| code.to_string(), |(_, label)| (*label).to_string())
+        .find(|c| c.code == code)
+        .map_or_else(|| code.to_string(), |c| c.label.clone())
 }
 
 impl Store {
-    /// The lawful bases for sharing without consent, as (code, words), for forms and checks.
-    pub fn sharing_bases(&self) -> &'static [(&'static str, &'static str)] {
-        bases()
-    }
-
     /// Record a decision to share without consent, or not to share, by someone who may change
-    /// the CAF (the assessor or the lead professional). The agencies must exist and be active.
-    /// Returns the decision's id.
+    /// the CAF (the assessor or the lead professional), on a basis from the wording the CAF
+    /// was started with. Returns the decision's id, or every problem with it (nothing saved).
     pub async fn record_sharing_decision(
         &self,
         actor: &Actor,
         by: &Attribution,
         caf_id: i64,
         decision: &SharingDecision,
-    ) -> Result<i64> {
+    ) -> Result<Result<i64, Vec<SharingError>>> {
         let today = self
             .clock()
             .now()
             .with_timezone(&chrono_tz::Europe::London)
             .date_naive();
-        if let Some(problem) = decision.problems(bases(), today).into_iter().next() {
-            return Err(StoreError::Refused(sentence(problem.to_string())));
-        }
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
         let caf = match open_to_write(
@@ -81,6 +69,8 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
+        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+        let mut problems = decision.problems(&wording.sharing_pairs(), today);
         let mut names = vec![];
         for agency in &decision.with_agencies {
             let row = sqlx::query("SELECT name, active FROM agencies WHERE id = $1")
@@ -91,12 +81,11 @@ impl Store {
                 Some(row) if row.try_get::<i64, _>("active")? != 0 => {
                     names.push(row.try_get::<String, _>("name")?);
                 }
-                _ => {
-                    return Err(StoreError::Refused(format!(
-                        "There is no active agency {agency}"
-                    )))
-                }
+                _ => problems.push(SharingError::UnknownAgency(*agency)),
             }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
         }
         let row = sqlx::query(
             "INSERT INTO caf_sharing_decisions (caf_id, shared, basis, reasoning, decided_on, decided_by, recorded_at) \
@@ -121,7 +110,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let basis = basis_label(&decision.basis_code);
+        let basis = basis_label(&wording, &decision.basis_code);
         events::record(
             &mut tx,
             caf.id,
@@ -153,7 +142,7 @@ impl Store {
         .await?;
         touch(&mut tx, caf.id, now, actor.user_id).await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(Ok(id))
     }
 
     /// The decisions on sharing without consent for a CAF, oldest first, for someone with
@@ -185,14 +174,20 @@ impl Store {
                 "no need to know: only that the CAF exists",
             ));
         }
-        let decisions = decisions_of(&mut tx, caf.id).await?;
+        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+        let decisions = decisions_of(&mut tx, caf.id, &wording).await?;
         tx.commit().await?;
         Ok(decisions)
     }
 }
 
-/// The decisions of a CAF, oldest first, read in the transaction that decided access.
-pub(super) async fn decisions_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<SharingDecisionRow>> {
+/// The decisions of a CAF, oldest first, read in the transaction that decided access; the
+/// bases in the words of the CAF's `wording`.
+pub(super) async fn decisions_of(
+    tx: &mut Tx,
+    caf_id: i64,
+    wording: &Wording,
+) -> Result<Vec<SharingDecisionRow>> {
     let rows = sqlx::query(
         "SELECT d.id, d.shared, d.basis, d.reasoning, d.decided_on, d.recorded_at, u.name AS by_name \
          FROM caf_sharing_decisions d LEFT JOIN users u ON u.id = d.decided_by \
@@ -217,7 +212,7 @@ pub(super) async fn decisions_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<Sharing
             Ok(SharingDecisionRow {
                 id,
                 shared: r.try_get::<i64, _>("shared")? != 0,
-                basis: basis_label(&basis_code),
+                basis: basis_label(wording, &basis_code),
                 basis_code,
                 reasoning: r.try_get("reasoning")?,
                 decided_on: decided_on.parse().map_err(|_| {

@@ -4,8 +4,9 @@
 //! per record and audits; a refusal of the rules is a 422 naming the field.
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
+use crate::pages::caf::summary::{compare as compare_sections, SectionChange, Side};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use ecaf_domain::access::{StartCaf, UseRegister};
@@ -451,4 +452,75 @@ pub async fn chronology(
     Ok(Json(
         events.into_iter().map(ChronologyEvent::from).collect(),
     ))
+}
+
+/// Which two versions to compare: a version number, or `now` for the CAF as it is now.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CompareParams {
+    /// The earlier side: a version number, or `now`.
+    pub from: Option<String>,
+    /// The later side: a version number, or `now`.
+    pub to: Option<String>,
+}
+
+/// What changed between two versions, section by section.
+#[derive(Serialize, ToSchema)]
+pub struct Comparison {
+    pub from: String,
+    pub to: String,
+    /// Only the sections with a changed answer or status, in the form's order.
+    pub sections: Vec<SectionChange>,
+}
+
+/// Compare two versions of a CAF (or a version with the CAF as it is now), section by
+/// section, answer by answer, as the form reads them.
+#[utoipa::path(get, path = "/api/v1/cafs/{id}/versions/compare", tag = "cafs",
+    params(("id" = i64, Path, description = "CAF id"), CompareParams),
+    responses(
+        (status = 200, description = "What changed", body = Comparison),
+        (status = 403, description = "No need to know: only that the CAF exists", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such CAF, or the caller may not know of it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`from` or `to` is not a version of this CAF", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn compare(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+    Query(params): Query<CompareParams>,
+) -> Result<Json<Comparison>, ApiError> {
+    let actor = api.user.actor();
+    let versions = state
+        .store
+        .caf_versions(&actor, &api.attribution, id)
+        .await?;
+    let CafRead::Content(now) = state.store.read_caf(&actor, &api.attribution, id).await? else {
+        return Err(StoreError::Denied("no need to know: only that the CAF exists").into());
+    };
+    let side = |field: &'static str, given: &Option<String>| {
+        Side::parse(given.as_deref().unwrap_or_default())
+            .and_then(|s| s.content(&versions, &now).map(|c| (s, c)))
+            .ok_or_else(|| {
+                FieldProblem {
+                    field: field.into(),
+                    message: if versions.is_empty() {
+                        "There is nothing to compare yet: version 1 is made when the assessment is signed off".into()
+                    } else {
+                        format!(
+                            "Give a version number from 1 to {}, or now",
+                            versions.len()
+                        )
+                    },
+                }
+            })
+    };
+    match (side("from", &params.from), side("to", &params.to)) {
+        (Ok((from, before)), Ok((to, after))) => Ok(Json(Comparison {
+            from: from.code(),
+            to: to.code(),
+            sections: compare_sections(&before, &after),
+        })),
+        (from, to) => Err(ApiError::Invalid(
+            [from.err(), to.err()].into_iter().flatten().collect(),
+        )),
+    }
 }

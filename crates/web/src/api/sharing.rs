@@ -9,7 +9,6 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::caf::consent::SharingDecision;
 use ecaf_store::caf::SharingDecisionRow;
-use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,8 +17,8 @@ use utoipa::ToSchema;
 pub struct SharingDecisionRequest {
     /// `true` for a share without consent, `false` for a decision not to share.
     pub shared: bool,
-    /// A basis from the configured list: `significant_harm`, `prevent_harm`, `serious_crime`
-    /// or `duty_to_share` by default.
+    /// A basis from the wording the CAF was started with: `significant_harm`,
+    /// `prevent_harm`, `serious_crime` or `duty_to_share` unless the service changed them.
     pub basis_code: String,
     /// What was decided and why.
     pub reasoning: String,
@@ -99,35 +98,23 @@ pub async fn record(
         with_agencies: body.with_agencies.into_iter().collect(),
         decided_on: body.decided_on,
     };
-    let today = state
-        .store
-        .clock()
-        .now()
-        .with_timezone(&chrono_tz::Europe::London)
-        .date_naive();
-    let problems: Vec<FieldProblem> = decision
-        .problems(state.store.sharing_bases(), today)
-        .iter()
-        .map(|p| FieldProblem {
-            field: p.field().into(),
-            message: crate::render::sentence(p.to_string()),
-        })
-        .collect();
-    if !problems.is_empty() {
-        return Err(ApiError::Invalid(problems));
-    }
+    // The store checks the decision against the wording the CAF was started with, and that
+    // each agency is active, and answers every problem at once.
     match state
         .store
         .record_sharing_decision(&api.user.actor(), &api.attribution, id, &decision)
-        .await
+        .await?
     {
         Ok(id) => Ok((StatusCode::CREATED, Json(SharingDecisionRecorded { id }))),
-        // The one rule only the store can check: that each agency exists and is active.
-        Err(StoreError::Refused(why)) => Err(ApiError::Invalid(vec![FieldProblem {
-            field: "with_agencies".into(),
-            message: why,
-        }])),
-        Err(other) => Err(other.into()),
+        Err(problems) => Err(ApiError::Invalid(
+            problems
+                .iter()
+                .map(|p| FieldProblem {
+                    field: p.field().into(),
+                    message: crate::render::sentence(p.to_string()),
+                })
+                .collect(),
+        )),
     }
 }
 

@@ -269,7 +269,7 @@ pub async fn update(
             let local = at
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
-            let message = format!("This agency was changed by {by} at {local} while you were editing. Its latest details are shown below: make your changes again and save.");
+            let message = format!("This agency was changed by {by} on {local} while you were editing. Its latest details are shown below: make your changes again and save.");
             let page = form_page(
                 &state,
                 &admin,

@@ -397,7 +397,7 @@ pub async fn update(
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
             let message = format!(
-                "This user was changed by {by} at {local} while you were editing. Their latest details are shown below: make your changes again and save."
+                "This user was changed by {by} on {local} while you were editing. Their latest details are shown below: make your changes again and save."
             );
             let page = form_page(
                 &state,

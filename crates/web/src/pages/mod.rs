@@ -3,7 +3,8 @@ mod account;
 mod admin_agencies;
 mod admin_audit;
 mod admin_users;
-mod caf;
+mod admin_wording;
+pub(crate) mod caf;
 mod health;
 mod home;
 mod people;
@@ -16,6 +17,7 @@ use axum::response::Html;
 use axum::routing::{get, post};
 use axum::Router;
 use ecaf_domain::access::Role;
+use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
 
 pub fn routes() -> Router<AppState> {
@@ -40,6 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/account/api-tokens/{id}/revoke",
             post(account::revoke_token),
+        )
+        .route(
+            "/admin/wording",
+            get(admin_wording::form).post(admin_wording::save),
         )
         .route("/admin/users", get(admin_users::list))
         .route(
@@ -77,7 +83,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Serialize)]
 struct NavItem {
-    text: &'static str,
+    text: String,
     href: &'static str,
     active: bool,
 }
@@ -88,22 +94,29 @@ struct UserSummary<'a> {
     agency_name: &'a str,
 }
 
-fn navigation(visitor: &Visitor, current: &str) -> Vec<NavItem> {
+fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem> {
     let Some(user) = &visitor.user else {
         return vec![];
     };
-    let mut items = vec![("Home", "/")];
+    let mut items = vec![("Home".to_string(), "/")];
     if ecaf_domain::access::authorise::<ecaf_domain::access::UseRegister>(&user.actor()).is_ok() {
-        items.push(("Check if a CAF exists", "/people"));
+        items.push((
+            format!("Check if {} exists", terms.a_assessment()),
+            "/people",
+        ));
     }
     if user.roles.contains(&Role::Administrator) {
-        items.extend([
-            ("Users", "/admin/users"),
-            ("Agencies", "/admin/agencies"),
-            ("Audit log", "/admin/audit"),
-        ]);
+        items.extend(
+            [
+                ("Users", "/admin/users"),
+                ("Agencies", "/admin/agencies"),
+                ("Wording", "/admin/wording"),
+                ("Audit log", "/admin/audit"),
+            ]
+            .map(|(text, href)| (text.to_string(), href)),
+        );
     }
-    items.push(("Your account", "/account"));
+    items.push(("Your account".into(), "/account"));
     items
         .into_iter()
         .map(|(text, href)| NavItem {
@@ -128,13 +141,15 @@ pub(crate) fn render(
     title: &str,
     ctx: minijinja::Value,
 ) -> Result<Html<String>, PageError> {
+    let wording = state.wording.get().1;
     let base = minijinja::context! {
         title => title,
         csrf_token => visitor.csrf_token,
         demo => state.config.demo,
         request_id => visitor.request_id,
         user => visitor.user.as_ref().map(|u| UserSummary { name: &u.name, agency_name: &u.agency_name }),
-        nav => navigation(visitor, current_path),
+        nav => navigation(visitor, current_path, &wording),
+        terms => crate::wording::Terms::from(&*wording),
     };
     let html = state
         .templates

@@ -2,9 +2,11 @@
 //! practitioner, for their own section), read back from a post, and checked into the JSON
 //! the store keeps.
 use super::fields::{self, Kind, BLANK_INDICATORS, PRIORITIES};
+use super::services::{self, ServiceRow};
 use super::{dates, Problem};
 use crate::visitor::SignedIn;
 use ecaf_domain::caf::form::{Section, SectionStatus};
+use ecaf_domain::caf::wording::Wording;
 use ecaf_store::caf::{indicator_problems, CafContent};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -14,7 +16,7 @@ use std::collections::HashMap;
 #[derive(Serialize)]
 pub(super) struct ElementRow {
     number: usize,
-    name: &'static str,
+    name: String,
     strengths: String,
     needs: String,
     actions: String,
@@ -33,6 +35,7 @@ pub(super) struct Typed {
     pub values: HashMap<String, String>,
     pub elements: Vec<ElementRow>,
     pub indicators: Vec<IndicatorRow>,
+    pub services: Vec<ServiceRow>,
     pub completed: String,
     pub revision: String,
 }
@@ -42,6 +45,7 @@ pub(super) fn from_saved(
     section: &Section,
     child: Option<i64>,
     signed_in: &SignedIn,
+    wording: &Wording,
 ) -> Typed {
     let saved = caf
         .sections
@@ -79,9 +83,9 @@ pub(super) fn from_saved(
         }
     }
     let saved_elements = content.get("elements").and_then(Value::as_array);
-    let elements = fields::elements(section.key)
+    let elements = fields::elements(section.key, wording)
         .unwrap_or_default()
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, name)| {
             let row = saved_elements.and_then(|all| {
@@ -96,7 +100,7 @@ pub(super) fn from_saved(
             };
             ElementRow {
                 number: i + 1,
-                name,
+                name: name.into(),
                 strengths: part("strengths"),
                 needs: part("needs"),
                 actions: part("actions"),
@@ -135,10 +139,15 @@ pub(super) fn from_saved(
     if section.key == PRIORITIES {
         pad(&mut indicators);
     }
+    let mut services = services::from_content(&content);
+    if section.key == services::SECTION {
+        services::pad(&mut services);
+    }
     Typed {
         values,
         elements,
         indicators,
+        services,
         completed: match saved.map(|s| s.status) {
             Some(SectionStatus::Complete) => "yes".into(),
             Some(_) => "no".into(),
@@ -159,7 +168,11 @@ pub(super) fn pad(indicators: &mut Vec<IndicatorRow>) {
     }
 }
 
-pub(super) fn from_posted(section: &Section, pairs: Vec<(String, String)>) -> Typed {
+pub(super) fn from_posted(
+    section: &Section,
+    pairs: Vec<(String, String)>,
+    wording: &Wording,
+) -> Typed {
     // Indicator rows are numbered (`pci_need-2`, `pci_score-2`) so each error can point at
     // its own box.
     let mut values = HashMap::new();
@@ -178,13 +191,13 @@ pub(super) fn from_posted(section: &Section, pairs: Vec<(String, String)>) -> Ty
         }
     }
     let get = |name: String| values.get(&name).cloned().unwrap_or_default();
-    let elements = fields::elements(section.key)
+    let elements = fields::elements(section.key, wording)
         .unwrap_or_default()
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, name)| ElementRow {
             number: i + 1,
-            name,
+            name: name.into(),
             strengths: get(format!("e{}_strengths", i + 1)),
             needs: get(format!("e{}_needs", i + 1)),
             actions: get(format!("e{}_actions", i + 1)),
@@ -204,10 +217,12 @@ pub(super) fn from_posted(section: &Section, pairs: Vec<(String, String)>) -> Ty
         .collect();
     let completed = values.get("completed").cloned().unwrap_or_default();
     let revision = values.get("revision").cloned().unwrap_or_default();
+    let services = services::from_posted(&values);
     Typed {
         values,
         elements,
         indicators,
+        services,
         completed,
         revision,
     }
@@ -244,7 +259,7 @@ pub(super) fn content(
         };
         answers.insert(q.name.to_string(), Value::String(value));
     }
-    if fields::elements(section.key).is_some() {
+    if fields::is_domain(section.key) {
         let rows: Vec<Value> = typed
             .elements
             .iter()
@@ -283,6 +298,11 @@ pub(super) fn content(
             ));
         }
         answers.insert("indicators".into(), indicators["indicators"].clone());
+    }
+    if section.key == services::SECTION {
+        let (rows, row_problems) = services::content(&typed.services);
+        problems.extend(row_problems);
+        answers.insert("services".into(), rows);
     }
     let status = match typed.completed.as_str() {
         "yes" => SectionStatus::Complete,

@@ -10,9 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use ecaf_domain::caf::consent::{
-    ConsentError, Giver, HarmDecision, SharingConsent, Withdrawal, DEFAULT_WITHDRAWAL_REASONS,
-};
+use ecaf_domain::caf::consent::{ConsentError, Giver, HarmDecision, SharingConsent, Withdrawal};
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
 use std::collections::{BTreeSet, HashMap};
@@ -74,6 +72,7 @@ async fn consent_page(
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
             agencies => agencies,
+            statement => state.store.wording(caf.wording_version).await?.consent_statement.clone(),
             chosen => chosen,
             values => values,
             errors => errors,
@@ -195,13 +194,14 @@ pub async fn record(
     }
 }
 
-fn withdraw_page(
+async fn withdraw_page(
     state: &AppState,
     signed_in: &SignedIn,
     caf: &CafContent,
     values: &HashMap<String, String>,
     errors: Vec<Problem>,
 ) -> Result<Response, PageError> {
+    let wording = state.store.wording(caf.wording_version).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -216,7 +216,7 @@ fn withdraw_page(
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
-            reasons => DEFAULT_WITHDRAWAL_REASONS.iter().map(|(c, l)| Choice::new(c, *l)).collect::<Vec<_>>(),
+            reasons => wording.withdrawal_reasons.iter().map(|c| Choice::new(&c.code, c.label.clone())).collect::<Vec<_>>(),
             yes_no => [Choice::new("yes", "Yes"), Choice::new("no", "No")],
             values => values,
             errors => errors,
@@ -231,7 +231,7 @@ pub async fn withdraw_form(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     match open(&state, &signed_in, id).await? {
-        Ok(caf) => withdraw_page(&state, &signed_in, &caf, &HashMap::new(), vec![]),
+        Ok(caf) => withdraw_page(&state, &signed_in, &caf, &HashMap::new(), vec![]).await,
         Err(existence) => Ok(existence),
     }
 }
@@ -284,7 +284,8 @@ pub async fn withdraw(
             reasoning: text("harm_reasoning"),
         },
     };
-    if let Err(problem) = withdrawal.check(DEFAULT_WITHDRAWAL_REASONS) {
+    let wording = state.store.wording(caf.wording_version).await?;
+    if let Err(problem) = withdrawal.check(&wording.withdrawal_pairs()) {
         let field = match problem {
             ConsentError::UnknownReason => "reason",
             ConsentError::NoExplanation => "explanation",
@@ -298,7 +299,7 @@ pub async fn withdraw(
         errors.push(Problem::new(field, message));
     }
     if !errors.is_empty() || on.is_none() || harm.is_none() {
-        return withdraw_page(&state, &signed_in, &caf, &values, errors);
+        return withdraw_page(&state, &signed_in, &caf, &values, errors).await;
     }
     state
         .store

@@ -1,6 +1,7 @@
 //! What each section of the form asks, as data: the section page, the check-answers page and
 //! the frozen versions are all drawn from these lists, so a question is written once. The
 //! assessment domains come from `domain::caf::form::DOMAINS`. Wording is the Bolton form's.
+use ecaf_domain::caf::wording::Wording;
 use serde_json::{json, Value};
 
 /// How a question is answered.
@@ -165,30 +166,6 @@ pub(super) fn questions(key: &str) -> &'static [Question] {
                 ]
             }
         }
-        "others_working" => {
-            const {
-                &[
-                    q(
-                        "school",
-                        "School, nursery or college",
-                        "Contact and the extra support they give",
-                        Textarea,
-                    ),
-                    q(
-                        "gp",
-                        "GP",
-                        "Contact and the extra support they give",
-                        Textarea,
-                    ),
-                    q(
-                        "other_services",
-                        "Other services",
-                        "One on each line: the service, its contact and the support it gives",
-                        Textarea,
-                    ),
-                ]
-            }
-        }
         "priorities" => {
             const {
                 &[
@@ -246,18 +223,20 @@ pub(super) fn questions(key: &str) -> &'static [Question] {
     }
 }
 
-/// The elements assessed in a domain section, or `None` for other sections.
-pub(super) fn elements(key: &str) -> Option<&'static [&'static str]> {
-    let domain = match key {
-        "development" => "Development of the child",
-        "parents_and_carers" => "Parents and carers",
-        "family_and_environment" => "Family and environment",
-        _ => return None,
-    };
-    ecaf_domain::caf::form::DOMAINS
-        .iter()
-        .find(|(name, _)| *name == domain)
-        .map(|(_, elements)| *elements)
+/// The elements assessed in a domain section, in the wording the CAF keeps, or `None` for
+/// other sections.
+pub(super) fn elements<'w>(key: &str, wording: &'w Wording) -> Option<Vec<&'w str>> {
+    is_domain(key)
+        .then(|| ecaf_domain::caf::form::section(key).map(|s| wording.elements_of(s.title)))
+        .flatten()
+}
+
+/// Whether a section assesses the elements of a domain.
+pub(super) fn is_domain(key: &str) -> bool {
+    matches!(
+        key,
+        "development" | "parents_and_carers" | "family_and_environment"
+    )
 }
 
 /// The section that records Parent/Child Indicators.

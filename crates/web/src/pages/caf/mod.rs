@@ -9,10 +9,11 @@ mod dates;
 mod family_copy;
 mod fields;
 mod section;
+mod services;
 mod sharing;
 mod sign_off;
 mod start;
-mod summary;
+pub(crate) mod summary;
 mod task_list;
 mod versions;
 
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
             get(sign_off::check).post(sign_off::sign_off),
         )
         .route("/cafs/{id}/versions", get(versions::list))
+        .route("/cafs/{id}/versions/compare", get(versions::compare))
         .route("/cafs/{id}/versions/{number}", get(versions::show))
 }
 

@@ -3,6 +3,7 @@
 //! typing kept.
 use super::answers::{content, from_posted, from_saved, pad, Typed};
 use super::fields::{self, PRIORITIES};
+use super::services;
 use super::summary::{self, Card};
 use super::{open, today, Problem};
 use crate::error::PageError;
@@ -67,6 +68,9 @@ fn page(
     if section.key == PRIORITIES && !errors.is_empty() {
         pad(&mut typed.indicators);
     }
+    if section.key == services::SECTION && !errors.is_empty() {
+        services::pad(&mut typed.services);
+    }
     let title = match child {
         Some((_, name)) => format!("{} for {name}", section.title),
         None => section.title.to_string(),
@@ -86,6 +90,9 @@ fn page(
             elements => typed.elements,
             indicators => typed.indicators,
             has_indicators => section.key == PRIORITIES,
+            services => typed.services,
+            has_services => section.key == services::SECTION,
+            service_kinds => services::KINDS.iter().map(|(value, text)| minijinja::context! { value => value, text => text }).collect::<Vec<_>>(),
             completed => typed.completed,
             revision => typed.revision,
             action => action(caf.id, section, child),
@@ -107,7 +114,14 @@ pub async fn form(
         Err(existence) => return Ok(existence),
     };
     let (section, child) = locate(&caf, &key, which.child)?;
-    let typed = from_saved(&caf, section, child.as_ref().map(|c| c.0), &signed_in);
+    let wording = state.store.wording(caf.wording_version).await?;
+    let typed = from_saved(
+        &caf,
+        section,
+        child.as_ref().map(|c| c.0),
+        &signed_in,
+        &wording,
+    );
     page(
         &state,
         &signed_in,
@@ -133,7 +147,8 @@ pub async fn save(
         Err(existence) => return Ok(existence),
     };
     let (section, child) = locate(&caf, &key, which.child)?;
-    let typed = from_posted(section, pairs);
+    let wording = state.store.wording(caf.wording_version).await?;
+    let typed = from_posted(section, pairs, &wording);
     let (status, value) = match content(section, &typed, today(&state)) {
         Ok(ok) => ok,
         Err(problems) => {
@@ -185,7 +200,7 @@ pub async fn save(
                 .with_timezone(&chrono_tz::Europe::London)
                 .format("%-d %B %Y at %-I:%M%P");
             let message = format!(
-                "This section was changed by {by} at {when} while you were working on it, so your changes were not saved. Your answers are shown below: check them against theirs, then save again to replace their version"
+                "This section was changed by {by} on {when} while you were working on it, so your changes were not saved. Your answers are shown below: check them against theirs, then save again to replace their version"
             );
             page(
                 &state,

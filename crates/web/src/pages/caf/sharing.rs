@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::caf::consent::{SharingDecision, SharingError};
 use ecaf_store::caf::CafContent;
-use ecaf_store::StoreError;
 use std::collections::{BTreeSet, HashMap};
 
 /// The form's control for each field of the decision, for the error summary's links.
@@ -26,15 +25,18 @@ fn control(field: &str) -> &str {
 }
 
 /// What each problem says on the page.
-fn message(problem: &SharingError) -> &'static str {
+fn message(problem: &SharingError) -> String {
     match problem {
-        SharingError::UnknownBasis => "Select the basis for the decision",
-        SharingError::NoReasoning => "Enter why you decided this",
-        SharingError::NoAgencies => "Select the agencies you shared the information with",
+        SharingError::UnknownBasis => "Select the basis for the decision".into(),
+        SharingError::NoReasoning => "Enter why you decided this".into(),
+        SharingError::NoAgencies => "Select the agencies you shared the information with".into(),
         SharingError::AgenciesNotShared => {
-            "You decided not to share: untick the agencies, or choose that you shared"
+            "You decided not to share: untick the agencies, or choose that you shared".into()
         }
-        SharingError::FutureDate => "The date of the decision must be today or in the past",
+        SharingError::FutureDate => "The date of the decision must be today or in the past".into(),
+        SharingError::UnknownAgency(_) => {
+            "Select agencies from the list: one of those chosen is no longer active".into()
+        }
     }
 }
 
@@ -56,9 +58,11 @@ async fn decision_page(
         .collect();
     let bases: Vec<Choice> = state
         .store
-        .sharing_bases()
+        .wording(caf.wording_version)
+        .await?
+        .sharing_bases
         .iter()
-        .map(|(code, label)| Choice::new(code, *label))
+        .map(|c| Choice::new(&c.code, c.label.clone()))
         .collect();
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -153,7 +157,9 @@ pub async fn record(
         with_agencies,
         decided_on: on.unwrap_or(today),
     };
-    for problem in decision.problems(state.store.sharing_bases(), today) {
+    // The bases are those of the wording the CAF was started with.
+    let wording = state.store.wording(caf.wording_version).await?;
+    for problem in decision.problems(&wording.sharing_pairs(), today) {
         // Whether agencies belong depends on the answer to "Did you share?": none, no verdict.
         if shared.is_some() || problem.field() != "with_agencies" {
             errors.push(Problem::new(control(problem.field()), message(&problem)));
@@ -172,24 +178,16 @@ pub async fn record(
         )
         .await
     {
-        Ok(_) => {
+        Ok(Ok(_)) => {
             Ok(Redirect::to(&format!("/cafs/{}?done=sharing-decision", caf.id)).into_response())
         }
-        Err(StoreError::Refused(why)) => {
-            let field = if why.contains("agenc") {
-                "agencies"
-            } else {
-                "reasoning"
-            };
-            decision_page(
-                &state,
-                &signed_in,
-                &caf,
-                &values,
-                &chosen,
-                vec![Problem::new(field, why)],
-            )
-            .await
+        // Only the store knows whether each agency is still active.
+        Ok(Err(problems)) => {
+            let errors = problems
+                .iter()
+                .map(|p| Problem::new(control(p.field()), message(p)))
+                .collect();
+            decision_page(&state, &signed_in, &caf, &values, &chosen, errors).await
         }
         Err(other) => Err(other.into()),
     }

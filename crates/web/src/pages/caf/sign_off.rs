@@ -46,21 +46,25 @@ fn family_text(value: &serde_json::Value, into: &mut String) {
 
 /// Jargon and unexplained acronyms in what the family will read, each in its context; the
 /// practitioner may still sign off.
-fn plain_language_hits(caf: &CafContent) -> Vec<plain_language::Hit> {
+fn plain_language_hits(
+    caf: &CafContent,
+    glossary: &[plain_language::Term],
+) -> Vec<plain_language::Hit> {
     let mut text = String::new();
     for section in &caf.sections {
         family_text(&section.content, &mut text);
     }
-    plain_language::check(&text, &plain_language::default_glossary())
+    plain_language::check(&text, glossary)
 }
 
-fn page(
+async fn page(
     state: &AppState,
     signed_in: &SignedIn,
     caf: &CafContent,
     errors: Vec<Problem>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let wording = state.store.wording(caf.wording_version).await?;
     let content = serde_json::to_value(caf).map_err(|e| PageError::Internal(e.into()))?;
     let editable = caf.state == CafState::Draft;
     let html = render(
@@ -75,7 +79,7 @@ fn page(
             cards => summary::cards(&content, editable),
             editable => editable,
             still_missing => missing(caf).len(),
-            plain_language => plain_language_hits(caf),
+            plain_language => plain_language_hits(caf, &wording.glossary),
             errors => errors,
         },
     )?;
@@ -88,7 +92,7 @@ pub async fn check(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     match open(&state, &signed_in, id).await? {
-        Ok(caf) => page(&state, &signed_in, &caf, vec![], StatusCode::OK),
+        Ok(caf) => page(&state, &signed_in, &caf, vec![], StatusCode::OK).await,
         Err(existence) => Ok(existence),
     }
 }
@@ -129,6 +133,7 @@ pub async fn sign_off(
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
+            .await
         }
         Err(StoreError::Conflict { by, at }) => {
             let when = at
@@ -136,9 +141,9 @@ pub async fn sign_off(
                 .format("%-d %B %Y at %-I:%M%P");
             let errors = vec![Problem::new(
                 "sign-off",
-                format!("The assessment was changed by {by} at {when}. Check the answers again before signing off"),
+                format!("The assessment was changed by {by} on {when}. Check the answers again before signing off"),
             )];
-            page(&state, &signed_in, &caf, errors, StatusCode::CONFLICT)
+            page(&state, &signed_in, &caf, errors, StatusCode::CONFLICT).await
         }
         Err(other) => Err(other.into()),
     }

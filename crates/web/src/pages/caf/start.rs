@@ -97,7 +97,11 @@ fn page(
         &starter.signed_in.visitor,
         "/people",
         "caf/start.html",
-        &format!("Start a CAF for {}", person.full_name()),
+        &format!(
+            "Start {} for {}",
+            state.wording.get().1.a_assessment(),
+            person.full_name()
+        ),
         minijinja::context! {
             person => minijinja::context! { id => person.id, name => person.full_name() },
             siblings => siblings(person, today(state)),

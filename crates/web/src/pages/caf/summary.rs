@@ -146,6 +146,18 @@ fn rows(key: &str, answers: &Value) -> Vec<Row> {
             value,
         });
     }
+    for (i, service) in answers
+        .get("services")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        rows.push(Row {
+            key: format!("Service {}", i + 1),
+            value: super::services::described(service),
+        });
+    }
     if key == PRIORITIES {
         for (i, indicator) in answers
             .get("indicators")
@@ -169,4 +181,198 @@ fn rows(key: &str, answers: &Value) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// One answer that differs between two versions of a CAF.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Change {
+    /// The question (or element, or Parent/Child Indicator) as the form asks it.
+    pub question: String,
+    /// Empty when it was not answered.
+    pub before: String,
+    pub after: String,
+}
+
+/// What changed in one section (for one child, in a family CAF).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct SectionChange {
+    pub title: String,
+    pub section: String,
+    pub child_id: Option<i64>,
+    pub status_before: String,
+    pub status_after: String,
+    pub changes: Vec<Change>,
+}
+
+/// Section by section, what differs between two versions (each a serialised `CafContent`):
+/// only sections with a changed answer or status, in the form's order, each with only the
+/// questions that changed. Answers are compared as the family and practitioner read them, so
+/// a change of stored shape that reads the same is not reported.
+pub(crate) fn compare(before: &Value, after: &Value) -> Vec<SectionChange> {
+    let old = cards(before, false);
+    let mut changed = vec![];
+    for card in cards(after, false) {
+        let earlier = old.iter().find(|c| c.is(card.section, card.child_id));
+        let earlier_rows = earlier.map(|c| c.rows.as_slice()).unwrap_or_default();
+        let value_in = |rows: &[Row], key: &str| {
+            rows.iter()
+                .find(|r| r.key == key)
+                .map(|r| r.value.clone())
+                .unwrap_or_default()
+        };
+        let mut changes: Vec<Change> = card
+            .rows
+            .iter()
+            .map(|r| Change {
+                question: r.key.clone(),
+                before: value_in(earlier_rows, &r.key),
+                after: r.value.clone(),
+            })
+            .collect();
+        // Answers the later version no longer has (a Parent/Child Indicator removed).
+        changes.extend(
+            earlier_rows
+                .iter()
+                .filter(|r| !card.rows.iter().any(|n| n.key == r.key))
+                .map(|r| Change {
+                    question: r.key.clone(),
+                    before: r.value.clone(),
+                    after: String::new(),
+                }),
+        );
+        changes.retain(|c| c.before != c.after);
+        let status_before = earlier.map_or("Not yet started", |c| c.status.as_str());
+        if changes.is_empty() && status_before == card.status {
+            continue;
+        }
+        changed.push(SectionChange {
+            title: card.title,
+            section: card.section.into(),
+            child_id: card.child_id,
+            status_before: status_before.into(),
+            status_after: card.status,
+            changes,
+        });
+    }
+    changed
+}
+
+/// One side of a comparison: a frozen version, or the CAF as it is now (`now`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Version(i64),
+    Now,
+}
+
+impl Side {
+    pub fn parse(text: &str) -> Option<Side> {
+        match text.trim() {
+            "now" => Some(Side::Now),
+            number => number.parse().ok().filter(|n| *n > 0).map(Side::Version),
+        }
+    }
+
+    pub fn code(self) -> String {
+        match self {
+            Side::Version(n) => n.to_string(),
+            Side::Now => "now".into(),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Side::Version(n) => format!("Version {n}"),
+            Side::Now => "Now".into(),
+        }
+    }
+
+    /// This side's content: a version's snapshot, or `now` as it is.
+    pub fn content(
+        self,
+        versions: &[ecaf_store::caf::VersionRow],
+        now: &ecaf_store::caf::CafContent,
+    ) -> Option<Value> {
+        match self {
+            Side::Version(n) => versions
+                .iter()
+                .find(|v| v.number == n)
+                .map(|v| v.snapshot.clone()),
+            Side::Now => serde_json::to_value(now).ok(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn caf(sections: Value) -> Value {
+        json!({ "id": 7, "children": [[1, "Amelia Hughes"], [2, "Noah Hughes"]], "sections": sections })
+    }
+
+    #[test]
+    fn only_changed_answers_are_listed_section_by_section_and_child_by_child() {
+        let before = caf(json!([
+            { "section": "family_background", "child_id": null, "status": "complete",
+              "content": { "family_background": "Lives with mum." } },
+            { "section": "views", "child_id": 1, "status": "complete",
+              "content": { "child_views": "Likes school", "parent_views": "Worried" } },
+            { "section": "priorities", "child_id": null, "status": "complete",
+              "content": { "strengths": "Close family", "indicators": [
+                  { "need": "Sleep", "score": 4 }, { "need": "School", "score": 3 } ] } },
+        ]));
+        let after = caf(json!([
+            { "section": "family_background", "child_id": null, "status": "complete",
+              "content": { "family_background": "Lives with mum." } },
+            { "section": "views", "child_id": 1, "status": "complete",
+              "content": { "child_views": "Likes school now", "parent_views": "Worried" } },
+            { "section": "views", "child_id": 2, "status": "in_progress",
+              "content": { "child_views": "Misses dad" } },
+            { "section": "priorities", "child_id": null, "status": "complete",
+              "content": { "strengths": "Close family", "indicators": [ { "need": "Sleep", "score": 2 } ] } },
+        ]));
+        let changes = compare(&before, &after);
+        let titles: Vec<&str> = changes.iter().map(|c| c.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Agreed priorities and Parent/Child Indicators",
+                "Views of the child or young person and the parents: Amelia Hughes",
+                "Views of the child or young person and the parents: Noah Hughes",
+            ]
+        );
+        let pci = &changes[0].changes;
+        assert_eq!(pci.len(), 2);
+        assert_eq!(
+            (pci[0].before.as_str(), pci[0].after.as_str()),
+            ("Sleep: 4 out of 5", "Sleep: 2 out of 5")
+        );
+        assert_eq!(
+            (pci[1].question.as_str(), pci[1].after.as_str()),
+            ("Parent/Child Indicator 2", "")
+        );
+        assert_eq!(changes[1].changes.len(), 1, "parent views did not change");
+        assert_eq!(
+            changes[1].changes[0].question,
+            "The child's or young person's views"
+        );
+        assert_eq!(
+            (
+                changes[2].status_before.as_str(),
+                changes[2].status_after.as_str()
+            ),
+            ("Not yet started", "In progress")
+        );
+        assert!(compare(&after, &after).is_empty());
+    }
+
+    #[test]
+    fn sides_are_a_positive_version_number_or_now() {
+        assert_eq!(Side::parse("2"), Some(Side::Version(2)));
+        assert_eq!(Side::parse(" now "), Some(Side::Now));
+        for bad in ["0", "-1", "", "v1", "1.5", "99999999999999999999"] {
+            assert_eq!(Side::parse(bad), None, "{bad}");
+        }
+    }
 }
