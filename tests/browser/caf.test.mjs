@@ -169,6 +169,8 @@ describe('a CAF by keyboard', () => {
     await tabToText(page, 'Record withdrawal');
     await enter(page);
     assert.equal(await h1Text(page), 'Make a safeguarding referral now', await where(page));
+    await page.reload();
+    assert.equal(await h1Text(page), 'Make a safeguarding referral now', 'Refresh shows it again');
     await shot(page, 'withdrawn-375');
 
     // Someone from another agency, nobody to the family, sees only that the CAF exists.

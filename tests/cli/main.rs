@@ -816,3 +816,346 @@ on_both_databases!(
         );
     }
 );
+
+/// The register a CAF index is imported into: the people of `people.csv` (MIS-1001 to
+/// MIS-1005) and the agency "Riverside Primary School".
+fn register_for_cafs(t: &Target) {
+    let user = t.ecaf(&[
+        "user",
+        "create",
+        "--email",
+        "admin@riverside.example",
+        "--name",
+        "Ada Admin",
+        "--agency",
+        "Riverside Primary School",
+        "--role",
+        "admin",
+    ]);
+    assert!(user.status.success(), "{}", text(&user.stderr));
+    let people = t.ecaf(&["import", "people", &fixture("people.csv")]);
+    assert!(people.status.success(), "{}", text(&people.stderr));
+}
+
+const CAF_HEADER: &str = "reference,child_external_id,status,opened_on,closed_on,owning_agency,lead_professional_name,lead_professional_email,lead_professional_phone\n";
+
+/// A good index: an open and a closed CAF for one child, a closed one for another.
+fn good_caf_index(t: &Target) -> String {
+    t.file(
+        "cafs.csv",
+        &format!(
+            "{CAF_HEADER}\
+             EH/2024/3,MIS-1001,open,2024-02-01,,riverside primary school,Jo Bloggs,JO.Bloggs@school.example,01632 960 001\n\
+             EH/2021/17,MIS-1001,Closed,2021-05-04,2022-01-31,Riverside Primary School,,,\n\
+             EH/2023/8,MIS-1003,closed,2023-01-10,2023-09-30,Riverside Primary School,Sam Lee,,\n"
+        ),
+    )
+    .display()
+    .to_string()
+}
+
+on_both_databases!(
+    a_caf_index_is_imported_with_its_children_events_and_one_audit_row,
+    |t: Target| {
+        register_for_cafs(&t);
+        let out = t.ecaf(&["import", "cafs", &good_caf_index(&t)]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("Imported 3 CAFs (1 open, 2 closed)"),
+            "{stdout}"
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs WHERE imported = 1 AND kind = 'child' AND assessor_id IS NULL AND lead_professional_id IS NULL")
+                .await,
+            3
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs c JOIN agencies a ON a.id = c.owning_agency_id WHERE c.reference = 'EH/2024/3' AND c.state = 'plan_in_place' AND c.opened_on = '2024-02-01' AND c.closed_on IS NULL AND a.name = 'Riverside Primary School' AND c.imported_contact = 'Jo Bloggs, jo.bloggs@school.example, 01632 960 001'")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs WHERE reference = 'EH/2021/17' AND state = 'closed' AND closed_on = '2022-01-31' AND imported_contact IS NULL")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM caf_children k JOIN cafs c ON c.id = k.caf_id JOIN people p ON p.id = k.person_id WHERE p.external_id = 'MIS-1001'")
+                .await,
+            2
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM caf_events WHERE kind = 'caf.imported' AND summary LIKE '%imported from cafs.csv, row %'")
+                .await,
+            3
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.import' AND detail LIKE '3 CAFs imported from cafs.csv (rows 2–4)%'")
+                .await,
+            1
+        );
+        assert_eq!(t.count("SELECT COUNT(*) FROM caf_sections").await, 0);
+        assert_eq!(t.count("SELECT COUNT(*) FROM caf_consents").await, 0);
+    }
+);
+
+on_both_databases!(
+    an_invalid_caf_index_is_all_reported_and_nothing_is_imported,
+    |t: Target| {
+        register_for_cafs(&t);
+        let file = t.file(
+            "bad_cafs.csv",
+            &format!(
+                "{CAF_HEADER}\
+                 EH/1,MIS-9999,open,2024-02-01,,Riverside Primary School,,,\n\
+                 EH/2,MIS-1001,open,2024-02-01,,Brookford Health Visiting,,,\n\
+                 EH/3,MIS-1002,open,2099-01-01,,Riverside Primary School,,,\n\
+                 EH/4,MIS-1002,closed,2024-02-01,2023-01-01,Riverside Primary School,,,\n\
+                 EH/5,MIS-1002,closed,2024-02-30,,Riverside Primary School,,,\n\
+                 EH/6,MIS-1003,closed,2024-02-01,,Riverside Primary School,,,\n\
+                 EH/7,MIS-1003,closed,2022-01-01,2022-06-01,Riverside Primary School,,,\n\
+                 EH/7,MIS-1004,closed,2022-01-01,2022-06-01,Riverside Primary School,,,\n\
+                 EH/9,MIS-1005,open,2024-02-01,,Riverside Primary School,,not-an-email,12\n\
+                 EH/10,MIS-1004,open,2024-03-01,,Riverside Primary School,,,\n\
+                 EH/11,MIS-1004,open,2024-04-01,,Riverside Primary School,,,\n\
+                 EH/12,MIS-1005,pending,2024-04-01,,Riverside Primary School,,,\n\
+                 CAF-2026-000001,MIS-1005,closed,2020-01-01,2020-02-01,Riverside Primary School,,,\n\
+                 EH/1,MIS-1005,closed,2020-01-01,2020-02-01,Nowhere,,,\n"
+            ),
+        );
+        let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        for expected in [
+            "row 2, column child_external_id: No one on the register has external id MIS-9999",
+            "row 3, column owning_agency: No agency called Brookford Health Visiting",
+            "row 4, column opened_on: The date opened must be today or in the past",
+            "row 5, column closed_on: The date closed must be the same as or after the date opened",
+            "row 6, column opened_on: The date opened must be a real date in the form YYYY-MM-DD",
+            "row 6, column closed_on: Enter the date the CAF was closed (its status is closed)",
+            "row 7, column closed_on: Enter the date the CAF was closed",
+            "row 9, column reference: Reference EH/7 is also on row 8",
+            "row 10, column lead_professional_email: Enter an email address in the correct format",
+            "row 10, column lead_professional_phone: Enter a telephone number",
+            "row 11, column status: Jayden Walker also has an open CAF on row 12",
+            "row 12, column status: Jayden Walker also has an open CAF on row 11",
+            "row 13, column status: Status must be open or closed, not pending",
+            "row 14, column reference: Reference CAF-2026-000001 has the form of this service's own CAF references",
+            "row 15, column reference: Reference EH/1 is also on row 2",
+            "row 15, column owning_agency: No agency called Nowhere",
+            "13 of 14 rows are invalid; nothing was imported",
+        ] {
+            assert!(
+                stderr.contains(expected),
+                "missing {expected:?} in:\n{stderr}"
+            );
+        }
+        assert!(!stderr.contains("row 8,"), "row 8 is valid:\n{stderr}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM cafs").await, 0);
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.import'")
+                .await,
+            0
+        );
+
+        let header = t.file(
+            "bad_header.csv",
+            "reference,child,status,opened_on,opened_on,owning_agency\nEH/1,MIS-1001,open,2024-02-01,2024-02-01,Riverside Primary School\n",
+        );
+        let out = t.ecaf(&["import", "cafs", &header.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        for expected in [
+            "unknown column(s) in the header row: child",
+            "column(s) given more than once: opened_on",
+            "required column(s) missing: child_external_id",
+        ] {
+            assert!(stderr.contains(expected), "{expected:?} in:\n{stderr}");
+        }
+        assert_eq!(t.count("SELECT COUNT(*) FROM cafs").await, 0);
+    }
+);
+
+on_both_databases!(
+    skip_invalid_imports_the_other_cafs_and_writes_the_rejected_rows_with_reasons,
+    |t: Target| {
+        register_for_cafs(&t);
+        let file = t.file(
+            "some_bad.csv",
+            &format!(
+                "{CAF_HEADER}\
+                 EH/1,MIS-1001,open,2024-02-01,,Riverside Primary School,Jo Bloggs,,\n\
+                 EH/2,MIS-9999,closed,2021-02-01,2021-03-01,Riverside Primary School,,,\n\
+                 EH/3,MIS-1002,closed,2021-02-01,2021-03-01,Riverside Primary School,,,\n"
+            ),
+        );
+        let rejected = t.dir.path().join("rejected.csv");
+        let out = t.ecaf(&[
+            "import",
+            "cafs",
+            &file.display().to_string(),
+            "--skip-invalid",
+            &rejected.display().to_string(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("Imported 2 CAFs (1 open, 1 closed)"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("1 invalid rows skipped"), "{stdout}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM cafs").await, 2);
+        let mut reader = csv::Reader::from_path(&rejected).expect("rejected file");
+        let header = reader.headers().expect("header").clone();
+        assert_eq!(header.get(9), Some("rejected_row"));
+        assert_eq!(header.get(10), Some("rejected_reason"));
+        let records: Vec<csv::StringRecord> =
+            reader.records().map(|r| r.expect("record")).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].get(0), Some("EH/2"));
+        assert_eq!(records[0].get(9), Some("3"));
+        assert!(records[0]
+            .get(10)
+            .unwrap_or_default()
+            .contains("child_external_id: No one on the register has external id MIS-9999"));
+    }
+);
+
+on_both_databases!(
+    re_importing_a_caf_index_adds_nothing_twice_and_brings_its_closures_across,
+    |t: Target| {
+        register_for_cafs(&t);
+        let good = good_caf_index(&t);
+        let first = t.ecaf(&["import", "cafs", &good]);
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        let again = t.ecaf(&["import", "cafs", &good]);
+        assert!(again.status.success(), "{}", text(&again.stderr));
+        let stdout = text(&again.stdout);
+        assert!(stdout.contains("Imported 0 CAFs"), "{stdout}");
+        assert!(
+            stdout.contains("3 rows already on the register (same reference), left as they were"),
+            "{stdout}"
+        );
+        assert_eq!(t.count("SELECT COUNT(*) FROM cafs").await, 3);
+        assert_eq!(t.count("SELECT COUNT(*) FROM caf_events").await, 3);
+
+        // A second open CAF for the child is refused while the imported one is open; the
+        // next export of the index closes it and opens the next one.
+        let clash = t.file(
+            "clash.csv",
+            &format!(
+                "{CAF_HEADER}EH/2026/1,MIS-1001,open,2026-01-05,,Riverside Primary School,,,\n"
+            ),
+        );
+        let out = t.ecaf(&["import", "cafs", &clash.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("row 2, column status: Amelia Okafor-Smith already has an open CAF (EH/2024/3, imported before)"),
+            "{}",
+            text(&out.stderr)
+        );
+        let later = t.file(
+            "later.csv",
+            &format!(
+                "{CAF_HEADER}\
+                 EH/2024/3,MIS-1001,closed,2024-02-01,2025-12-19,Riverside Primary School,Jo Bloggs,,\n\
+                 EH/2026/1,MIS-1001,open,2026-01-05,,Riverside Primary School,,,\n\
+                 EH/2021/17,MIS-1001,closed,2021-05-04,2022-01-31,Riverside Primary School,,,\n"
+            ),
+        );
+        let out = t.ecaf(&["import", "cafs", &later.display().to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("Imported 1 CAF (1 open, 0 closed)"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("1 row already on the register"), "{stdout}");
+        assert!(
+            stdout.contains("1 CAF imported open before closed, as the file now says"),
+            "{stdout}"
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs WHERE reference = 'EH/2024/3' AND state = 'closed' AND closed_on = '2025-12-19'")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs WHERE reference = 'EH/2026/1' AND state = 'plan_in_place'")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM caf_events WHERE kind = 'caf.closed'")
+                .await,
+            1
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.import'")
+                .await,
+            2
+        );
+    }
+);
+
+on_both_databases!(
+    a_caf_for_a_merged_record_goes_to_the_record_kept,
+    |t: Target| {
+        register_for_cafs(&t);
+        // The two Jayden Walkers of people.csv turn out to be one boy: MIS-1004 is merged
+        // into MIS-1003, and the previous system knew him by either id.
+        let store = t.store().await;
+        let id_of = |external: &'static str| {
+            let store = store.clone();
+            async move {
+                let row = sqlx::query("SELECT id FROM people WHERE external_id = $1")
+                    .bind(external)
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("person");
+                sqlx::Row::get::<i64, _>(&row, "id")
+            }
+        };
+        let (kept, merged) = (id_of("MIS-1003").await, id_of("MIS-1004").await);
+        store
+            .merge_people(
+                &operator_grant::<ecaf_domain::access::MergePeople>(),
+                &Attribution::default(),
+                kept,
+                merged,
+                "the same boy",
+            )
+            .await
+            .expect("merge");
+        store.close().await;
+        let file = t.file(
+            "merged.csv",
+            &format!(
+                "{CAF_HEADER}\
+                 EH/1,MIS-1004,open,2024-02-01,,Riverside Primary School,,,\n\
+                 EH/2,MIS-1003,open,2024-03-01,,Riverside Primary School,,,\n"
+            ),
+        );
+        let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("row 2, column status: Jayden Walker also has an open CAF on row 3"),
+            "{stderr}"
+        );
+        let file = t.file(
+            "merged.csv",
+            &format!("{CAF_HEADER}EH/1,MIS-1004,open,2024-02-01,,Riverside Primary School,,,\n"),
+        );
+        let out = t.ecaf(&["import", "cafs", &file.display().to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            t.count(&format!(
+                "SELECT COUNT(*) FROM caf_children k JOIN cafs c ON c.id = k.caf_id WHERE c.reference = 'EH/1' AND k.person_id = {kept}"
+            ))
+            .await,
+            1
+        );
+    }
+);

@@ -216,6 +216,57 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         .json();
     assert_eq!(versions.as_array().unwrap().len(), 1);
     assert!(versions[0]["snapshot"].to_string().contains("Attendance"));
+    let owner = format!("/api/v1/cafs/{caf}/owner");
+    let revision =
+        sam.api_get(&format!("/api/v1/cafs/{caf}"), &t).await.json()["caf"]["revision"].clone();
+    let change = |on: &str, reason: &str, revision: &Value| json!({ "agency_id": other_agency, "on": on, "reason": reason, "revision": revision });
+    let no_reason = call(
+        &mut sam,
+        Method::POST,
+        &owner,
+        &t,
+        change("2026-11-24", " ", &revision),
+    )
+    .await;
+    assert_eq!(fields(&no_reason), ["reason"]);
+    let future = call(
+        &mut sam,
+        Method::POST,
+        &owner,
+        &t,
+        change("2027-01-01", "Moved", &revision),
+    )
+    .await;
+    assert_eq!(fields(&future), ["on"]);
+    let stale = call(
+        &mut sam,
+        Method::POST,
+        &owner,
+        &t,
+        change("2026-11-24", "Moved", &json!(1)),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    let moved = call(
+        &mut sam,
+        Method::POST,
+        &owner,
+        &t,
+        change("2026-11-24", "Moved", &revision),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::NO_CONTENT, "{}", moved.text);
+    let now =
+        sam.api_get(&format!("/api/v1/cafs/{caf}"), &t).await.json()["caf"]["revision"].clone();
+    let again = call(
+        &mut sam,
+        Method::POST,
+        &owner,
+        &t,
+        change("2026-11-24", "Moved", &now),
+    )
+    .await;
+    assert_eq!(fields(&again), ["agency_id"], "already the owner");
     let compare = |query: &str| format!("/api/v1/cafs/{caf}/versions/compare?{query}");
     let same = sam.api_get(&compare("from=1&to=now"), &t).await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.text);
@@ -237,7 +288,16 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["caf.started", "consent.sharing", "caf.signed_off"]);
+    assert_eq!(
+        kinds,
+        [
+            "caf.started",
+            "consent.sharing",
+            "caf.owner_changed",
+            "caf.signed_off"
+        ],
+        "by the day each happened"
+    );
 
     let withdraw = |reasoning: &str, risk: bool| json!({ "on": "2026-11-25", "reason_code": "needs_met", "explanation": "", "harm_decision": { "risk_of_significant_harm": risk, "reasoning": reasoning } });
     let no_reasoning = call(

@@ -493,11 +493,42 @@ on_both_databases!(
                 ],
             )
             .await;
-        assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text);
-        assert!(
-            withdrawn.text.contains("Make a safeguarding referral now")
-                && withdrawn.text.contains("govuk-inset-text")
+        assert_eq!(
+            withdrawn.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            withdrawn.text
         );
+        let confirmation = withdrawn.header("location").to_string();
+        assert_eq!(
+            confirmation,
+            format!("/cafs/{caf}/consent/withdrawn?referral=now")
+        );
+        for _refresh in 0..2 {
+            let shown = sam.get(&confirmation).await;
+            assert_eq!(shown.status, StatusCode::OK);
+            assert!(
+                shown.text.contains("Make a safeguarding referral now")
+                    && shown.text.contains("govuk-inset-text")
+                    && shown.text.contains("withdrew consent on 25 November 2026"),
+                "{}",
+                shown.text
+            );
+        }
+        let form_again = sam.get(&path).await;
+        assert_eq!(
+            form_again.status,
+            StatusCode::SEE_OTHER,
+            "not offered twice"
+        );
+        assert_eq!(
+            form_again.header("location"),
+            format!("/cafs/{caf}/consent/withdrawn")
+        );
+        assert!(app
+            .count("SELECT COUNT(*) FROM caf_events WHERE kind = 'consent.withdrawn' AND summary LIKE '%disagrees with the level of need%'")
+            .await
+            == 1);
         let tasks = sam.get(&format!("/cafs/{caf}")).await;
         assert!(tasks.text.contains("Consent withdrawn on 25 November 2026"));
         let refused = sam
@@ -512,7 +543,9 @@ on_both_databases!(
             "nothing more is added after withdrawal"
         );
         assert!(
-            refused.text.contains("Consent was withdrawn on 2026-11-25"),
+            refused
+                .text
+                .contains("Consent was withdrawn on 25 November 2026"),
             "{}",
             refused.text
         );
@@ -585,3 +618,87 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(the_owning_agency_changes_with_a_date_and_a_reason, |app| {
+    let child = child_and_outsider(&app).await;
+    let youth_service: i64 = app
+        .count("SELECT id FROM agencies WHERE name = 'Brookford Youth Service'")
+        .await;
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let caf = start(&mut sam, child).await;
+    let path = format!("/cafs/{caf}/owner");
+    let tasks = sam.get(&format!("/cafs/{caf}")).await;
+    assert!(tasks.text.contains(&format!("href=\"{path}\"")));
+    let form = sam.get(&path).await;
+    assert!(form.text.contains("Brookford Youth Service"));
+    let revision = app
+        .count(&format!("SELECT revision FROM cafs WHERE id = {caf}"))
+        .await
+        .to_string();
+    let empty = sam.post(&path, &[("revision", revision.as_str())]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Select the agency that will own the CAF",
+        "Enter the date of the change",
+        "Say why the CAF is moving to another agency",
+    ] {
+        assert!(empty.text.contains(message), "{message}");
+    }
+    let youth = youth_service.to_string();
+    let change = |day: &'static str, revision: &str| {
+        vec![
+            ("revision", revision.to_string()),
+            ("agency_id", youth.clone()),
+            ("changed_on-day", day.to_string()),
+            ("changed_on-month", "11".to_string()),
+            ("changed_on-year", "2026".to_string()),
+            (
+                "reason",
+                "Moved to the youth service's caseload".to_string(),
+            ),
+        ]
+    };
+    let stale = change("24", "999");
+    let stale_pairs: Vec<(&str, &str)> = stale.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let conflict = sam.post(&path, &stale_pairs).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert!(
+        conflict.text.contains("Moved to the youth service"),
+        "typing kept"
+    );
+    let good = change("24", &revision);
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let changed = sam.post(&path, &good).await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT owning_agency_id FROM cafs WHERE id = {caf}"
+        ))
+        .await,
+        youth_service
+    );
+    let tasks = sam.get(&format!("/cafs/{caf}")).await;
+    assert!(tasks.text.contains("Owned by Brookford Youth Service"));
+    let chronology = sam.get(&format!("/people/{child}/chronology")).await;
+    assert!(
+        chronology
+            .text
+            .contains("Owner changed from Test Primary School to Brookford Youth Service"),
+        "{}",
+        chronology.text
+    );
+    let mut nia = app.signed_in(OUTSIDER).await;
+    nia.get(&path).await;
+    let refused = nia.post(&path, &good).await;
+    assert!(
+        refused.text.contains("exists for this child"),
+        "an outsider is shown existence only"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM caf_events WHERE caf_id = {caf} AND kind = 'caf.owner_changed'"
+        ))
+        .await,
+        1
+    );
+});

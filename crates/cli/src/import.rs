@@ -4,6 +4,9 @@
 //! check every row (keeping only the problems and the keys needed to spot duplicates), then —
 //! only if nothing is wrong, or with `--skip-invalid` — to import the valid rows in batches
 //! through the store's bulk path. The format is documented in `docs/IMPORT.md`.
+//! `ecaf import cafs` (in `cafs`) loads a previous system's CAF index.
+mod cafs;
+
 use crate::{DatabaseArgs, InputError};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -30,6 +33,16 @@ pub enum ImportCommand {
     /// required). Every row is checked first; if any is invalid nothing is imported and every
     /// problem is listed (exit code 2), unless --skip-invalid is given.
     People(PeopleArgs),
+    /// Import a previous system's CAF index from a CSV file; see docs/IMPORT.md.
+    ///
+    /// Columns: reference, child_external_id, status (open or closed), opened_on, closed_on,
+    /// owning_agency, lead_professional_name, lead_professional_email,
+    /// lead_professional_phone. Each child must already be on the register with that
+    /// external id, each agency already set up. Every row is checked first; if any is
+    /// invalid nothing is imported and every problem is listed (exit code 2), unless
+    /// --skip-invalid is given. Rows whose reference was imported before are left as they
+    /// are (an open one is closed if the file now says closed).
+    Cafs(cafs::CafsArgs),
 }
 
 #[derive(Args)]
@@ -686,6 +699,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        ImportCommand::Cafs(args) => cafs::run(args).await,
     }
 }
 

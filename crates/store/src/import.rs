@@ -16,7 +16,7 @@ use std::collections::HashSet;
 
 /// Rows per `INSERT` statement: keeps every statement under SQLite's limit of 32,766 bound
 /// parameters (the widest table here binds 19 per row) while still saving most round trips.
-const ROWS_PER_STATEMENT: usize = 1_000;
+pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// One validated person to import.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct RegisterIdentity {
 }
 
 /// A bound value of a multi-row insert.
-enum Value<'a> {
+pub(crate) enum Value<'a> {
     Int(i64),
     OptInt(Option<i64>),
     Text(Option<&'a str>),
@@ -59,7 +59,7 @@ enum Value<'a> {
 /// Run `INSERT INTO {head} VALUES (…), (…)` for `rows`, each row a list of values. In
 /// `template`, `{}` stands for the row's next value, `$k` for `shared[k - 1]` (the same in
 /// every row), anything else is copied as SQL.
-async fn insert_rows<'a>(
+pub(crate) async fn insert_rows<'a>(
     tx: &mut Tx,
     backend: Backend,
     head: &str,
@@ -144,7 +144,7 @@ impl Store {
             return Ok((Vec::new(), ImportedBatch::default()));
         }
         let mut tx = self.begin_register_write().await?;
-        let ids = self.reserve_person_ids(&mut tx, people.len()).await?;
+        let ids = self.reserve_ids(&mut tx, "people", people.len()).await?;
         let now = self.now_ms();
 
         let nhs: Vec<Option<String>> = people
@@ -305,16 +305,23 @@ impl Store {
         Ok((ids, done))
     }
 
-    /// Ids for `count` new people. The caller holds the register write lock (taken by
-    /// [`Store::begin_register_write`]); on SQLite that is the database write lock, so the
-    /// next ids after the largest are free; on PostgreSQL they come from the identity
-    /// sequence, so later single inserts never collide with them.
-    async fn reserve_person_ids(&self, tx: &mut Tx, count: usize) -> Result<Vec<i64>> {
+    /// Ids for `count` new rows of `table` (`people` or `cafs`, whose ids are identities).
+    /// The caller holds the register write lock (taken by [`Store::begin_register_write`]);
+    /// on SQLite that is the database write lock, so the next ids after the largest are free;
+    /// on PostgreSQL they come from the identity sequence, so later single inserts never
+    /// collide with them.
+    pub(crate) async fn reserve_ids(
+        &self,
+        tx: &mut Tx,
+        table: &'static str,
+        count: usize,
+    ) -> Result<Vec<i64>> {
         let count =
             i64::try_from(count).map_err(|_| StoreError::Refused("batch too large".into()))?;
+        // `table` is one of the store's own names, never input: it cannot be bound.
         match self.backend() {
             Backend::Sqlite => {
-                let row = sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM people")
+                let row = sqlx::query(&format!("SELECT COALESCE(MAX(id), 0) AS id FROM {table}"))
                     .fetch_one(&mut **tx)
                     .await?;
                 let max: i64 = row.try_get("id")?;
@@ -322,8 +329,9 @@ impl Store {
             }
             Backend::Postgres => {
                 let rows = sqlx::query(
-                    "SELECT nextval(pg_get_serial_sequence('people', 'id')) AS id FROM generate_series(1, $1) ORDER BY 1",
+                    "SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id FROM generate_series(1, $2) ORDER BY 1",
                 )
+                .bind(table)
                 .bind(count)
                 .fetch_all(&mut **tx)
                 .await?;

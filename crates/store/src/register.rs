@@ -214,7 +214,11 @@ impl CafSummary {
             ),
         };
         CafSummary {
-            status,
+            status: if caf.imported {
+                format!("{status} (recorded in the previous system)")
+            } else {
+                status
+            },
             contact: caf.contact.clone(),
         }
     }

@@ -184,7 +184,8 @@ pub enum ConsentError {
     #[error("record the family's agreement to the CAF before saving anything of the assessment")]
     NoAgreement,
     #[error(
-        "consent was withdrawn on {0}: nothing more can be added until consent is given again"
+        "consent was withdrawn on {}: nothing more can be added until consent is given again",
+        .0.format("%-d %B %Y")
     )]
     Withdrawn(NaiveDate),
     #[error("the consent to share does not name every agency with an action on the plan")]

@@ -143,11 +143,19 @@ impl Store {
                 kind: "consent.withdrawn",
                 summary: format!(
                     "Consent withdrawn ({}); {harm}",
-                    withdrawal.reason_code.replace('_', " ")
+                    wording
+                        .withdrawal_reasons
+                        .iter()
+                        .find(|r| r.code == withdrawal.reason_code)
+                        .map_or(withdrawal.reason_code.as_str(), |r| r.label.as_str())
+                        .to_lowercase()
                 ),
                 occurred_on: Some(withdrawal.on),
                 significant: true,
-                detail: serde_json::json!({ "reason": withdrawal.reason_code }),
+                detail: serde_json::json!({
+                    "reason": withdrawal.reason_code,
+                    "risk_of_significant_harm": withdrawal.harm_decision.risk_of_significant_harm,
+                }),
             },
         )
         .await?;

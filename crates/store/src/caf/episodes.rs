@@ -34,6 +34,9 @@ pub struct CafExistence {
     pub owning_agency: String,
     /// The lead professional's (or else the assessor's) work contact.
     pub contact: Option<String>,
+    /// Recorded in the previous system and imported from its index: nothing but this is in
+    /// ecaf.
+    pub imported: bool,
 }
 
 impl Store {
@@ -83,7 +86,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
             let open = sqlx::query(
-                "SELECT c.reference FROM cafs c JOIN caf_children k ON k.caf_id = c.id \
+                "SELECT c.reference, c.imported, c.imported_contact, a.name AS agency FROM cafs c \
+                 JOIN caf_children k ON k.caf_id = c.id JOIN agencies a ON a.id = c.owning_agency_id \
                  WHERE k.person_id = $1 AND c.state <> $2",
             )
             .bind(child)
@@ -97,6 +101,18 @@ impl Store {
                     live.try_get::<String, _>("family_name")?
                 );
                 let reference: String = open.try_get("reference")?;
+                // An imported CAF has no team here to join: it goes on in the previous system
+                // until its closure is imported.
+                if open.try_get::<i64, _>("imported")? != 0 {
+                    let agency: String = open.try_get("agency")?;
+                    let contact = open
+                        .try_get::<Option<String>, _>("imported_contact")?
+                        .map(|c| format!(" (contact: {c})"))
+                        .unwrap_or_default();
+                    return Err(StoreError::Refused(format!(
+                        "{name} already has an open CAF ({reference}) recorded in the previous system, owned by {agency}{contact}: speak to them, and ask the early help team to import its closure before a new CAF is started"
+                    )));
+                }
                 return Err(StoreError::Refused(format!(
                     "{name} already has an open CAF ({reference}): ask its lead professional to add you to the team instead"
                 )));
@@ -197,7 +213,7 @@ impl Store {
         let mut found: HashMap<i64, Vec<CafExistence>> = HashMap::new();
         let rows = self
             .fetch_for_ids(
-                "SELECT k.person_id, c.id, c.reference, c.state, c.opened_on, c.closed_on, c.imported_contact, \
+                "SELECT k.person_id, c.id, c.reference, c.state, c.opened_on, c.closed_on, c.imported, c.imported_contact, \
                  a.name AS agency, COALESCE(lp.name, asr.name) AS contact_name, \
                  COALESCE(lp.email, asr.email) AS contact_email, COALESCE(lp.telephone, asr.telephone) AS contact_phone \
                  FROM caf_children k JOIN cafs c ON c.id = k.caf_id JOIN agencies a ON a.id = c.owning_agency_id \
@@ -238,6 +254,7 @@ impl Store {
                     closed_on: closed.and_then(|d| d.parse().ok()),
                     owning_agency: row.try_get("agency")?,
                     contact,
+                    imported: row.try_get::<i64, _>("imported")? != 0,
                 });
         }
         for cafs in found.values_mut() {

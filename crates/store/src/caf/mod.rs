@@ -8,6 +8,8 @@ mod consent;
 mod demo;
 mod episodes;
 mod events;
+mod imported;
+mod ownership;
 mod sections;
 mod sharing;
 mod versions;
@@ -15,6 +17,8 @@ mod wording;
 
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
+pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use ownership::OwnerChange;
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

@@ -12,7 +12,7 @@ use axum::Json;
 use ecaf_domain::access::{StartCaf, UseRegister};
 use ecaf_domain::caf::consent::{Agreement, SharingConsent, Withdrawal};
 use ecaf_domain::caf::form::{section, SectionStatus, SECTIONS};
-use ecaf_store::caf::{indicator_problems, CafEventRow, CafRead, NewCaf, VersionRow};
+use ecaf_store::caf::{indicator_problems, CafEventRow, CafRead, NewCaf, OwnerChange, VersionRow};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -47,7 +47,9 @@ pub struct StartCafRequest {
 }
 
 /// A CAF as the caller may see it: `access` is `content` (with `caf`) or `existence_only`
-/// (with `existence`: state, since when, owning agency and whom to contact — never content).
+/// (with `existence`: state, since when, owning agency and whom to contact, and `imported`,
+/// true for a CAF recorded in the previous system, which is existence only for everyone —
+/// never content).
 #[derive(Serialize, ToSchema)]
 pub struct CafView {
     pub access: &'static str,
@@ -523,4 +525,58 @@ pub async fn compare(
             [from.err(), to.err()].into_iter().flatten().collect(),
         )),
     }
+}
+
+/// A change of the agency that owns a CAF.
+#[derive(Deserialize, ToSchema)]
+pub struct OwnerChangeRequest {
+    /// The agency that will own it.
+    pub agency_id: i64,
+    /// From when (`YYYY-MM-DD`, today or earlier).
+    #[schema(value_type = String, format = Date)]
+    pub on: chrono::NaiveDate,
+    pub reason: String,
+    /// The CAF's revision you started from.
+    pub revision: i64,
+}
+
+/// Hand the CAF to another agency, dated and with a reason (an event in the chronology).
+#[utoipa::path(post, path = "/api/v1/cafs/{id}/owner", tag = "cafs",
+    request_body = OwnerChangeRequest,
+    params(("id" = i64, Path, description = "CAF id")),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "May not change it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such CAF", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The CAF changed since `revision`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, a future date, an unknown or inactive agency, the current owner, or a closed CAF", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_owner(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<OwnerChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    let change = OwnerChange {
+        agency_id: body.agency_id,
+        on: body.on,
+        reason: body.reason,
+        expected_revision: body.revision,
+    };
+    state
+        .store
+        .change_caf_owner(&api.user.actor(), &api.attribution, id, &change)
+        .await
+        .map_err(refused_at(|why| {
+            if why.contains("date") {
+                "on"
+            } else if why.contains("reason") || why.contains("Say why") {
+                "reason"
+            } else if why.contains("closed") {
+                "revision"
+            } else {
+                "agency_id"
+            }
+        }))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -22,10 +22,10 @@ pub use auth::ApiUser;
         license(name = "MIT")
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update,
-        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::chronology,
+        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
         sharing::record, sharing::list),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches,
-        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
+        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
         sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
@@ -137,6 +137,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/versions", get(cafs::versions))
         .route("/cafs/{id}/versions/compare", get(cafs::compare))
+        .route("/cafs/{id}/owner", axum::routing::post(cafs::change_owner))
         .route("/people/{id}/chronology", get(cafs::chronology))
 }
 

@@ -6,13 +6,16 @@ use crate::error::PageError;
 use crate::pages::{render, Choice};
 use crate::visitor::SignedIn;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use ecaf_domain::caf::consent::{ConsentError, Giver, HarmDecision, SharingConsent, Withdrawal};
+use ecaf_domain::caf::consent::{
+    ConsentError, ConsentStatus, Giver, HarmDecision, SharingConsent, Withdrawal,
+};
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
+use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 
 /// What the posted form holds: single fields, and the agencies ticked.
@@ -231,6 +234,9 @@ pub async fn withdraw_form(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     match open(&state, &signed_in, id).await? {
+        Ok(caf) if matches!(caf.consent, ConsentStatus::Withdrawn(_)) => {
+            Ok(Redirect::to(&format!("/cafs/{id}/consent/withdrawn")).into_response())
+        }
         Ok(caf) => withdraw_page(&state, &signed_in, &caf, &HashMap::new(), vec![]).await,
         Err(existence) => Ok(existence),
     }
@@ -314,6 +320,36 @@ pub async fn withdraw(
             StoreError::Refused(why) => PageError::BadRequest(why),
             other => other.into(),
         })?;
+    // Post-redirect-get, so Refresh and Back show the confirmation rather than withdrawing
+    // again; the referral advice is carried in the address.
+    let referral = if withdrawal.harm_decision.risk_of_significant_harm {
+        "?referral=now"
+    } else {
+        ""
+    };
+    Ok(Redirect::to(&format!("/cafs/{}/consent/withdrawn{referral}", caf.id)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawnQuery {
+    referral: Option<String>,
+}
+
+/// The confirmation that consent was withdrawn (and, where the practitioner recorded a risk
+/// of significant harm, the referral to make now).
+pub async fn withdrawn(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<WithdrawnQuery>,
+) -> Result<Response, PageError> {
+    let caf = match open(&state, &signed_in, id).await? {
+        Ok(caf) => caf,
+        Err(existence) => return Ok(existence),
+    };
+    let ConsentStatus::Withdrawn(on) = caf.consent else {
+        return Ok(Redirect::to(&format!("/cafs/{id}")).into_response());
+    };
     let html = render(
         &state,
         &signed_in.visitor,
@@ -323,7 +359,8 @@ pub async fn withdraw(
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(&caf),
-            risk_of_harm => withdrawal.harm_decision.risk_of_significant_harm,
+            withdrawn_on => on,
+            risk_of_harm => query.referral.as_deref() == Some("now"),
         },
     )?;
     Ok(html.into_response())

@@ -8,6 +8,7 @@ mod consent;
 mod dates;
 mod family_copy;
 mod fields;
+mod owner;
 mod section;
 mod services;
 mod sharing;
@@ -47,6 +48,8 @@ pub fn routes() -> Router<AppState> {
             "/cafs/{id}/consent/withdraw",
             get(consent::withdraw_form).post(consent::withdraw),
         )
+        .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
+        .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
         .route(
             "/cafs/{id}/sharing/new",
             get(sharing::form).post(sharing::record),

@@ -104,6 +104,7 @@ pub async fn show(
         Err(existence) => return Ok(existence),
     };
     let tasks = tasks(&caf);
+    let owner = state.store.agency(caf.owning_agency_id).await?.name;
     let done = tasks.iter().filter(|t| t.status_code == "complete").count();
     let html = render(
         &state,
@@ -128,6 +129,8 @@ pub async fn show(
             may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
             may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
             signed_off => caf.state != CafState::Draft,
+            owner => owner,
+            may_change_owner => caf.state.is_open(),
             may_record_sharing => caf.state.is_open(),
             sharing_decisions => caf.sharing_decisions,
             flash => flash_text(flash.done.as_deref()),
