@@ -69,7 +69,7 @@ pub(crate) async fn child_and_outsider(app: &TestApp) -> i64 {
 }
 
 /// Start a CAF through the page and return its id.
-async fn start(sam: &mut Client, child: i64) -> i64 {
+pub(crate) async fn start(sam: &mut Client, child: i64) -> i64 {
     let path = format!("/people/{child}/cafs/new");
     assert_eq!(sam.get(&path).await.status, StatusCode::OK);
     let started = sam
@@ -93,7 +93,7 @@ async fn start(sam: &mut Client, child: i64) -> i64 {
         .expect("redirected to the task list")
 }
 
-fn section_path(caf: i64, key: &str, per_child: bool, child: i64) -> String {
+pub(crate) fn section_path(caf: i64, key: &str, per_child: bool, child: i64) -> String {
     if per_child {
         format!("/cafs/{caf}/sections/{key}?child={child}")
     } else {
@@ -102,7 +102,7 @@ fn section_path(caf: i64, key: &str, per_child: bool, child: i64) -> String {
 }
 
 /// Answers that complete a section: one line for each of its text boxes is enough.
-fn answers(key: &str) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn answers(key: &str) -> Vec<(&'static str, &'static str)> {
     let mut fields = vec![("completed", "yes")];
     fields.extend(match key {
         "purpose" => vec![("purpose", "caf")],

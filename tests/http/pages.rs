@@ -1,6 +1,8 @@
 //! Every page route, as a practitioner whose session has ended meets it: signed out it lands
 //! on a working sign-in page, and after signing in on the page itself, which renders.
+use super::caf_pages::{answers, section_path};
 use axum::http::StatusCode;
+use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
 
 /// Every GET page that needs a signed-in user, with who may see it.
@@ -128,6 +130,38 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .await
         .header("location")
         .to_string();
+    // Sign the assessment off, for its version 1.
+    let caf_id: i64 = caf.trim_start_matches("/cafs/").parse().expect("a CAF id");
+    let child: i64 = person
+        .trim_start_matches("/people/")
+        .parse()
+        .expect("a person id");
+    for section in SECTIONS.iter().filter(|s| s.required) {
+        let path = section_path(caf_id, section.key, section.per_child, child);
+        eve.get(&path).await;
+        let saved = eve.post(&path, &answers(section.key)).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            saved.text
+        );
+    }
+    let check = eve.get(&format!("{caf}/sign-off")).await;
+    let revision = check
+        .text
+        .split("name=\"revision\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the CAF's revision")
+        .to_string();
+    let signed = eve
+        .post(
+            &format!("{caf}/sign-off"),
+            &[("revision", revision.as_str())],
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -170,6 +204,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/consent/withdraw"), EARLY_HELP),
         (format!("{caf}/sign-off"), EARLY_HELP),
         (format!("{caf}/versions"), EARLY_HELP),
+        (format!("{caf}/versions/1"), EARLY_HELP),
+        (format!("{caf}/sharing/new"), EARLY_HELP),
+        (format!("{caf}/family-copy"), EARLY_HELP),
     ]);
     routes
 }

@@ -60,7 +60,7 @@ fn born(value: Value, expected: Option<bool>, today: Option<String>) -> Result<S
 }
 
 /// Upper-case the first letter only (Jinja's `capitalize` would lower-case names after it).
-fn sentence(value: String) -> String {
+pub(crate) fn sentence(value: String) -> String {
     let mut chars = value.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

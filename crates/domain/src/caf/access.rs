@@ -6,9 +6,11 @@
 //!   withdrawn, nobody else sees the content (the lead professional keeps it after a
 //!   withdrawal, to see the CAF through to its end).
 //! - With consent: the lead professional reads and writes; team-around-the-family members,
-//!   practitioners of the agencies named in the consent (or shared with under a recorded
-//!   exception), the line managers and deputies of the assessor and lead professional, and
-//!   the early help team read.
+//!   practitioners of the agencies named in the consent, the line managers and deputies of
+//!   the assessor and lead professional, and the early help team read.
+//! - Without consent, or after it is withdrawn: practitioners of an agency shared with under
+//!   a recorded exception (significant harm, serious crime, the duty to share) read, since
+//!   such a share is made precisely when consent is not there.
 //! - A closed CAF is read-only.
 //! - Anyone else who may use the register learns only that a CAF exists and whom to contact;
 //!   everyone else, nothing.
@@ -22,9 +24,10 @@ pub struct Relationship {
     pub is_assessor: bool,
     pub is_lead_professional: bool,
     pub is_team_member: bool,
-    /// The actor's agency is named in the current consent to share, or was shared with under
-    /// a recorded exception.
+    /// The actor's agency is named in the current consent to share.
     pub agency_may_receive: bool,
+    /// The actor's agency was shared with, without consent, under a recorded exception.
+    pub agency_shared_with: bool,
     /// The actor is the line manager or designated deputy of the assessor.
     pub manages_assessor: bool,
     /// The actor is the line manager or designated deputy of the lead professional.
@@ -73,6 +76,8 @@ pub fn decide(
     } else if r.is_lead_professional || r.manages_lead_professional {
         (shared || standing.consent_withdrawn)
             .then_some("lead professional, or their line manager or deputy")
+    } else if r.agency_shared_with {
+        Some("practitioner of an agency shared with under a recorded exception to consent")
     } else if !shared {
         None
     } else if r.is_team_member {
@@ -132,6 +137,7 @@ mod tests {
         is_lead_professional: false,
         is_team_member: false,
         agency_may_receive: false,
+        agency_shared_with: false,
         manages_assessor: false,
         manages_lead_professional: false,
     };
@@ -149,6 +155,10 @@ mod tests {
     };
     const AGENCY: Relationship = Relationship {
         agency_may_receive: true,
+        ..NONE
+    };
+    const SHARED_WITH: Relationship = Relationship {
+        agency_shared_with: true,
         ..NONE
     };
     const MANAGER: Relationship = Relationship {
@@ -194,6 +204,11 @@ mod tests {
         (&[P], TEAM, BEFORE_CONSENT, ExistenceOnly, ExistenceOnly),
         (&[P], AGENCY, BEFORE_CONSENT, ExistenceOnly, ExistenceOnly),
         (&[Ehm], NONE, BEFORE_CONSENT, ExistenceOnly, ExistenceOnly),
+        // Shared without consent under an exception: that agency reads, and only reads.
+        (&[P], SHARED_WITH, BEFORE_CONSENT, Allowed, Refused),
+        (&[P], SHARED_WITH, CONSENTED, Allowed, Refused),
+        (&[P], SHARED_WITH, WITHDRAWN, Allowed, Refused),
+        (&[P], SHARED_WITH, CLOSED, Allowed, Refused),
         (
             &[Lm],
             LEAD_MANAGER,

@@ -109,6 +109,62 @@ pub struct SharingDecision {
     pub decided_on: NaiveDate,
 }
 
+/// What is wrong with a decision to share without consent, each on its own field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SharingError {
+    #[error("select the basis for the decision")]
+    UnknownBasis,
+    #[error("enter the reasoning for the decision")]
+    NoReasoning,
+    #[error("select the agencies the information was shared with")]
+    NoAgencies,
+    #[error("a decision not to share names no agencies shared with")]
+    AgenciesNotShared,
+    #[error("the date of the decision must be today or in the past")]
+    FutureDate,
+    /// Found by the store: the agency does not exist or is no longer active.
+    #[error("there is no active agency {0}")]
+    UnknownAgency(i64),
+}
+
+impl SharingError {
+    /// The field of the decision the problem is about.
+    pub fn field(&self) -> &'static str {
+        match self {
+            SharingError::UnknownBasis => "basis_code",
+            SharingError::NoReasoning => "reasoning",
+            SharingError::NoAgencies
+            | SharingError::AgenciesNotShared
+            | SharingError::UnknownAgency(_) => "with_agencies",
+            SharingError::FutureDate => "decided_on",
+        }
+    }
+}
+
+impl SharingDecision {
+    /// Every problem with the decision, given the configured bases and today's date: a basis
+    /// from the list, the reasoning, the agencies when (and only when) shared, and a date
+    /// that has happened.
+    pub fn problems(&self, bases: &[(&str, &str)], today: NaiveDate) -> Vec<SharingError> {
+        let mut problems = vec![];
+        if !bases.iter().any(|(code, _)| *code == self.basis_code) {
+            problems.push(SharingError::UnknownBasis);
+        }
+        if self.reasoning.trim().is_empty() {
+            problems.push(SharingError::NoReasoning);
+        }
+        match (self.shared, self.with_agencies.is_empty()) {
+            (true, true) => problems.push(SharingError::NoAgencies),
+            (false, false) => problems.push(SharingError::AgenciesNotShared),
+            _ => {}
+        }
+        if self.decided_on > today {
+            problems.push(SharingError::FutureDate);
+        }
+        problems
+    }
+}
+
 /// Where a CAF's consent stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConsentStatus {
@@ -238,6 +294,51 @@ mod tests {
         let mut no_copy = consent(&[1, 2, 3]);
         no_copy.signed_copy_kept = " ".into();
         assert_eq!(no_copy.check(&plan), Err(ConsentError::NoSignedCopy));
+    }
+
+    #[test]
+    fn a_decision_to_share_needs_a_basis_reasoning_and_agencies_only_when_shared() {
+        let decision = |shared: bool, basis: &str, reasoning: &str, agencies: &[i64], day: u32| {
+            SharingDecision {
+                shared,
+                basis_code: basis.into(),
+                reasoning: reasoning.into(),
+                with_agencies: agencies.iter().copied().collect(),
+                decided_on: NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+            }
+            .problems(DEFAULT_SHARING_BASES, date())
+        };
+        use SharingError::*;
+        assert_eq!(decision(true, "significant_harm", "Bruising", &[2], 20), []);
+        assert_eq!(
+            decision(false, "duty_to_share", "More harm than good", &[], 19),
+            []
+        );
+        assert_eq!(
+            decision(true, "hunch", " ", &[], 21),
+            [UnknownBasis, NoReasoning, NoAgencies, FutureDate]
+        );
+        assert_eq!(
+            decision(false, "serious_crime", "x", &[2], 20),
+            [AgenciesNotShared]
+        );
+        assert_eq!(
+            [
+                UnknownBasis,
+                NoReasoning,
+                NoAgencies,
+                AgenciesNotShared,
+                FutureDate
+            ]
+            .map(|e| e.field()),
+            [
+                "basis_code",
+                "reasoning",
+                "with_agencies",
+                "with_agencies",
+                "decided_on"
+            ]
+        );
     }
 
     #[test]

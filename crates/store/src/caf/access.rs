@@ -91,7 +91,8 @@ pub(crate) async fn open(
         is_assessor: caf.assessor_id == Some(actor.user_id),
         is_lead_professional: caf.lead_professional_id == Some(actor.user_id),
         is_team_member: yes("team")?,
-        agency_may_receive: yes("consented_agency")? || yes("shared_agency")?,
+        agency_may_receive: yes("consented_agency")?,
+        agency_shared_with: yes("shared_agency")?,
         manages_assessor: yes("manages_assessor")?,
         manages_lead_professional: yes("manages_lead")?,
     };

@@ -1,10 +1,13 @@
 //! Demo CAFs, made through the same store functions a practitioner's pages use, so the demo
 //! shows the journey at work: a family CAF signed off with consent to share, one being
-//! written, one just agreed, and one whose consent was withdrawn.
+//! written (with information shared without consent), one just agreed, and one whose
+//! consent was withdrawn.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
-use ecaf_domain::caf::consent::{Agreement, Giver, HarmDecision, SharingConsent, Withdrawal};
+use ecaf_domain::caf::consent::{
+    Agreement, Giver, HarmDecision, SharingConsent, SharingDecision, Withdrawal,
+};
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use serde_json::json;
 use sqlx::Row;
@@ -172,6 +175,18 @@ impl Store {
             days_ago(1),
         )
         .await?;
+
+        // 5. Kacper again: shared without consent to prevent harm, his mother out of reach.
+        let decision = SharingDecision {
+            shared: true,
+            basis_code: "prevent_harm".into(),
+            reasoning: "Kacper said an older boy is pressing him to carry parcels after school. His mother could not be reached and waiting would leave him at risk, so I told the youth service's detached team, after talking to my line manager.".into(),
+            with_agencies: [agency("Brookford Youth Service").await?].into(),
+            decided_on: days_ago(2),
+        };
+        self.record_sharing_decision(&jo, &by, nowak, &decision)
+            .await?
+            .map_err(|problems| StoreError::Refused(format!("demo decision: {problems:?}")))?;
         Ok(4)
     }
 }

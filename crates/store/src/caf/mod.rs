@@ -11,6 +11,7 @@ mod events;
 mod imported;
 mod ownership;
 mod sections;
+mod sharing;
 mod versions;
 mod wording;
 
@@ -21,6 +22,7 @@ pub use ownership::OwnerChange;
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
+pub use sharing::SharingDecisionRow;
 pub use versions::VersionRow;
 pub(crate) use wording::WordingCache;
 pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

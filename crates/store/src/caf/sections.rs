@@ -3,12 +3,14 @@
 use super::access::{open_to_read, open_to_write, refused, stale, CafRow};
 use super::episodes::CafExistence;
 use super::events::{self, event_from_row, CafEventRow, Event, EVENT_COLUMNS};
+use super::sharing::{decisions_of, SharingDecisionRow};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
 use ecaf_domain::caf::form::{section, SectionStatus};
 use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -94,6 +96,8 @@ pub struct CafContent {
     pub consent: ConsentStatus,
     pub sections: Vec<SectionRow>,
     pub events: Vec<CafEventRow>,
+    /// Decisions to share without consent, or not to share, oldest first.
+    pub sharing_decisions: Vec<SharingDecisionRow>,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -108,15 +112,36 @@ impl Store {
     /// and whom to contact; "not found" for anyone who may not use the register. The view
     /// (or the refusal) is audited in the same transaction.
     pub async fn read_caf(&self, actor: &Actor, by: &Attribution, caf_id: i64) -> Result<CafRead> {
+        self.read_caf_as(actor, by, caf_id, "the CAF").await
+    }
+
+    /// Read a CAF to print the family's copy: the same decision as [`Store::read_caf`], audited
+    /// as a family copy so the log shows what left the service on paper.
+    pub async fn read_family_copy(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        caf_id: i64,
+    ) -> Result<CafRead> {
+        self.read_caf_as(actor, by, caf_id, "the family copy").await
+    }
+
+    async fn read_caf_as(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        caf_id: i64,
+        what: &str,
+    ) -> Result<CafRead> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        let (caf, may_read) = match open_to_read(&mut tx, now, actor, by, caf_id, "the CAF").await?
-        {
+        let (caf, may_read) = match open_to_read(&mut tx, now, actor, by, caf_id, what).await? {
             Ok(opened) => opened,
             Err(refusal) => return refused(tx, refusal).await,
         };
         let read = if may_read {
-            CafRead::Content(Box::new(content(&mut tx, &caf).await?))
+            let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+            CafRead::Content(Box::new(content(&mut tx, &caf, &wording).await?))
         } else {
             let children = children_of(&mut tx, caf.id).await?;
             tx.commit().await?;
@@ -279,8 +304,9 @@ impl Store {
     }
 }
 
-/// The whole current content of a CAF, read in the transaction that decided access.
-pub(super) async fn content(tx: &mut Tx, caf: &CafRow) -> Result<CafContent> {
+/// The whole current content of a CAF, read in the transaction that decided access, in the
+/// words of the `wording` it was started with.
+pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Result<CafContent> {
     let sections = sqlx::query(
         "SELECT s.section, s.child_id, s.status, s.content, s.revision, s.updated_at, u.name AS by_name \
          FROM caf_sections s LEFT JOIN users u ON u.id = s.updated_by WHERE s.caf_id = $1 ORDER BY s.id",
@@ -327,6 +353,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow) -> Result<CafContent> {
         consent: consent_status(tx, caf.id).await?,
         sections,
         events,
+        sharing_decisions: decisions_of(tx, caf.id, wording).await?,
     })
 }
 

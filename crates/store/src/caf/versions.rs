@@ -44,7 +44,8 @@ impl Store {
             .state
             .apply(Step::SignOffAssessment)
             .map_err(|refused| StoreError::Refused(refused.to_string()))?;
-        let current = content(&mut tx, &caf).await?;
+        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+        let current = content(&mut tx, &caf, &wording).await?;
         let children: Vec<i64> = current.children.iter().map(|(id, _)| *id).collect();
         let missing = missing_for_sign_off(|section| {
             let rows: Vec<_> = current

@@ -3,6 +3,7 @@
 mod auth;
 mod cafs;
 mod people;
+mod sharing;
 mod users;
 
 use crate::AppState;
@@ -21,9 +22,11 @@ pub use auth::ApiUser;
         license(name = "MIT")
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
-        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology),
+        cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
+        sharing::record, sharing::list),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
-        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent)),
+        cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -133,6 +136,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(cafs::withdraw_consent),
         )
         .route("/cafs/{id}/sign-off", axum::routing::post(cafs::sign_off))
+        .route(
+            "/cafs/{id}/sharing-decisions",
+            get(sharing::list).post(sharing::record),
+        )
         .route("/cafs/{id}/versions", get(cafs::versions))
         .route("/cafs/{id}/versions/compare", get(cafs::compare))
         .route("/cafs/{id}/owner", axum::routing::post(cafs::change_owner))

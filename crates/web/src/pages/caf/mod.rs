@@ -1,14 +1,17 @@
 //! The CAF pages: starting one with the family's agreement, the task list, each section on
-//! its own, consent to share and its withdrawal, check answers and sign-off, versions and the
-//! child's chronology. The store decides per record who may see what; these pages only show
-//! its answer (content, or only that a CAF exists and whom to contact).
+//! its own, consent to share and its withdrawal, decisions to share without consent, check
+//! answers and sign-off, versions, the family's printable copy and the child's chronology.
+//! The store decides per record who may see what; these pages only show its answer
+//! (content, or only that a CAF exists and whom to contact).
 mod answers;
 mod consent;
 mod dates;
+mod family_copy;
 mod fields;
 mod owner;
 mod section;
 mod services;
+mod sharing;
 mod sign_off;
 mod start;
 pub(crate) mod summary;
@@ -47,6 +50,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
+        .route(
+            "/cafs/{id}/sharing/new",
+            get(sharing::form).post(sharing::record),
+        )
+        .route("/cafs/{id}/family-copy", get(family_copy::show))
         .route(
             "/cafs/{id}/sign-off",
             get(sign_off::check).post(sign_off::sign_off),

@@ -1,17 +1,30 @@
 //! The CAF as a GOV.UK task list: each section (once per child where it is per child) with
-//! its status, then consent and sign-off.
+//! its status, then consent (with any decisions to share without consent) and sign-off.
 use super::{children_names, open};
 use crate::error::PageError;
 use crate::pages::render;
 use crate::visitor::SignedIn;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use ecaf_domain::caf::consent::ConsentStatus;
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_store::caf::CafContent;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// What was just done, for the success banner.
+#[derive(Deserialize, Default)]
+pub struct Flash {
+    done: Option<String>,
+}
+
+fn flash_text(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "sharing-decision" => Some("The decision on sharing without consent has been recorded"),
+        _ => None,
+    }
+}
 
 #[derive(Serialize)]
 pub(super) struct Task {
@@ -84,6 +97,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
+    Query(flash): Query<Flash>,
 ) -> Result<Response, PageError> {
     let caf = match open(&state, &signed_in, id).await? {
         Ok(caf) => caf,
@@ -117,6 +131,9 @@ pub async fn show(
             signed_off => caf.state != CafState::Draft,
             owner => owner,
             may_change_owner => caf.state.is_open(),
+            may_record_sharing => caf.state.is_open(),
+            sharing_decisions => caf.sharing_decisions,
+            flash => flash_text(flash.done.as_deref()),
         },
     )?;
     Ok(html.into_response())
