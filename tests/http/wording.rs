@@ -175,6 +175,13 @@ on_both_databases!(
                 .contains("Check if an early help assessment exists"),
             "the navigation uses the new term"
         );
+        assert!(search
+            .text
+            .contains("<title>Check if an early help assessment exists"));
+        let home = sam.get("/").await;
+        assert!(home.text.contains("Your early help assessment work"));
+        let record = sam.get(&format!("/people/{first_child}")).await;
+        assert!(record.text.contains("Early help assessment records"));
         let start_page = sam.get(&format!("/people/{later_child}/cafs/new")).await;
         assert!(start_page.text.contains("Start an early help assessment"));
         let after = start(&mut sam, later_child).await;

@@ -6,57 +6,56 @@ use crate::AppState;
 use axum::extract::State;
 use axum::response::Html;
 use ecaf_domain::access::Role;
+use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Link {
-    text: &'static str,
+    text: String,
     href: &'static str,
 }
 
 #[derive(Serialize)]
 struct Section {
-    title: &'static str,
-    body: &'static str,
+    title: String,
+    body: String,
     links: Vec<Link>,
 }
 
-fn sections_for(role: Role) -> Section {
+/// The service's own words in a sentence written with `{caf}`, `{cafs}` and `{a_caf}`.
+fn in_terms(text: &str, wording: &Wording) -> String {
+    text.replace("{a_caf}", &wording.a_assessment())
+        .replace("{cafs}", &format!("{}s", wording.assessment))
+        .replace("{caf}", &wording.assessment)
+}
+
+fn section_in(wording: &Wording, title: &str, body: &str, links: Vec<Link>) -> Section {
+    Section {
+        title: in_terms(title, wording),
+        body: in_terms(body, wording),
+        links,
+    }
+}
+
+fn sections_for(role: Role, wording: &Wording) -> Section {
+    let section =
+        |title: &str, body: &str, links: Vec<Link>| section_in(wording, title, body, links);
+    let check = || Link {
+        text: in_terms("Check if {a_caf} exists", wording),
+        href: "/people/search",
+    };
     match role {
-        Role::Practitioner => Section {
-            title: "Your CAF work",
-            body: "Check whether a CAF already exists for a child before you start one, then complete the assessment with the family's consent. Your caseload, actions and reviews due will appear here.",
-            links: vec![Link { text: "Check if a CAF exists", href: "/people/search" }],
-        },
-        Role::LineManager => Section {
-            title: "Your team",
-            body: "CAFs held by the people you manage, reviews that are due or overdue, and quality checks will appear here.",
-            links: vec![],
-        },
-        Role::EarlyHelpTeam => Section {
-            title: "Early help team",
-            body: "Requests for a CAF waiting for allocation, CAFs without a lead professional, and merges of duplicate records will appear here.",
-            links: vec![Link { text: "Check if a CAF exists", href: "/people/search" }],
-        },
-        Role::ServiceManager => Section {
-            title: "Service overview",
-            body: "Figures on CAF activity, closure reasons and distance travelled across agencies will appear here.",
-            links: vec![],
-        },
-        Role::QualityAssuranceReviewer => Section {
-            title: "Quality assurance",
-            body: "Anonymised CAFs selected for multi-agency quality assurance will appear here.",
-            links: vec![],
-        },
-        Role::Administrator => Section {
-            title: "Administration",
-            body: "Manage who can use the service and which agencies take part, and read the audit log.",
-            links: vec![
-                Link { text: "Users", href: "/admin/users" },
-                Link { text: "Agencies and teams", href: "/admin/agencies" },
-                Link { text: "Audit log", href: "/admin/audit" },
-            ],
-        },
+        Role::Practitioner => section("Your {caf} work", "Check whether {a_caf} already exists for a child before you start one, then complete the assessment with the family's consent. Your caseload, actions and reviews due will appear here.", vec![check()]),
+        Role::LineManager => section("Your team", "{cafs} held by the people you manage, reviews that are due or overdue, and quality checks will appear here.", vec![]),
+        Role::EarlyHelpTeam => section("Early help team", "Requests for {a_caf} waiting for allocation, {cafs} without a lead professional, and merges of duplicate records will appear here.", vec![check()]),
+        Role::ServiceManager => section("Service overview", "Figures on {caf} activity, closure reasons and distance travelled across agencies will appear here.", vec![]),
+        Role::QualityAssuranceReviewer => section("Quality assurance", "Anonymised {cafs} selected for multi-agency quality assurance will appear here.", vec![]),
+        Role::Administrator => section("Administration", "Manage who can use the service and which agencies take part, and read the audit log.", vec![
+                Link { text: "Users".into(), href: "/admin/users" },
+                Link { text: "Agencies and teams".into(), href: "/admin/agencies" },
+                Link { text: "Wording".into(), href: "/admin/wording" },
+                Link { text: "Audit log".into(), href: "/admin/audit" },
+            ]),
     }
 }
 
@@ -65,7 +64,12 @@ pub async fn show(
     signed_in: SignedIn,
 ) -> Result<Html<String>, PageError> {
     let user = &signed_in.user;
-    let sections: Vec<Section> = user.roles.iter().map(|r| sections_for(*r)).collect();
+    let (_, wording) = state.wording.get();
+    let sections: Vec<Section> = user
+        .roles
+        .iter()
+        .map(|r| sections_for(*r, &wording))
+        .collect();
     let first_name = user
         .name
         .split_whitespace()
@@ -94,11 +98,7 @@ pub async fn accessibility(
     let ctx = minijinja::context! {
         heading => "Accessibility statement",
         lede => "This service is built to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA.",
-        sections => vec![Section {
-            title: "How we test",
-            body: "Every page is tested automatically with axe-core for WCAG 2.2 A and AA rules, and the main journeys are walked with a keyboard only. Every page works without JavaScript. If you find a problem, tell your local authority's early help team.",
-            links: vec![],
-        }],
+        sections => vec![section_in(&state.wording.get().1, "How we test", "Every page is tested automatically with axe-core for WCAG 2.2 A and AA rules, and the main journeys are walked with a keyboard only. Every page works without JavaScript. If you find a problem, tell your local authority's early help team.", vec![])],
         role_labels => Vec::<&str>::new(),
     };
     render(
@@ -118,11 +118,7 @@ pub async fn privacy(
     let ctx = minijinja::context! {
         heading => "Privacy notice",
         lede => "Information about children and families is recorded only with their informed consent, or where the law allows sharing without it to protect a child.",
-        sections => vec![Section {
-            title: "Who can see a record",
-            body: "Only the practitioners the family agreed to, their line managers and the early help team can see a CAF. Anyone else can only find that a CAF exists and whom to contact. Every view and change is recorded in an audit log.",
-            links: vec![],
-        }],
+        sections => vec![section_in(&state.wording.get().1, "Who can see a record", "Only the practitioners the family agreed to, their line managers and the early help team can see {a_caf}. Anyone else can only find that {a_caf} exists and whom to contact. Every view and change is recorded in an audit log.", vec![])],
         role_labels => Vec::<&str>::new(),
     };
     render(

@@ -135,7 +135,7 @@ fn form_page(
         &register.signed_in.visitor,
         "/people",
         "people/search.html",
-        "Check if a CAF exists",
+        &format!("Check if {} exists", state.wording.get().1.a_assessment()),
         ctx,
     )
 }
@@ -230,7 +230,10 @@ pub async fn results(
         &register.signed_in.visitor,
         "/people",
         "people/results.html",
-        &format!("{title} – Check if a CAF exists"),
+        &format!(
+            "{title} – Check if {} exists",
+            state.wording.get().1.a_assessment()
+        ),
         ctx,
     )
 }
