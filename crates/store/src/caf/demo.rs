@@ -94,7 +94,11 @@ impl Store {
                 vec![None]
             };
             for child in children {
-                let text = demo_text(section.key, child == Some(oliver));
+                let content = demo_content(
+                    section.key,
+                    child == Some(oliver),
+                    &days_ago(21).to_string(),
+                );
                 self.save_caf_section(
                     &sam,
                     &by,
@@ -103,7 +107,7 @@ impl Store {
                     child,
                     None,
                     SectionStatus::Complete,
-                    &json!({ "text": text }),
+                    &content,
                 )
                 .await?;
             }
@@ -131,9 +135,18 @@ impl Store {
             days_ago(6),
         )
         .await?;
-        self.save_caf_section(&jo, &by, nowak, "purpose", None, None, SectionStatus::Complete, &json!({ "text": "CAF: worries about attendance and friendships since the move from Year 8." }))
-            .await?;
-        self.save_caf_section(&jo, &by, nowak, "family_background", None, None, SectionStatus::InProgress, &json!({ "text": "Kacper lives with his mother; his father works abroad. The family moved to Brookford two years ago." }))
+        self.save_caf_section(
+            &jo,
+            &by,
+            nowak,
+            "purpose",
+            None,
+            None,
+            SectionStatus::Complete,
+            &json!({ "purpose": "caf", "existing_caf": "" }),
+        )
+        .await?;
+        self.save_caf_section(&jo, &by, nowak, "family_background", None, None, SectionStatus::InProgress, &json!({ "family_background": "Kacper lives with his mother; his father works abroad. The family moved to Brookford two years ago, and Kacper's attendance has dropped since he moved up to Year 9." }))
             .await?;
 
         // 3. Zayn Khan: consent given, then withdrawn (needs met).
@@ -191,23 +204,104 @@ impl Store {
     }
 }
 
-/// Plain demo wording for a section (made up, like everything in the demo).
-fn demo_text(key: &str, for_oliver: bool) -> &'static str {
+/// The elements of `domain`, the few discussed with what was said, the rest "not discussed".
+fn demo_elements(domain: &str, said: &[(&str, &str, &str, &str)]) -> serde_json::Value {
+    let elements = ecaf_domain::caf::form::DOMAINS
+        .iter()
+        .find(|(name, _)| *name == domain)
+        .map(|(_, e)| *e)
+        .unwrap_or_default();
+    serde_json::Value::Array(
+        elements
+            .iter()
+            .map(|element| match said.iter().find(|(e, ..)| e == element) {
+                Some((_, strengths, needs, actions)) => json!({ "element": element, "strengths": strengths, "needs": needs, "actions": actions, "not_discussed": false }),
+                None => json!({ "element": element, "strengths": "", "needs": "", "actions": "", "not_discussed": true }),
+            })
+            .collect(),
+    )
+}
+
+/// Demo answers for a section, in the form's own fields (made up, like everything in the
+/// demo), so check answers, the versions and the family copy read as a real CAF would.
+fn demo_content(key: &str, for_oliver: bool, signed_on: &str) -> serde_json::Value {
     match (key, for_oliver) {
-        ("identifying_details", false) => "Amelia Hughes, 7, Year 2 at Riverside Primary.",
-        ("identifying_details", true) => "Oliver Hughes, 10, Year 5 at Riverside Primary.",
-        ("development", false) => "Strengths: loves reading. Needs: speech and language; some anxiety at home time.",
-        ("development", true) => "Strengths: football, good friendships. Needs: anger at home since his dad's hours changed.",
-        ("views", false) => "Amelia said she likes school but worries about mum being sad.",
-        ("views", true) => "Oliver said he wants to stop shouting at his sister.",
-        ("purpose", _) => "CAF: the school and health visitor are worried about the children's wellbeing at home.",
-        ("practitioner", _) => "Sam Taylor, Teaching assistant, Riverside Primary School.",
-        ("assessment_details", _) => "Met Sarah and Daniel at school with both children; the health visitor sent a report.",
-        ("family_background", _) => "Sarah and Daniel separated last year; the children live with Sarah and see Daniel at weekends.",
-        ("parents_and_carers", _) => "Warm and caring; Sarah would like help with routines and boundaries.",
-        ("family_and_environment", _) => "Rent arrears since the separation; grandparents nearby and supportive.",
-        ("priorities", _) => "Calmer evenings; help with the rent arrears; speech support for Amelia. PCI: routines 4, money 5, speech 3.",
-        ("signatures", _) => "Sarah Hughes, Daniel Hughes and Sam Taylor signed the paper form.",
-        _ => "Discussed with the family.",
+        ("identifying_details", false) => json!({
+            "parents_and_carers": "Sarah Hughes (mother, parental responsibility), 14 Mill Lane, Brookford BF1 2AB, 07700 900123.\nDaniel Hughes (father, parental responsibility), lives nearby, 07700 900456.",
+            "siblings": "Oliver Hughes, born 2016, lives with Amelia.",
+            "significant_adults": "Maternal grandparents, Pat and Ken Ellis, who collect the children twice a week.",
+            "communication": "English. No interpreter needed.",
+        }),
+        ("identifying_details", true) => json!({
+            "parents_and_carers": "Sarah Hughes (mother) and Daniel Hughes (father), both with parental responsibility.",
+            "siblings": "Amelia Hughes, born 2019, lives with Oliver.",
+            "significant_adults": "Maternal grandparents nearby.",
+            "communication": "English.",
+        }),
+        ("purpose", _) => json!({ "purpose": "caf", "existing_caf": "" }),
+        ("practitioner", _) => json!({
+            "name": "Sam Taylor", "job_title": "Teaching assistant", "agency": "Riverside Primary School",
+            "address": "Riverside Primary School, Brook Road, Brookford BF1 3CD", "telephone": "01632 960 100",
+            "email": "sam.taylor@demo.ecaf.org.uk", "mobile": "",
+        }),
+        ("assessment_details", _) => json!({
+            "assessment_date": signed_on,
+            "reason": "Amelia has become withdrawn in class and Oliver has had angry outbursts since their parents separated; Sarah asked the school for help.",
+            "special_requirements": "Meetings after 3:30pm, when Sarah finishes work.",
+            "interpreter": "Not needed.",
+            "people_present": "Sarah Hughes (mother); Daniel Hughes (father); Sam Taylor (Riverside Primary School).",
+            "contributors": "Helen Price, health visitor, sent a written report on Amelia's speech.",
+            "child_took_part": "yes",
+            "child_not_part_reason": "",
+            "other_tools": "None.",
+        }),
+        ("family_background", _) => {
+            json!({ "family_background": "Sarah and Daniel separated last year. The children live with Sarah and stay with Daniel at weekends. Money has been tight since the separation and there are rent arrears." })
+        }
+        ("development", false) => json!({ "elements": demo_elements("Development of the child", &[
+            ("General health", "Healthy; up to date with checks.", "", ""),
+            ("Speech, language and communication", "Loves reading with her grandad.", "Some sounds still unclear; the health visitor suggests speech and language therapy.", "Referred to the speech and language service by the health visitor."),
+            ("Emotional and social development", "Kind to other children.", "Quiet and tearful at home time; worries about her mum being sad.", "Daily check-in with her class teacher."),
+        ]) }),
+        ("development", true) => json!({ "elements": demo_elements("Development of the child", &[
+            ("General health", "Healthy and active.", "", ""),
+            ("Behavioural development", "Plays well in the football team.", "Shouting and slamming doors at home since the separation.", "Sarah is trying a reward chart."),
+            ("Family and social relationships", "Good friendships at school.", "Arguments with his sister in the evenings.", ""),
+        ]) }),
+        ("parents_and_carers", _) => json!({ "elements": demo_elements("Parents and carers", &[
+            ("Basic care, ensuring safety and protection", "The children are well cared for.", "", ""),
+            ("Emotional warmth and stability", "Both parents are warm and loving.", "Sarah feels low and finds evenings hard on her own.", "Sarah has seen her GP."),
+            ("Guidance, boundaries and stimulation", "Clear rules at Daniel's.", "Different rules in the two homes confuse Oliver.", ""),
+        ]) }),
+        ("family_and_environment", _) => {
+            json!({ "elements": demo_elements("Family and environment", &[
+            ("Wider family", "Grandparents nearby and supportive.", "", ""),
+            ("Housing, employment and financial considerations", "Settled tenancy.", "Rent arrears of about two months since the separation.", "Sarah has spoken to the housing officer."),
+        ]) })
+        }
+        ("priorities", _) => json!({
+            "strengths": "A loving family, supportive grandparents, and children who do well at school.",
+            "additional_needs": "Calmer evenings; help with the rent arrears; speech support for Amelia.",
+            "things_to_change": "Fewer arguments at home time; a plan for the arrears; Amelia's speech assessed.",
+            "how_we_will_know": "Sarah says evenings are calmer; the arrears are being paid off; Amelia has seen the speech therapist.",
+            "indicators": [
+                { "need": "Calm evening routines", "score": 4 },
+                { "need": "Money and the rent arrears", "score": 5 },
+                { "need": "Amelia's speech", "score": 3 },
+            ],
+        }),
+        ("views", false) => {
+            json!({ "child_views": "Amelia said she likes school but worries about her mum being sad.", "parent_views": "Sarah wants the children to feel settled and would like help with routines." })
+        }
+        ("views", true) => {
+            json!({ "child_views": "Oliver said he wants to stop shouting at his sister and to see his dad more.", "parent_views": "Daniel wants the same rules in both homes." })
+        }
+        ("signatures", _) => json!({
+            "parent1_name": "Sarah Hughes", "parent1_date": signed_on,
+            "parent2_name": "Daniel Hughes", "parent2_date": signed_on,
+            "child_name": "", "child_date": "",
+            "practitioner_name": "Sam Taylor", "practitioner_date": signed_on,
+        }),
+        _ => json!({}),
     }
 }
