@@ -12,6 +12,7 @@ mod imported;
 mod ownership;
 mod sections;
 mod sharing;
+mod team;
 mod versions;
 mod wording;
 
@@ -23,6 +24,7 @@ pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
 pub use sharing::SharingDecisionRow;
+pub use team::{Practitioner, TeamMemberRow};
 pub use versions::VersionRow;
 pub(crate) use wording::WordingCache;
 pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

@@ -16,6 +16,7 @@ mod sign_off;
 mod start;
 pub(crate) mod summary;
 mod task_list;
+mod team;
 mod versions;
 
 use super::render;
@@ -50,6 +51,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
+        .route("/cafs/{id}/team", get(team::show))
+        .route(
+            "/cafs/{id}/team/lead",
+            get(team::lead_form).post(team::lead_save),
+        )
+        .route(
+            "/cafs/{id}/team/new",
+            get(team::member_form).post(team::member_add),
+        )
+        .route(
+            "/cafs/{id}/team/{member}/leave",
+            get(team::leave_form).post(team::leave),
+        )
         .route(
             "/cafs/{id}/sharing/new",
             get(sharing::form).post(sharing::record),
