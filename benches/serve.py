@@ -134,7 +134,7 @@ def main():
             return values[min(len(values) - 1, int(q * len(values)))]
 
         page = post("/account/api-tokens", {"csrf_token": csrf("/account/api-tokens"),
-                                            "name": "serve.py", "lifetime_days": "1"})
+                                            "name": "serve.py", "lifetime_days": "30"})
         secret = re.search(r'id="new-token">([^<]+)<', page.read().decode()).group(1)
         api_times, api_found = [], 0
         for given, family, dob in people:

@@ -848,7 +848,7 @@ on_both_databases!(
         assert!(for_caf > 0);
         assert_eq!(report["search_showed_caf"].as_i64(), Some(for_caf));
         let latencies = report["latencies"].as_array().expect("latencies");
-        assert_eq!(latencies.len(), 6);
+        assert_eq!(latencies.len(), 8);
         assert!(
             latencies.iter().all(|l| l["requests"] == 20),
             "{latencies:?}"

@@ -60,6 +60,10 @@ pub struct CafArgs {
     /// snapshot), so `ecaf serve --data-dir DIR` can be measured on it afterwards.
     #[arg(long, conflicts_with = "database_url")]
     data_dir: Option<std::path::PathBuf>,
+    /// Measure again on the register of an earlier run, loading nothing: --data-dir is that
+    /// run's directory, or --database-url the database it kept (not the server's).
+    #[arg(long)]
+    reuse: bool,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
@@ -70,6 +74,7 @@ const ASSESSORS_PER_AGENCY: usize = 3;
 const CAFS_PER_TRANSACTION: usize = 1_000;
 const PASSWORD: &str = "benchmark password, not a secret";
 const WARM_UP: usize = 100;
+const ACCOUNT: &str = "account page (no case data: the baseline)";
 
 #[derive(Debug, Serialize)]
 pub struct Latency {
@@ -323,6 +328,7 @@ pub async fn run(args: &CafArgs) -> anyhow::Result<CafReport> {
     let clock = Arc::new(SystemClock);
     let dir = tempfile::tempdir()?;
     let (store, fresh) = match &args.database_url {
+        Some(url) if args.reuse => (Store::connect(url, clock).await?, None),
         Some(url) => {
             let (fresh_url, name) = fresh_database(url).await?;
             (Store::connect(&fresh_url, clock).await?, Some(name))
@@ -331,13 +337,21 @@ pub async fn run(args: &CafArgs) -> anyhow::Result<CafReport> {
             let path = match &args.data_dir {
                 Some(path) => {
                     anyhow::ensure!(
-                        !path.exists(),
-                        "{} already exists; give a new directory",
-                        path.display()
+                        args.reuse == path.exists(),
+                        "{} {}",
+                        path.display(),
+                        if args.reuse {
+                            "is not there: give the directory of an earlier run"
+                        } else {
+                            "already exists; give a new directory"
+                        }
                     );
                     path.as_path()
                 }
-                None => dir.path(),
+                None => {
+                    anyhow::ensure!(!args.reuse, "--reuse needs --data-dir or --database-url");
+                    dir.path()
+                }
             };
             let store = Store::open_data_dir(path, clock).await?;
             store.keep_index_snapshot_in(path);
@@ -356,12 +370,132 @@ pub async fn run(args: &CafArgs) -> anyhow::Result<CafReport> {
     result
 }
 
-async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let by = Attribution {
+fn attribution() -> Attribution {
+    Attribution {
         actor_email: Some("ecaf bench caf (command line)".into()),
         ..Attribution::default()
+    }
+}
+
+/// A CAF as the requests use it.
+struct Planned {
+    id: i64,
+    /// Index in `Workload::assessors`.
+    assessor: usize,
+    children: Vec<i64>,
+    reference: String,
+}
+
+/// What the requests are made on, and what loading it took.
+struct Workload {
+    /// The assessors' emails.
+    assessors: Vec<String>,
+    cafs: Vec<Planned>,
+    searches: Vec<Searchable>,
+    people: usize,
+    family_cafs: usize,
+    signed_off: usize,
+    sections: usize,
+    load_people_s: f64,
+    load_cafs_s: f64,
+}
+
+async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let workload = if args.reuse {
+        read_back(args, store, &mut rng).await?
+    } else {
+        load(args, store, &mut rng).await?
     };
+    requests(args, store, workload, &mut rng).await
+}
+
+/// The workload of an earlier run, from its database.
+async fn read_back(args: &CafArgs, store: &Store, rng: &mut StdRng) -> anyhow::Result<Workload> {
+    use sqlx::Row;
+    let count = |sql: &'static str| async move {
+        let row = sqlx::query(sql).fetch_one(store.pool()).await?;
+        Ok::<usize, anyhow::Error>(row.try_get::<i64, _>(0)? as usize)
+    };
+    let people = count("SELECT COUNT(*) FROM people").await?;
+    let family_cafs = count("SELECT COUNT(*) FROM cafs WHERE kind = 'family'").await?;
+    let signed_off =
+        count("SELECT COUNT(*) FROM cafs WHERE state = 'assessment_signed_off'").await?;
+    let sections = count("SELECT COUNT(*) FROM caf_sections").await?;
+    let mut assessors: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut cafs: Vec<Planned> = Vec::new();
+    let mut position: HashMap<i64, usize> = HashMap::new();
+    for row in sqlx::query(
+        "SELECT c.id, c.reference, u.email FROM cafs c JOIN users u ON u.id = c.assessor_id ORDER BY c.id",
+    )
+    .fetch_all(store.pool())
+    .await?
+    {
+        let email: String = row.try_get("email")?;
+        let assessor = *index.entry(email.clone()).or_insert_with(|| {
+            assessors.push(email);
+            assessors.len() - 1
+        });
+        position.insert(row.try_get("id")?, cafs.len());
+        cafs.push(Planned {
+            id: row.try_get("id")?,
+            assessor,
+            children: Vec::new(),
+            reference: row.try_get("reference")?,
+        });
+    }
+    anyhow::ensure!(!cafs.is_empty(), "no CAFs here: run without --reuse first");
+    for row in sqlx::query("SELECT caf_id, person_id FROM caf_children ORDER BY caf_id, person_id")
+        .fetch_all(store.pool())
+        .await?
+    {
+        if let Some(&n) = position.get(&row.try_get::<i64, _>("caf_id")?) {
+            cafs[n].children.push(row.try_get("person_id")?);
+        }
+    }
+    let max_id = count("SELECT MAX(id) FROM people").await? as i64;
+    let person = |id: i64, caf: Option<usize>| async move {
+        let row =
+            sqlx::query("SELECT given_name, family_name, date_of_birth FROM people WHERE id = $1")
+                .bind(id)
+                .fetch_optional(store.pool())
+                .await?;
+        Ok::<Option<Searchable>, anyhow::Error>(match row {
+            Some(row) => Some(Searchable {
+                given: row.try_get("given_name")?,
+                family: row.try_get("family_name")?,
+                date_of_birth: row
+                    .try_get::<Option<String>, _>("date_of_birth")?
+                    .and_then(|d| d.parse().ok()),
+                caf,
+            }),
+            None => None,
+        })
+    };
+    let mut searches = Vec::new();
+    while searches.len() < WARM_UP + args.requests {
+        let n = rng.gen_range(0..cafs.len());
+        let first = cafs[n].children[0];
+        searches.extend(person(first, Some(n)).await?);
+        searches.extend(person(rng.gen_range(1..=max_id), None).await?);
+    }
+    Ok(Workload {
+        assessors,
+        cafs,
+        searches,
+        people,
+        family_cafs,
+        signed_off,
+        sections,
+        load_people_s: 0.0,
+        load_cafs_s: 0.0,
+    })
+}
+
+/// A new register: the people, agencies and assessors, and the CAFs.
+async fn load(args: &CafArgs, store: &Store, rng: &mut StdRng) -> anyhow::Result<Workload> {
+    let by = attribution();
     let population = Population::generate_with(args.people, args.seed, Frequencies::England);
 
     let progress = bar(population.people.len() as u64, "People");
@@ -447,7 +581,7 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
     }
     let mut chosen: Vec<Vec<usize>> = households.into_values().collect();
     chosen.sort();
-    chosen.shuffle(&mut rng);
+    chosen.shuffle(rng);
     chosen.truncate(args.cafs);
     anyhow::ensure!(
         chosen.len() == args.cafs,
@@ -465,7 +599,7 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
         let members: Vec<usize> = if household.len() > 1 && rng.gen_bool(0.15) {
             household.iter().take(4).copied().collect()
         } else {
-            vec![*household.choose(&mut rng).unwrap_or(&household[0])]
+            vec![*household.choose(rng).unwrap_or(&household[0])]
         };
         family_cafs += usize::from(members.len() > 1);
         let children: Vec<i64> = members
@@ -525,7 +659,7 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
         signed_off += usize::from(sign);
         let sharing = share.then(|| {
             let mut to: BTreeSet<i64> = [agency].into();
-            to.insert(*agencies.choose(&mut rng).unwrap_or(&agency));
+            to.insert(*agencies.choose(rng).unwrap_or(&agency));
             SharingConsent {
                 given_by: vec![Giver::ParentOrCarer {
                     name: family.clone(),
@@ -574,7 +708,7 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
     let t = Instant::now();
     let mut caf_ids = Vec::with_capacity(cafs.len());
     for batch in cafs.chunks(CAFS_PER_TRANSACTION) {
-        let batch: Vec<BulkCaf> = batch.iter().map(|c| fill(c, &mut rng)).collect();
+        let batch: Vec<BulkCaf> = batch.iter().map(|c| fill(c, rng)).collect();
         caf_ids.extend(store.bulk_load_cafs(&by, &batch).await?);
         progress.inc(batch.len() as u64);
     }
@@ -582,14 +716,57 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
     let load_cafs_s = t.elapsed().as_secs_f64();
     drop(cafs);
     store.settle_after_import().await?;
+    let cafs: Vec<Planned> = owners
+        .into_iter()
+        .zip(caf_ids)
+        .map(|((assessor, children, year), id)| Planned {
+            id,
+            assessor,
+            children,
+            reference: format!("CAF-{year}-{id:06}"),
+        })
+        .collect();
+    // Half the searches are for a child with a CAF, half for anyone on the register.
+    let mut searches: Vec<Searchable> = searchable
+        .into_iter()
+        .zip(others)
+        .flat_map(|(a, b)| [a, b])
+        .take(WARM_UP + args.requests)
+        .collect();
+    searches.shuffle(rng);
+    Ok(Workload {
+        assessors: assessors.into_iter().map(|(_, _, email)| email).collect(),
+        cafs,
+        searches,
+        people: args.people,
+        family_cafs,
+        signed_off,
+        sections,
+        load_people_s,
+        load_cafs_s,
+    })
+}
 
+/// The measured requests, as the CAFs' assessors.
+async fn requests(
+    args: &CafArgs,
+    store: &Store,
+    workload: Workload,
+    rng: &mut StdRng,
+) -> anyhow::Result<CafReport> {
+    let Workload {
+        assessors,
+        cafs,
+        searches,
+        ..
+    } = &workload;
     let t = Instant::now();
     store.catch_up_register().await?;
     let index_build_s = t.elapsed().as_secs_f64();
 
     let router = ecaf_web::app(AppState::new(store.clone(), WebConfig::default())?);
     let mut browsers = Vec::new();
-    for (i, (_, _, email)) in assessors.iter().enumerate() {
+    for (i, email) in assessors.iter().enumerate() {
         let mut browser = Browser {
             router: router.clone(),
             address: SocketAddr::from(([192, 0, 2, (i + 1) as u8], 5000)),
@@ -614,32 +791,32 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
     }
 
     let mut latencies = Vec::new();
-    // The task list and a section page of random CAFs, each as its assessor.
-    for what in ["task list", "section page"] {
+    // The task list and a section page of random CAFs, each as its assessor; and, for the
+    // machine's own noise, a page with no case data on it (session check and template).
+    for what in [ACCOUNT, "task list", "section page"] {
         let progress = bar((WARM_UP + args.requests) as u64, "Pages");
         let mut times = Vec::with_capacity(args.requests);
         for i in 0..WARM_UP + args.requests {
-            let n = rng.gen_range(0..caf_ids.len());
-            let (assessor, children, _) = &owners[n];
-            let path = if what == "task list" {
-                format!("/cafs/{}", caf_ids[n])
+            let caf = &cafs[rng.gen_range(0..cafs.len())];
+            let (assessor, children) = (caf.assessor, &caf.children);
+            let path = if what == ACCOUNT {
+                "/account".to_string()
+            } else if what == "task list" {
+                format!("/cafs/{}", caf.id)
             } else {
-                let section = SECTIONS.choose(&mut rng).unwrap_or(&SECTIONS[0]);
+                let section = SECTIONS.choose(rng).unwrap_or(&SECTIONS[0]);
                 if section.per_child {
-                    let child = children.choose(&mut rng).unwrap_or(&children[0]);
-                    format!(
-                        "/cafs/{}/sections/{}?child={child}",
-                        caf_ids[n], section.key
-                    )
+                    let child = children.choose(rng).unwrap_or(&children[0]);
+                    format!("/cafs/{}/sections/{}?child={child}", caf.id, section.key)
                 } else {
-                    format!("/cafs/{}/sections/{}", caf_ids[n], section.key)
+                    format!("/cafs/{}/sections/{}", caf.id, section.key)
                 }
             };
             let t = Instant::now();
-            browsers[*assessor]
+            browsers[assessor]
                 .ok(&path)
                 .await
-                .with_context(|| format!("CAF {n}"))?;
+                .with_context(|| format!("CAF {}", caf.reference))?;
             if i >= WARM_UP {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);
             }
@@ -649,16 +826,38 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
         latencies.push(latency(what, times));
     }
 
+    // The store's part of the task list alone: access decision, audit row, content, commit.
+    let mut actors = Vec::new();
+    for email in assessors {
+        let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(store.pool())
+            .await?;
+        actors.push(store.user(sqlx::Row::try_get(&row, "id")?).await?.actor());
+    }
+    let mut times = Vec::with_capacity(args.requests);
+    for i in 0..WARM_UP + args.requests {
+        let caf = &cafs[rng.gen_range(0..cafs.len())];
+        let t = Instant::now();
+        let read = store
+            .read_caf(&actors[caf.assessor], &attribution(), caf.id)
+            .await?;
+        anyhow::ensure!(
+            matches!(read, ecaf_store::caf::CafRead::Content(_)),
+            "{}: not readable by its assessor",
+            caf.reference
+        );
+        if i >= WARM_UP {
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    latencies.push(latency(
+        "read_caf alone (store: access, audit, content)",
+        times,
+    ));
+
     // The search page: the terms posted and held, then the results page, which runs the
-    // search and shows the CAFs (`caf_existence`) of the people found. Half the searches are
-    // for a child with a CAF.
-    let mut searches: Vec<Searchable> = searchable
-        .into_iter()
-        .zip(others.iter().cloned())
-        .flat_map(|(a, b)| [a, b])
-        .take(WARM_UP + args.requests)
-        .collect();
-    searches.shuffle(&mut rng);
+    // search and shows the CAFs (`caf_existence`) of the people found.
     let (mut post_times, mut page_times, mut both_times) = (Vec::new(), Vec::new(), Vec::new());
     let (mut for_caf, mut showed_caf) = (0, 0);
     let searcher = &mut browsers[0];
@@ -698,9 +897,7 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
             both_times.push(post_ms + page_ms);
             if let Some(n) = s.caf {
                 for_caf += 1;
-                let year = owners[n].2;
-                showed_caf +=
-                    usize::from(page.text.contains(&format!("CAF-{year}-{:06}", caf_ids[n])));
+                showed_caf += usize::from(page.text.contains(&cafs[n].reference));
             }
         }
         progress.inc(1);
@@ -717,9 +914,15 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
     ));
 
     // The API's search, with a personal token of the first assessor.
-    let (token_user, _, _) = assessors[0];
+    let token_user: i64 = sqlx::Row::try_get(
+        &sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(&assessors[0])
+            .fetch_one(store.pool())
+            .await?,
+        "id",
+    )?;
     let (_, token) = store
-        .create_api_token(&by, token_user, "bench", Duration::days(1))
+        .create_api_token(&attribution(), token_user, "bench", Duration::days(1))
         .await?;
     let mut api_times = Vec::new();
     let progress = bar(searches.len() as u64, "API");
@@ -754,13 +957,13 @@ async fn measure(args: &CafArgs, store: &Store) -> anyhow::Result<CafReport> {
 
     Ok(CafReport {
         backend: format!("{:?}", store.backend()),
-        people: args.people,
-        cafs: caf_ids.len(),
-        family_cafs,
-        signed_off,
-        sections,
-        load_people_s,
-        load_cafs_s,
+        people: workload.people,
+        cafs: cafs.len(),
+        family_cafs: workload.family_cafs,
+        signed_off: workload.signed_off,
+        sections: workload.sections,
+        load_people_s: workload.load_people_s,
+        load_cafs_s: workload.load_cafs_s,
         index_build_s,
         search_showed_caf: showed_caf,
         search_for_caf_children: for_caf,
