@@ -8,7 +8,7 @@
 //! per transaction.
 use super::access::CafRow;
 use super::events::{self, Event};
-use super::sections::{content, touch};
+use super::sections::{children_of, content, touch};
 use crate::audit::{self, AuditEntry};
 use crate::{Attribution, Result, Store, StoreError, Tx};
 use chrono::{Datelike, NaiveDate};
@@ -128,8 +128,17 @@ async fn load_one(tx: &mut Tx, now: i64, caf: &BulkCaf) -> Result<i64> {
         },
     )
     .await?;
+    let children = if caf.sections.iter().any(|(_, child, _, _)| child.is_some()) {
+        children_of(tx, id).await?
+    } else {
+        Vec::new()
+    };
     for (key, child_id, status, value) in &caf.sections {
         let title = section(key).ok_or(StoreError::NotFound)?.title;
+        let child_name = child_id
+            .and_then(|c| children.iter().find(|(id, _)| *id == c))
+            .map(|(_, name)| format!(" for {name}"))
+            .unwrap_or_default();
         sqlx::query(
             "INSERT INTO caf_sections (caf_id, section, child_id, status, content, revision, updated_at, updated_by) \
              VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
@@ -150,7 +159,10 @@ async fn load_one(tx: &mut Tx, now: i64, caf: &BulkCaf) -> Result<i64> {
             Some(user),
             Event {
                 kind: "section.saved",
-                summary: format!("“{title}” saved ({})", status.label().to_lowercase()),
+                summary: format!(
+                    "“{title}”{child_name} saved ({})",
+                    status.label().to_lowercase()
+                ),
                 occurred_on: None,
                 significant: false,
                 detail: serde_json::json!({ "section": key, "child_id": child_id, "revision": 1 }),
@@ -188,14 +200,19 @@ async fn load_one(tx: &mut Tx, now: i64, caf: &BulkCaf) -> Result<i64> {
             Event {
                 kind: "consent.sharing",
                 summary: format!(
-                    "{} consented to storing and sharing with {} agencies",
+                    "{} consented to storing and sharing with {} {}",
                     consent
                         .given_by
                         .iter()
                         .map(|g| g.name())
                         .collect::<Vec<_>>()
                         .join(" and "),
-                    consent.agencies.len()
+                    consent.agencies.len(),
+                    if consent.agencies.len() == 1 {
+                        "agency"
+                    } else {
+                        "agencies"
+                    }
                 ),
                 occurred_on: Some(consent.on),
                 significant: true,
