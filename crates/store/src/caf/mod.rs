@@ -4,6 +4,7 @@
 //! event (`caf_events`) in the same transaction as the current state, so the chronology,
 //! the versions and the history all come from data.
 mod access;
+mod bulk;
 mod consent;
 mod demo;
 mod episodes;
@@ -16,6 +17,7 @@ mod team;
 mod versions;
 mod wording;
 
+pub use bulk::BulkCaf;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
