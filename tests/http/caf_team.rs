@@ -337,3 +337,93 @@ on_both_databases!(the_team_through_the_api, |app| {
         .await;
     assert_eq!(seen.status, StatusCode::FORBIDDEN);
 });
+
+on_both_databases!(meetings_record_who_came_and_what_was_sent, |app| {
+    let child = child_and_outsider(&app).await;
+    let nia = user_id(&app, OUTSIDER).await.to_string();
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let caf = start(&mut sam, child).await;
+    let add = format!("/cafs/{caf}/team/new");
+    post(
+        &mut sam,
+        &add,
+        &[
+            ("user_id", nia.as_str()),
+            ("joined_on-day", "20"),
+            ("joined_on-month", "11"),
+            ("joined_on-year", "2026"),
+        ],
+    )
+    .await;
+    let path = format!("/cafs/{caf}/meetings/new");
+    let form = sam.get(&path).await;
+    assert!(
+        form.text.contains("value=\"Nia Elsewhere\""),
+        "the team's members start filled in"
+    );
+    let held = [
+        ("held_on-day", "24"),
+        ("held_on-month", "11"),
+        ("held_on-year", "2026"),
+    ];
+    let mut bad = held.to_vec();
+    bad.extend([
+        ("kind", "team_meeting"),
+        ("attendee_name-1", "Laura Hughes"),
+        ("attendee_name-2", "Nia Elsewhere"),
+        ("attendee_agency-2", "Brookford Youth Service"),
+        ("report_from-1", "Helen Price"),
+    ]);
+    let refused = sam.post(&path, &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for (anchor, message) in [
+        (
+            "#attendee_agency-1",
+            "Enter the agency or relationship to the child of person 1",
+        ),
+        ("#report_text-1", "Enter what written report 1 says"),
+    ] {
+        assert!(
+            refused.text.contains(&format!("href=\"{anchor}\"")) && refused.text.contains(message),
+            "{anchor}"
+        );
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM caf_meetings").await, 0);
+    let mut good = bad.clone();
+    good.extend([
+        ("attendee_agency-1", "Mother"),
+        ("report_agency-1", "Health visiting"),
+        ("report_text-1", "Amelia's speech is improving"),
+        ("notes", "Agreed to meet again in six weeks"),
+    ]);
+    let recorded = sam.post(&path, &good).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text);
+    let team = sam.get(&format!("/cafs/{caf}/team")).await;
+    assert!(
+        team.text
+            .contains("Team around the family meeting, 24 November 2026")
+            && team.text.contains("Laura Hughes (Mother)")
+            && team.text.contains("Amelia&#x27;s speech is improving"),
+        "{}",
+        team.text
+    );
+    let chronology = sam.get(&format!("/people/{child}/chronology")).await;
+    assert!(chronology.text.contains("Team around the family meeting: Laura Hughes (Mother), Nia Elsewhere (Brookford Youth Service) there; 1 written report"));
+
+    let token = sam.create_token("api").await;
+    let mut api = app.client();
+    let no_one = api
+        .api_json(Method::POST, &format!("/api/v1/cafs/{caf}/meetings"), &token, &json!({ "kind": "review", "held_on": "2026-11-24", "attendees": [{ "name": "Laura Hughes", "agency": "" }] }))
+        .await;
+    assert_eq!(no_one.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_one.json()["errors"][0]["field"], "attendees[0].agency");
+    let ok = api
+        .api_json(Method::POST, &format!("/api/v1/cafs/{caf}/meetings"), &token, &json!({ "kind": "family_network", "held_on": "2026-11-25", "attendees": [{ "name": "Pat Ellis", "agency": "Grandmother" }] }))
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.text);
+    let team = api
+        .api_get(&format!("/api/v1/cafs/{caf}/team"), &token)
+        .await;
+    assert_eq!(team.json()["meetings"][0]["kind"], "family_network");
+    assert_eq!(team.json()["meetings"].as_array().unwrap().len(), 2);
+});

@@ -4,6 +4,7 @@ pub mod access;
 pub mod consent;
 pub mod form;
 pub mod lifecycle;
+pub mod meeting;
 pub mod plain_language;
 pub mod team;
 pub mod wording;

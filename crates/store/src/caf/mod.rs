@@ -10,6 +10,7 @@ mod demo;
 mod episodes;
 mod events;
 mod imported;
+mod meetings;
 mod ownership;
 mod sections;
 mod sharing;
@@ -21,6 +22,7 @@ pub use bulk::BulkCaf;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,

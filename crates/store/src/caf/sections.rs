@@ -97,6 +97,8 @@ pub struct CafContent {
     pub lead_professional: Option<String>,
     /// The team around the family, present members first.
     pub team: Vec<super::team::TeamMemberRow>,
+    /// Its meetings, the latest first.
+    pub meetings: Vec<super::meetings::MeetingRow>,
     /// (person id, name) of each child it is about.
     pub children: Vec<(i64, String)>,
     pub consent: ConsentStatus,
@@ -365,6 +367,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         lead_status: lead.try_get("lead_status")?,
         lead_professional: lead.try_get("lead_name")?,
         team: super::team::team_of(tx, caf.id).await?,
+        meetings: super::meetings::meetings_of(tx, caf.id).await?,
         children: children_of(tx, caf.id).await?,
         consent: consent_status(tx, caf.id).await?,
         sections,

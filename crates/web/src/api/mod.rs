@@ -24,10 +24,10 @@ pub use auth::ApiUser;
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
-        sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave),
+        sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
-        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest)),
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -145,6 +145,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/versions/compare", get(cafs::compare))
         .route("/cafs/{id}/owner", axum::routing::post(cafs::change_owner))
         .route("/cafs/{id}/team", get(team::show).post(team::add_member))
+        .route(
+            "/cafs/{id}/meetings",
+            axum::routing::post(team::record_meeting),
+        )
         .route(
             "/cafs/{id}/lead-professional",
             axum::routing::post(team::decide_lead),

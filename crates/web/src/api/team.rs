@@ -8,8 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
+use ecaf_domain::caf::meeting::Meeting;
 use ecaf_domain::caf::team::{LeadDecision, NewMember, TeamProblem};
-use ecaf_store::caf::{CafRead, TeamMemberRow};
+use ecaf_store::caf::{CafRead, MeetingRow, TeamMemberRow};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,6 +24,9 @@ pub struct TeamView {
     /// Present members first, then those who left (with `left_on`).
     #[schema(value_type = Vec<Object>)]
     pub members: Vec<TeamMemberRow>,
+    /// Meetings, the latest first.
+    #[schema(value_type = Vec<Object>)]
+    pub meetings: Vec<MeetingRow>,
 }
 
 fn invalid(problems: Vec<TeamProblem>) -> ApiError {
@@ -74,6 +78,7 @@ pub async fn show(
             lead_status: caf.lead_status,
             lead_professional: caf.lead_professional,
             members: caf.team,
+            meetings: caf.meetings,
         })),
         CafRead::ExistenceOnly(_) => {
             Err(StoreError::Denied("no need to know: only that the CAF exists").into())
@@ -211,4 +216,61 @@ pub async fn leave(
         .await
         .map_err(refused_on("left_on"))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeetingRecorded {
+    pub meeting_id: i64,
+}
+
+/// Record a meeting of the team around the family: `kind` (`team_meeting`, `review`,
+/// `family_network`, `other_agency`), `held_on`, `attendees` (`[{"name", "agency"}]`, at
+/// least one), `reports` sent instead (`[{"from", "agency", "text"}]`) and `notes`.
+#[utoipa::path(post, path = "/api/v1/cafs/{id}/meetings", tag = "cafs",
+    request_body(content = Object, description = "`{\"kind\": \"team_meeting\", \"held_on\": \"YYYY-MM-DD\", \"attendees\": [{\"name\": \"…\", \"agency\": \"…\"}], \"reports\": [], \"notes\": \"…\"}`"),
+    params(("id" = i64, Path, description = "CAF id")),
+    responses(
+        (status = 201, description = "Recorded; a significant event in the chronology", body = MeetingRecorded),
+        (status = 403, description = "May not change it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such CAF", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown kind, a future date, nobody there, or a row missing its name, agency or text", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn record_meeting(
+    State(state): State<AppState>,
+    api: ApiUser,
+    Path(id): Path<i64>,
+    Json(meeting): Json<Meeting>,
+) -> Result<(StatusCode, Json<MeetingRecorded>), ApiError> {
+    let problems = meeting.problems(today(&state));
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: json_field(&p.field),
+                    message: p.message,
+                })
+                .collect(),
+        ));
+    }
+    let meeting_id = state
+        .store
+        .record_meeting(&api.user.actor(), &api.attribution, id, &meeting)
+        .await
+        .map_err(refused_on("kind"))?;
+    Ok((StatusCode::CREATED, Json(MeetingRecorded { meeting_id })))
+}
+
+/// A meeting problem's page field (`attendee_name-2`) as the JSON names it (`attendees[1].name`).
+fn json_field(field: &str) -> String {
+    let Some((name, n)) = field.rsplit_once('-') else {
+        return field.to_string();
+    };
+    let index = n.parse::<usize>().unwrap_or(1).saturating_sub(1);
+    match name.split_once('_') {
+        _ if name == "held_on" => "held_on".into(),
+        Some(("attendee", part)) => format!("attendees[{index}].{part}"),
+        Some(("report", part)) => format!("reports[{index}].{part}"),
+        _ => field.to_string(),
+    }
 }

@@ -8,6 +8,7 @@ mod consent;
 mod dates;
 mod family_copy;
 mod fields;
+mod meetings;
 mod owner;
 mod section;
 mod services;
@@ -52,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
         .route("/cafs/{id}/team", get(team::show))
+        .route(
+            "/cafs/{id}/meetings/new",
+            get(meetings::form).post(meetings::record),
+        )
         .route(
             "/cafs/{id}/team/lead",
             get(team::lead_form).post(team::lead_save),

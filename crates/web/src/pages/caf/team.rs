@@ -75,6 +75,7 @@ pub async fn show(
             present => caf.team.iter().filter(|m| m.left_on.is_none()).collect::<Vec<_>>(),
             past => caf.team.iter().filter(|m| m.left_on.is_some()).collect::<Vec<_>>(),
             open => caf.state.is_open(),
+            meetings => caf.meetings,
         },
     )?;
     Ok(html.into_response())
