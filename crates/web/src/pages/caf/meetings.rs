@@ -64,8 +64,7 @@ async fn page(
     signed_in: &SignedIn,
     caf: &CafContent,
     values: &Values,
-    attendee_rows: usize,
-    report_rows: usize,
+    (attendee_rows, report_rows): (usize, usize),
     errors: Vec<Problem>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
