@@ -116,8 +116,7 @@ pub async fn form(
         &signed_in,
         &caf,
         &values,
-        team.len(),
-        0,
+        (team.len(), 0),
         vec![],
         StatusCode::OK,
     )
@@ -185,8 +184,7 @@ pub async fn record(
             &signed_in,
             &caf,
             &kept,
-            a,
-            r,
+            (a, r),
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
