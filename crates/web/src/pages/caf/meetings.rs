@@ -207,8 +207,7 @@ pub async fn record(
                 &signed_in,
                 &caf,
                 &kept,
-                a,
-                r,
+                (a, r),
                 vec![Problem::new("kind", why)],
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
