@@ -4,6 +4,7 @@
 //! event (`caf_events`) in the same transaction as the current state, so the chronology,
 //! the versions and the history all come from data.
 mod access;
+mod closure;
 mod consent;
 mod demo;
 mod episodes;
@@ -15,6 +16,7 @@ mod sharing;
 mod versions;
 mod wording;
 
+pub use closure::Episode;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
