@@ -198,6 +198,7 @@ on_both_databases!(
             "/sharing/new\"",
             "/consent\"",
             "/consent/withdraw\"",
+            "/sign-off\"",
         ] {
             assert!(
                 !tasks.text.contains(&format!("href=\"/cafs/{caf}{change}")),
@@ -205,6 +206,9 @@ on_both_databases!(
             );
         }
         assert!(tasks.text.contains("Start a new CAF linked to this one"));
+        assert!(tasks
+            .text
+            .contains("The assessment was not signed off before the CAF closed"));
         let copy = sam.get(&format!("/cafs/{caf}/family-copy")).await;
         assert!(copy.text.contains("Closing the CAF") && copy.text.contains(SUMMARY));
         assert!(copy.text.contains("feedback questionnaire"));

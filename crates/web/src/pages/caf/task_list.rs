@@ -129,7 +129,8 @@ pub async fn show(
             // read the typed assessment and plan.
             may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
             may_withdraw => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
-            signed_off => caf.state != CafState::Draft,
+            // A CAF closed while in draft was never signed off.
+            signed_off => caf.events.iter().any(|e| e.kind == "caf.signed_off"),
             owner => owner,
             may_change_owner => caf.state.is_open(),
             may_record_sharing => caf.state.is_open(),
