@@ -323,8 +323,8 @@ async fn demo_load_is_idempotent() {
     let first = store.load_demo().await.unwrap();
     assert_eq!(first.agencies_created, 8);
     assert_eq!(first.users_created, 15);
-    assert_eq!(first.cafs_created, 4);
-    // CAFs at different stages, one a family CAF, one whose consent was withdrawn.
+    assert_eq!(first.cafs_created, 5);
+    // CAFs at different stages, one a family CAF, one whose consent was withdrawn, one closed.
     let stages = sqlx::query(
         "SELECT c.kind, c.state, (SELECT COUNT(*) FROM caf_consents k WHERE k.caf_id = c.id AND k.withdrawn_on IS NOT NULL) AS withdrawn, \
          (SELECT COUNT(*) FROM caf_versions v WHERE v.caf_id = c.id) AS versions FROM cafs c ORDER BY c.id",
@@ -350,6 +350,7 @@ async fn demo_load_is_idempotent() {
             ("child".into(), "draft".into(), 0, 0),
             ("child".into(), "draft".into(), 2, 0),
             ("child".into(), "draft".into(), 0, 0),
+            ("child".into(), "closed".into(), 0, 0),
         ]
     );
     let second = store.load_demo().await.unwrap();

@@ -3,6 +3,7 @@ mod admin;
 mod api;
 mod audit;
 mod caf_api;
+mod caf_closure;
 mod caf_import;
 mod caf_pages;
 mod caf_sharing;

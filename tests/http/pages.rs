@@ -213,6 +213,7 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/versions/1"), EARLY_HELP),
         (format!("{caf}/sharing/new"), EARLY_HELP),
         (format!("{caf}/family-copy"), EARLY_HELP),
+        (format!("{caf}/close"), EARLY_HELP),
     ]);
     routes
 }

@@ -10,7 +10,7 @@ use ecaf_store::Attribution;
 use ecaf_tests::{on_both_databases, Client, TestApp, ADMIN, PRACTITIONER};
 
 /// The wording form's fields for `wording`, as the page posts them.
-fn form(wording: &Wording, version: &str, reason: &str) -> Vec<(String, String)> {
+pub(crate) fn form(wording: &Wording, version: &str, reason: &str) -> Vec<(String, String)> {
     let mut fields = vec![
         ("version".to_string(), version.to_string()),
         ("assessment".into(), wording.assessment.clone()),
@@ -37,6 +37,7 @@ fn form(wording: &Wording, version: &str, reason: &str) -> Vec<(String, String)>
     for (list, choices) in [
         ("withdrawal_reasons", &wording.withdrawal_reasons),
         ("sharing_bases", &wording.sharing_bases),
+        ("closure_reasons", &wording.closure_reasons),
     ] {
         for (i, c) in choices.iter().enumerate() {
             fields.push((format!("{list}-{i}-code"), c.code.clone()));
@@ -46,7 +47,7 @@ fn form(wording: &Wording, version: &str, reason: &str) -> Vec<(String, String)>
     fields
 }
 
-async fn post(client: &mut Client, fields: &[(String, String)]) -> ecaf_tests::Reply {
+pub(crate) async fn post(client: &mut Client, fields: &[(String, String)]) -> ecaf_tests::Reply {
     client.get("/admin/wording").await;
     let pairs: Vec<(&str, &str)> = fields
         .iter()

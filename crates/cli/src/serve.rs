@@ -144,6 +144,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let throttle = config.throttle;
     let state = AppState::new(store.clone(), config)?;
+    state.load_wording().await?;
     let app = ecaf_web::app(state);
 
     // Expired sessions, old sign-in attempts and held forms are ignored anyway; this keeps the

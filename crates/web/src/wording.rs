@@ -1,57 +1,79 @@
 //! The service's current wording for page text ("CAF" or "early help assessment", "lead
-//! professional" or "lead practitioner"). Kept in memory and re-read at most every few
-//! seconds, so another instance's edit shows within that time; the instance that made the
-//! edit shows it at once. A CAF's own lists (elements, reasons, glossary, consent statement)
-//! are not this: they come from the version the CAF was started with.
+//! professional" or "lead practitioner"). Read when the service starts, then re-read in the
+//! background at most every few seconds, so another instance's edit shows within that time
+//! and no page waits for it; the instance that made the edit shows it at once. A CAF's own
+//! lists (elements, reasons, glossary, consent statement) are not this: they come from the
+//! version the CAF was started with.
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use ecaf_domain::caf::wording::Wording;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How stale another instance's edit may be on this one.
 const REREAD_AFTER: Duration = Duration::from_secs(5);
 
-pub(crate) struct CurrentWording(RwLock<(Option<Instant>, i64, Arc<Wording>)>);
+pub(crate) struct CurrentWording {
+    held: RwLock<(Option<Instant>, i64, Arc<Wording>)>,
+    /// A re-read is under way (at most one at a time, even while the database is down).
+    reading: AtomicBool,
+}
 
 impl Default for CurrentWording {
     fn default() -> Self {
-        Self(RwLock::new((None, 1, Arc::default())))
+        Self {
+            held: RwLock::new((None, 1, Arc::default())),
+            reading: AtomicBool::new(false),
+        }
     }
 }
 
 impl CurrentWording {
     pub fn get(&self) -> (i64, Arc<Wording>) {
-        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let held = self.held.read().unwrap_or_else(|e| e.into_inner());
         (held.1, held.2.clone())
     }
 
     pub fn set(&self, version: i64, wording: Arc<Wording>) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) =
+        *self.held.write().unwrap_or_else(|e| e.into_inner()) =
             (Some(Instant::now()), version, wording);
     }
 
     fn due(&self) -> bool {
-        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        let held = self.held.read().unwrap_or_else(|e| e.into_inner());
         held.0.is_none_or(|at| at.elapsed() >= REREAD_AFTER)
     }
 }
 
-/// Middleware: make sure the wording the pages use is no older than `REREAD_AFTER`. A
-/// database that cannot answer leaves the last wording in place (the page itself will say
-/// what is wrong if it needs the database).
+impl AppState {
+    /// Read the current wording now (at start, before the first page).
+    pub async fn load_wording(&self) -> anyhow::Result<()> {
+        let (version, wording) = self.store.current_wording().await?;
+        self.wording.set(version, wording);
+        Ok(())
+    }
+}
+
+/// Middleware: when the wording is older than `REREAD_AFTER`, re-read it in the background
+/// (this page uses what is held). A database that cannot answer leaves the last wording in
+/// place; the page itself says what is wrong if it needs the database.
 pub(crate) async fn keep_current(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    if state.wording.due() {
-        if let Ok((version, wording)) = state.store.current_wording().await {
-            state.wording.set(version, wording);
-        }
+    if state.wording.due() && !state.wording.reading.swap(true, Ordering::AcqRel) {
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Ok((version, wording)) = state.store.current_wording().await {
+                state.wording.set(version, wording);
+            }
+            state.wording.reading.store(false, Ordering::Release);
+        });
     }
     next.run(request).await
 }

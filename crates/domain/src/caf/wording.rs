@@ -3,6 +3,7 @@
 //! sharing without consent, and the plain-language glossary. An administrator edits them;
 //! each edit is a new numbered version, and a CAF keeps the version it was started with, so
 //! what a family signed is what the CAF shows ever after.
+use super::closure::DEFAULT_CLOSURE_REASONS;
 use super::consent::{DEFAULT_SHARING_BASES, DEFAULT_WITHDRAWAL_REASONS};
 use super::form::DOMAINS;
 use super::plain_language::{default_glossary, Term};
@@ -43,19 +44,27 @@ pub struct Wording {
     pub consent_statement: String,
     pub withdrawal_reasons: Vec<Choice>,
     pub sharing_bases: Vec<Choice>,
+    /// Read as the seeds' reasons from a wording stored before closure reasons were words.
+    #[serde(default = "default_closure_reasons")]
+    pub closure_reasons: Vec<Choice>,
     pub glossary: Vec<Term>,
+}
+
+fn choices(list: &[(&str, &str)]) -> Vec<Choice> {
+    list.iter()
+        .map(|(code, label)| Choice {
+            code: (*code).into(),
+            label: (*label).into(),
+        })
+        .collect()
+}
+
+fn default_closure_reasons() -> Vec<Choice> {
+    choices(DEFAULT_CLOSURE_REASONS)
 }
 
 impl Default for Wording {
     fn default() -> Self {
-        let choices = |list: &[(&str, &str)]| {
-            list.iter()
-                .map(|(code, label)| Choice {
-                    code: (*code).into(),
-                    label: (*label).into(),
-                })
-                .collect()
-        };
         Wording {
             assessment: "CAF".into(),
             lead: "lead professional".into(),
@@ -67,6 +76,7 @@ impl Default for Wording {
             consent_statement: DEFAULT_CONSENT_STATEMENT.into(),
             withdrawal_reasons: choices(DEFAULT_WITHDRAWAL_REASONS),
             sharing_bases: choices(DEFAULT_SHARING_BASES),
+            closure_reasons: default_closure_reasons(),
             glossary: default_glossary(),
         }
     }
@@ -113,6 +123,11 @@ impl Wording {
     /// The lawful bases for sharing without consent as the consent rules take them.
     pub fn sharing_pairs(&self) -> Vec<(&str, &str)> {
         pairs(&self.sharing_bases)
+    }
+
+    /// The reasons for closing as the closure rules take them.
+    pub fn closure_pairs(&self) -> Vec<(&str, &str)> {
+        pairs(&self.closure_reasons)
     }
 
     /// "a CAF", "an early help assessment".
@@ -201,6 +216,11 @@ impl Wording {
                 "sharing_bases",
                 &self.sharing_bases,
                 "reason for sharing without consent",
+            ),
+            (
+                "closure_reasons",
+                &self.closure_reasons,
+                "reason for closing",
             ),
         ] {
             if list.is_empty() {
@@ -334,6 +354,7 @@ mod tests {
         wording.elements[7] = wording.elements[0].to_uppercase();
         wording.withdrawal_reasons[1].code = wording.withdrawal_reasons[0].code.clone();
         wording.sharing_bases.clear();
+        wording.closure_reasons[2].label = String::new();
         wording.glossary[2].instead = String::new();
         let fields: Vec<String> = wording.problems().into_iter().map(|p| p.field).collect();
         assert_eq!(
@@ -345,12 +366,25 @@ mod tests {
                 "elements.7",
                 "withdrawal_reasons.1",
                 "sharing_bases",
+                "closure_reasons.2",
                 "glossary.2"
             ]
         );
         let mut short = Wording::default();
         short.elements.pop();
         assert_eq!(short.problems()[0].field, "elements");
+    }
+
+    #[test]
+    fn a_wording_stored_before_closure_reasons_reads_with_the_seeds() {
+        let mut stored = serde_json::to_value(Wording::default()).unwrap();
+        stored.as_object_mut().unwrap().remove("closure_reasons");
+        let read: Wording = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            read.closure_reasons[0].label,
+            "Actions complete and outcomes achieved"
+        );
+        assert_eq!(read, Wording::default());
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! Demo CAFs, made through the same store functions a practitioner's pages use, so the demo
 //! shows the journey at work: a family CAF signed off with consent to share, one being
-//! written (with information shared without consent), one just agreed, and one whose
-//! consent was withdrawn.
+//! written (with information shared without consent), one just agreed, one whose consent
+//! was withdrawn, and one closed with its outcomes achieved.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
+use ecaf_domain::caf::closure::Closure;
 use ecaf_domain::caf::consent::{
     Agreement, Giver, HarmDecision, SharingConsent, SharingDecision, Withdrawal,
 };
@@ -200,7 +201,27 @@ impl Store {
         self.record_sharing_decision(&jo, &by, nowak, &decision)
             .await?
             .map_err(|problems| StoreError::Refused(format!("demo decision: {problems:?}")))?;
-        Ok(4)
+
+        // 6. Chloe Thompson: a short CAF around her pregnancy, closed with its outcomes achieved.
+        let (thompson, helen) = start(
+            user("helen.price").await?,
+            vec![person("demo-10").await?],
+            Giver::YoungPerson {
+                name: "Chloe Thompson".into(),
+            },
+            days_ago(3),
+        )
+        .await?;
+        let closure = Closure {
+            reason_code: "outcomes_achieved".into(),
+            explanation: String::new(),
+            summary: "Chloe is registered with the midwife and the GP, has moved into a tenancy of her own at Chapel Walk, and has a place at the Brookford young parents' group. Carrying on after the CAF: antenatal care with the community midwife; the health visitor's antenatal contact at 28 weeks.".into(),
+            on: today,
+        };
+        self.close_caf(&helen, &by, thompson, &closure, 1)
+            .await?
+            .map_err(|problems| StoreError::Refused(format!("demo closure: {problems:?}")))?;
+        Ok(5)
     }
 }
 

@@ -44,10 +44,22 @@ impl Store {
     /// agency its owner. Refused if a child already has an open CAF (join its team instead).
     pub async fn start_caf(
         &self,
+        grant: &Grant<StartCaf>,
+        actor: &Actor,
+        by: &Attribution,
+        new: &NewCaf,
+    ) -> Result<i64> {
+        self.start_caf_following(grant, actor, by, new, None).await
+    }
+
+    /// Start a CAF, after the closed CAF `follows` when it is a reopening (an event on both).
+    pub(super) async fn start_caf_following(
+        &self,
         _grant: &Grant<StartCaf>,
         actor: &Actor,
         by: &Attribution,
         new: &NewCaf,
+        follows: Option<i64>,
     ) -> Result<i64> {
         let mut children = new.children.clone();
         children.sort_unstable();
@@ -77,6 +89,28 @@ impl Store {
         // Register writers take turns, so two practitioners starting a CAF for the same child
         // at once cannot both find no open CAF.
         let mut tx = self.begin_register_write().await?;
+        // Checked under the register's turn, so two reopenings of one CAF cannot both start.
+        let previous = match follows {
+            Some(previous) => {
+                let next = sqlx::query("SELECT reference FROM cafs WHERE follows_caf_id = $1")
+                    .bind(previous)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(next) = next {
+                    return Err(StoreError::Refused(format!(
+                        "{} already follows this CAF: start the next one from there",
+                        next.try_get::<String, _>("reference")?
+                    )));
+                }
+                let reference: String = sqlx::query("SELECT reference FROM cafs WHERE id = $1")
+                    .bind(previous)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("reference")?;
+                Some((previous, reference))
+            }
+            None => None,
+        };
         for child in &children {
             let live = sqlx::query(
                 "SELECT given_name, family_name FROM people WHERE id = $1 AND merged_into_id IS NULL",
@@ -127,8 +161,8 @@ impl Store {
         // unique constraint can never meet, then given its reference.
         let row = sqlx::query(
             "INSERT INTO cafs (reference, kind, state, owning_agency_id, assessor_id, opened_on, \
-             created_at, created_by, updated_at, updated_by, wording_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $7, $5, \
+             created_at, created_by, updated_at, updated_by, follows_caf_id, wording_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $7, $5, $8, \
              (SELECT COALESCE(MAX(version), 1) FROM wordings)) RETURNING id",
         )
         .bind(format!("pending-{}", uuid::Uuid::new_v4()))
@@ -138,6 +172,7 @@ impl Store {
         .bind(actor.user_id)
         .bind(today.to_string())
         .bind(now)
+        .bind(follows)
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -177,8 +212,12 @@ impl Store {
             Event {
                 kind: "caf.started",
                 summary: format!(
-                    "{} started ({kind} CAF); {} agreed to it{}",
+                    "{} started ({kind} CAF{}); {} agreed to it{}",
                     reference,
+                    previous
+                        .as_ref()
+                        .map(|(_, r)| format!(", after {r} closed"))
+                        .unwrap_or_default(),
                     new.agreement.given_by.name(),
                     if new.agreement.may_contact_agencies {
                         ", and to other agencies being contacted"
@@ -188,10 +227,28 @@ impl Store {
                 ),
                 occurred_on: Some(new.agreement.on),
                 significant: true,
-                detail: serde_json::json!({ "children": children }),
+                detail: serde_json::json!({ "children": children, "follows": follows }),
             },
         )
         .await?;
+        if let Some((previous, previous_reference)) = &previous {
+            events::record(
+                &mut tx,
+                *previous,
+                now,
+                Some(actor.user_id),
+                Event {
+                    kind: "caf.reopened",
+                    summary: format!(
+                        "{reference} started after {previous_reference}, with the family's new agreement"
+                    ),
+                    occurred_on: Some(new.agreement.on),
+                    significant: true,
+                    detail: serde_json::json!({ "next": id }),
+                },
+            )
+            .await?;
+        }
         audit::record(
             &mut tx,
             now,

@@ -63,11 +63,6 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        if !caf.state.is_open() {
-            return Err(StoreError::Refused(
-                "The CAF is closed: no more meetings can be recorded".into(),
-            ));
-        }
         let text =
             serde_json::to_string(meeting).map_err(|e| StoreError::Refused(e.to_string()))?;
         let id: i64 = sqlx::query(

@@ -5,6 +5,7 @@
 //! the versions and the history all come from data.
 mod access;
 mod bulk;
+mod closure;
 mod consent;
 mod demo;
 mod episodes;
@@ -19,6 +20,7 @@ mod versions;
 mod wording;
 
 pub use bulk::BulkCaf;
+pub use closure::Episode;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};

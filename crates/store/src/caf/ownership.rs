@@ -54,11 +54,6 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        if !caf.state.is_open() {
-            return Err(StoreError::Refused(
-                "The CAF is closed: its owner cannot change".into(),
-            ));
-        }
         if caf.revision != change.expected_revision {
             return Err(stale(&mut tx, "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1", caf.id).await);
         }

@@ -106,6 +106,8 @@ pub struct CafContent {
     pub events: Vec<CafEventRow>,
     /// Decisions to share without consent, or not to share, oldest first.
     pub sharing_decisions: Vec<SharingDecisionRow>,
+    /// When it opened, how it closed, the CAFs before and after it.
+    pub episode: super::Episode,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -373,6 +375,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         sections,
         events,
         sharing_decisions: decisions_of(tx, caf.id, wording).await?,
+        episode: super::closure::episode_of(tx, caf.id, wording).await?,
     })
 }
 

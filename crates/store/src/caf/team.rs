@@ -1,6 +1,6 @@
 //! The lead professional and the team around the family. Who reads a CAF follows these rows
 //! on every read (see `access`), so appointing, joining and leaving take effect at once.
-use super::access::{open_to_write, refused, stale, CafRow};
+use super::access::{open_to_write, refused, stale};
 use super::events::{self, Event};
 use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError, Tx};
@@ -45,26 +45,6 @@ fn refusal(problems: Vec<TeamProblem>) -> StoreError {
 }
 
 const CAF_STALE: &str = "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1";
-
-async fn open_for_change(
-    tx: &mut Tx,
-    now: i64,
-    actor: &Actor,
-    by: &Attribution,
-    caf_id: i64,
-    what: &str,
-) -> Result<std::result::Result<CafRow, StoreError>> {
-    let caf = match open_to_write(tx, now, actor, by, caf_id, what).await? {
-        Ok(caf) => caf,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
-    if !caf.state.is_open() {
-        return Err(StoreError::Refused(
-            "The CAF is closed: its team cannot change".into(),
-        ));
-    }
-    Ok(Ok(caf))
-}
 
 /// An active user's name and agency.
 pub(super) async fn user_name(tx: &mut Tx, user_id: i64) -> Result<Option<(String, String)>> {
@@ -140,11 +120,10 @@ impl Store {
         let now = self.now_ms();
         let today = self.clock().now().date_naive();
         let mut tx = self.begin_write().await?;
-        let caf =
-            match open_for_change(&mut tx, now, actor, by, caf_id, "lead professional").await? {
-                Ok(caf) => caf,
-                Err(refusal) => return refused(tx, refusal).await,
-            };
+        let caf = match open_to_write(&mut tx, now, actor, by, caf_id, "lead professional").await? {
+            Ok(caf) => caf,
+            Err(refusal) => return refused(tx, refusal).await,
+        };
         let problems = decision.problems(caf.lead_professional_id.is_some(), today);
         if !problems.is_empty() {
             return Err(refusal(problems));
@@ -232,7 +211,7 @@ impl Store {
         let now = self.now_ms();
         let today = self.clock().now().date_naive();
         let mut tx = self.begin_write().await?;
-        let caf = match open_for_change(&mut tx, now, actor, by, caf_id, "team").await? {
+        let caf = match open_to_write(&mut tx, now, actor, by, caf_id, "team").await? {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
@@ -327,7 +306,7 @@ impl Store {
         let now = self.now_ms();
         let today = self.clock().now().date_naive();
         let mut tx = self.begin_write().await?;
-        let caf = match open_for_change(&mut tx, now, actor, by, caf_id, "team").await? {
+        let caf = match open_to_write(&mut tx, now, actor, by, caf_id, "team").await? {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };

@@ -62,7 +62,7 @@ pub struct CafView {
 }
 
 impl CafView {
-    fn from_read(read: CafRead) -> Result<Self, ApiError> {
+    pub(super) fn from_read(read: CafRead) -> Result<Self, ApiError> {
         let internal = |e: serde_json::Error| ApiError::Internal(e.into());
         Ok(match read {
             CafRead::Content(caf) => CafView {

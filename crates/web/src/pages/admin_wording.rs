@@ -1,6 +1,7 @@
 //! Administrators edit the service's wording: its terms, the 19 element names, the consent
-//! statement, the withdrawal reasons, the bases for sharing without consent and the
-//! plain-language glossary. Each save is a new version; CAFs already started keep theirs.
+//! statement, the withdrawal reasons, the bases for sharing without consent, the reasons for
+//! closing and the plain-language glossary. Each save is a new version; CAFs already started
+//! keep theirs.
 use super::render;
 use crate::error::PageError;
 use crate::visitor::Authorised;
@@ -22,8 +23,8 @@ type Admin = Authorised<ConfigureWording>;
 /// Blank rows offered below each list, for new entries.
 const BLANK_ROWS: usize = 3;
 
-/// The two lists with codes, as the form names them.
-const LISTS: [&str; 2] = ["withdrawal_reasons", "sharing_bases"];
+/// The lists with codes, as the form names them.
+const LISTS: [&str; 3] = ["withdrawal_reasons", "sharing_bases", "closure_reasons"];
 
 #[derive(Serialize)]
 struct Problem {
@@ -113,6 +114,7 @@ impl Typed {
                 consent_statement: get("consent_statement").trim().into(),
                 withdrawal_reasons: list(LISTS[0]),
                 sharing_bases: list(LISTS[1]),
+                closure_reasons: list(LISTS[2]),
                 glossary: parse_glossary(&glossary),
             },
             glossary_text: glossary,
@@ -192,6 +194,7 @@ async fn page(
             domains => domains,
             withdrawal_reasons => rows(&typed.wording.withdrawal_reasons),
             sharing_bases => rows(&typed.wording.sharing_bases),
+            closure_reasons => rows(&typed.wording.closure_reasons),
             glossary => typed.glossary_text,
             reason => typed.reason,
             errors => problems,

@@ -78,6 +78,9 @@ pub async fn show(
             contact => contact.as_ref().and_then(|c| c.contact.clone()),
             agency => contact.map(|c| c.owning_agency),
             printed_on => today(&state),
+            // The current copy of a closed CAF is the family's final copy.
+            closure => (which.version.is_none() && !caf.state.is_open()).then_some(&caf.episode),
+            feedback => super::closure::FEEDBACK_OFFER,
         },
     )?;
     Ok(html.into_response())

@@ -1,9 +1,11 @@
 //! The CAF pages: starting one with the family's agreement, the task list, each section on
 //! its own, consent to share and its withdrawal, decisions to share without consent, check
-//! answers and sign-off, versions, the family's printable copy and the child's chronology.
+//! answers and sign-off, versions, the family's printable copy, closing and starting a new CAF
+//! after a closed one, and the child's chronology.
 //! The store decides per record who may see what; these pages only show its answer
 //! (content, or only that a CAF exists and whom to contact).
 mod answers;
+mod closure;
 mod consent;
 mod dates;
 mod family_copy;
@@ -29,6 +31,8 @@ use axum::routing::get;
 use axum::Router;
 use ecaf_store::caf::{CafContent, CafExistence, CafRead};
 use serde::Serialize;
+
+pub(crate) use closure::drifting;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -74,6 +78,12 @@ pub fn routes() -> Router<AppState> {
             get(sharing::form).post(sharing::record),
         )
         .route("/cafs/{id}/family-copy", get(family_copy::show))
+        .route("/cafs/{id}/close", get(closure::form).post(closure::close))
+        .route("/cafs/{id}/closed", get(closure::closed))
+        .route(
+            "/cafs/{id}/reopen",
+            get(closure::reopen_form).post(closure::reopen),
+        )
         .route(
             "/cafs/{id}/sign-off",
             get(sign_off::check).post(sign_off::sign_off),

@@ -70,6 +70,68 @@ fn siblings(person: &Person, today: NaiveDate) -> Vec<Choice> {
     choices
 }
 
+/// Who agreed to the CAF, when, and whether other agencies may be contacted, as typed; with
+/// each problem on its field.
+pub(super) fn agreement(
+    values: &HashMap<String, String>,
+    today: NaiveDate,
+) -> (Option<Agreement>, Vec<Problem>) {
+    let mut errors = vec![];
+    let name = values
+        .get("giver_name")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    let giver = match values.get("giver").map(String::as_str) {
+        Some("young_person") => Some(Giver::YoungPerson { name: name.clone() }),
+        Some("parent_or_carer") => Some(Giver::ParentOrCarer { name: name.clone() }),
+        _ => {
+            errors.push(Problem::new("giver", "Select who agreed to the CAF"));
+            None
+        }
+    };
+    if name.is_empty() {
+        errors.push(Problem::new(
+            "giver_name",
+            "Enter the name of the person who agreed",
+        ));
+    }
+    let on = dates::read(values, "agreed_on", "the date they agreed", true, today)
+        .map_err(|p| errors.push(p))
+        .ok()
+        .flatten();
+    let may_contact = match values.get("may_contact").map(String::as_str) {
+        Some("yes") => Some(true),
+        Some("no") => Some(false),
+        _ => {
+            errors.push(Problem::new(
+                "may_contact",
+                "Select whether other agencies may be contacted",
+            ));
+            None
+        }
+    };
+    let agreement = match (giver, on, may_contact) {
+        (Some(given_by), Some(on), Some(may_contact_agencies)) => Some(Agreement {
+            given_by,
+            on,
+            may_contact_agencies,
+        }),
+        _ => None,
+    };
+    (agreement, errors)
+}
+
+/// The choices of the agreement's questions, for the page.
+pub(super) fn agreement_choices() -> (Vec<Choice>, Vec<Choice>) {
+    (
+        vec![
+            Choice::new("young_person", "The young person"),
+            Choice::new("parent_or_carer", "A parent or carer, for the child"),
+        ],
+        vec![Choice::new("yes", "Yes"), Choice::new("no", "No")],
+    )
+}
+
 async fn child(state: &AppState, starter: &Starter, id: i64) -> Result<Person, PageError> {
     // Whoever may start a CAF may use the register; the record is read (and audited) as such.
     let grant = authorise::<UseRegister>(&starter.signed_in.user.actor())?;
@@ -107,8 +169,8 @@ fn page(
             siblings => siblings(person, today(state)),
             values => values,
             chosen => chosen,
-            givers => [Choice::new("young_person", "The young person"), Choice::new("parent_or_carer", "A parent or carer, for the child")],
-            yes_no => [Choice::new("yes", "Yes"), Choice::new("no", "No")],
+            givers => agreement_choices().0,
+            yes_no => agreement_choices().1,
             errors => errors,
         },
     )?;
@@ -138,46 +200,7 @@ pub async fn submit(
         .collect();
     let values: HashMap<String, String> =
         pairs.into_iter().filter(|(k, _)| k != "siblings").collect();
-    let mut errors = vec![];
-    let name = values
-        .get("giver_name")
-        .map(|n| n.trim().to_string())
-        .unwrap_or_default();
-    let giver = match values.get("giver").map(String::as_str) {
-        Some("young_person") => Some(Giver::YoungPerson { name: name.clone() }),
-        Some("parent_or_carer") => Some(Giver::ParentOrCarer { name: name.clone() }),
-        _ => {
-            errors.push(Problem::new("giver", "Select who agreed to the CAF"));
-            None
-        }
-    };
-    if name.is_empty() {
-        errors.push(Problem::new(
-            "giver_name",
-            "Enter the name of the person who agreed",
-        ));
-    }
-    let on = dates::read(
-        &values,
-        "agreed_on",
-        "the date they agreed",
-        true,
-        today(&state),
-    )
-    .map_err(|p| errors.push(p))
-    .ok()
-    .flatten();
-    let may_contact = match values.get("may_contact").map(String::as_str) {
-        Some("yes") => Some(true),
-        Some("no") => Some(false),
-        _ => {
-            errors.push(Problem::new(
-                "may_contact",
-                "Select whether other agencies may be contacted",
-            ));
-            None
-        }
-    };
+    let (agreement, mut errors) = agreement(&values, today(&state));
     // Only the children offered on the page may be included.
     let offered: Vec<String> = siblings(&person, today(&state))
         .into_iter()
@@ -186,20 +209,14 @@ pub async fn submit(
     if chosen.iter().any(|c| !offered.contains(c)) {
         errors.push(Problem::new("siblings", "Choose from the children listed"));
     }
-    let (Some(given_by), Some(on), Some(may_contact_agencies), true) =
-        (giver, on, may_contact, errors.is_empty())
-    else {
+    let (Some(agreement), true) = (agreement, errors.is_empty()) else {
         return page(&state, &starter, &person, &values, &chosen, errors);
     };
     let mut children = vec![person.id];
     children.extend(chosen.iter().filter_map(|c| c.parse::<i64>().ok()));
     let new = NewCaf {
         children,
-        agreement: Agreement {
-            given_by,
-            on,
-            may_contact_agencies,
-        },
+        agreement,
     };
     match state
         .store

@@ -7,6 +7,7 @@ use crate::visitor::SignedIn;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use ecaf_domain::access::{authorise, StartCaf};
 use ecaf_domain::caf::consent::ConsentStatus;
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::lifecycle::CafState;
@@ -144,14 +145,20 @@ pub async fn show(
             // Consent to store and share is often signed after sign-off, once the family has
             // read the typed assessment and plan.
             may_record_consent => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_)),
-            may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
-            signed_off => caf.state != CafState::Draft,
+            may_withdraw => caf.state.is_open() && !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
+            // A CAF closed while in draft was never signed off.
+            signed_off => caf.events.iter().any(|e| e.kind == "caf.signed_off"),
             owner => owner,
             lead_summary => lead_summary(&caf, &state.wording.get().1.lead),
             may_change_owner => caf.state.is_open(),
             may_record_sharing => caf.state.is_open(),
             sharing_decisions => caf.sharing_decisions,
             flash => flash_text(flash.done.as_deref()),
+            episode => &caf.episode,
+            closed => !caf.state.is_open(),
+            drifting => super::drifting(&state, caf.state.is_open(), caf.episode.opened_on),
+            may_reopen => caf.episode.followed_by.is_none()
+                && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },
     )?;
     Ok(html.into_response())

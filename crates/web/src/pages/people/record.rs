@@ -125,6 +125,7 @@ async fn show_page(
         cafs => cafs.iter().map(|c| minijinja::context! {
             id => c.caf_id, reference => c.reference, state => c.state.label(), open => c.open,
             opened_on => c.opened_on.to_string(), owning_agency => c.owning_agency, contact => c.contact,
+            drifting => crate::pages::caf::drifting(state, c.open, c.opened_on),
         }).collect::<Vec<_>>(),
         may_start_caf => may_start && !cafs.iter().any(|c| c.open),
         flash => flash,
