@@ -1,7 +1,8 @@
 //! Demo CAFs, made through the same store functions a practitioner's pages use, so the demo
 //! shows the journey at work: a family CAF signed off with consent to share, one being
 //! written (with information shared without consent), one just agreed, one whose consent
-//! was withdrawn, and one closed with its outcomes achieved.
+//! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
+//! a team meeting and a lead professional.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -10,6 +11,8 @@ use ecaf_domain::caf::consent::{
     Agreement, Giver, HarmDecision, SharingConsent, SharingDecision, Withdrawal,
 };
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
+use ecaf_domain::caf::meeting::{Attendee, Meeting, WrittenReport};
+use ecaf_domain::caf::team::{LeadChoice, LeadDecision, NewMember};
 use serde_json::json;
 use sqlx::Row;
 
@@ -221,6 +224,76 @@ impl Store {
         self.close_caf(&helen, &by, thompson, &closure, 1)
             .await?
             .map_err(|problems| StoreError::Refused(format!("demo closure: {problems:?}")))?;
+
+        // 7. The Hughes family's team: members from three agencies and a coach without an
+        // account, a team meeting, and Sam appointed lead professional at it.
+        let meeting_day = days_ago(14);
+        let mut members = vec![];
+        for local in ["helen.price", "maria.kowalska"] {
+            let id = self.user(user(local).await?.user_id).await?.id;
+            members.push(NewMember {
+                user_id: Some(id),
+                joined_on: meeting_day,
+                ..Default::default()
+            });
+        }
+        members.push(NewMember {
+            name: "Gary Holt".into(),
+            agency_name: "Brookford Juniors FC".into(),
+            role: "Oliver's football coach".into(),
+            contact: "07700 900321".into(),
+            joined_on: meeting_day,
+            ..Default::default()
+        });
+        for member in &members {
+            self.add_team_member(&sam, &by, hughes, member).await?;
+        }
+        let attendee = |name: &str, agency: &str| Attendee {
+            name: name.into(),
+            agency: agency.into(),
+        };
+        self.record_meeting(
+            &sam,
+            &by,
+            hughes,
+            &Meeting {
+                kind: "team_meeting".into(),
+                held_on: meeting_day,
+                attendees: vec![
+                    attendee("Sarah Hughes", "Mother"),
+                    attendee("Daniel Hughes", "Father"),
+                    attendee("Sam Taylor", "Riverside Primary School"),
+                    attendee("Maria Kowalska", "Family Action Together"),
+                    attendee("Gary Holt", "Brookford Juniors FC"),
+                ],
+                reports: vec![WrittenReport {
+                    from: "Helen Price".into(),
+                    agency: "Brookford Health Visiting Service".into(),
+                    text: "Amelia has been referred to speech and language therapy; the waiting list is about ten weeks.".into(),
+                }],
+                notes: "Agreed the priorities with Sarah and Daniel. Sam to be lead professional; Maria to help with evening routines; the school to offer Amelia a daily check-in.".into(),
+            },
+        )
+        .await?;
+        let revision: i64 = sqlx::query("SELECT revision FROM cafs WHERE id = $1")
+            .bind(hughes)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("revision")?;
+        self.decide_lead_professional(
+            &sam,
+            &by,
+            hughes,
+            revision,
+            &LeadDecision {
+                choice: LeadChoice::Appointed { user_id: sam.user_id },
+                on: meeting_day,
+                reason: String::new(),
+                family_view: "Sarah and Daniel both asked for Sam, whom the children know from school".into(),
+                child_view: "Amelia and Oliver were happy it is someone from school".into(),
+            },
+        )
+        .await?;
         Ok(5)
     }
 }
