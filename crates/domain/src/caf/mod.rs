@@ -7,5 +7,6 @@ pub mod form;
 pub mod lifecycle;
 pub mod meeting;
 pub mod plain_language;
+pub mod step_up;
 pub mod team;
 pub mod wording;

@@ -89,6 +89,31 @@ impl Store {
         closure: &Closure,
         expected_revision: i64,
     ) -> Result<Result<(), Vec<ClosureError>>> {
+        self.close_by(
+            actor,
+            by,
+            caf_id,
+            closure,
+            expected_revision,
+            Step::Close,
+            None,
+        )
+        .await
+    }
+
+    /// Close by `step`: a closure, or a takeover confirmed by the service a CAF was stepped
+    /// up to (whose event says so, `taken_over`, before the closure's own).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn close_by(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        caf_id: i64,
+        closure: &Closure,
+        expected_revision: i64,
+        step: Step,
+        taken_over: Option<String>,
+    ) -> Result<Result<(), Vec<ClosureError>>> {
         let now = self.now_ms();
         let today = self.clock().now().date_naive();
         let mut tx = self.begin_write().await?;
@@ -97,7 +122,7 @@ impl Store {
             Err(refusal) => return refused(tx, refusal).await,
         };
         caf.state
-            .apply(Step::Close)
+            .apply(step)
             .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
         if caf.revision != expected_revision {
             return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
@@ -144,6 +169,22 @@ impl Store {
         } else {
             format!("{label}: {explanation}")
         };
+        if let Some(summary) = taken_over {
+            events::record(
+                &mut tx,
+                caf.id,
+                now,
+                Some(actor.user_id),
+                Event {
+                    kind: "caf.taken_over",
+                    summary,
+                    occurred_on: Some(closure.on),
+                    significant: true,
+                    detail: serde_json::json!({}),
+                },
+            )
+            .await?;
+        }
         events::record(
             &mut tx,
             caf.id,

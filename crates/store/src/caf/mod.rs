@@ -15,6 +15,7 @@ mod meetings;
 mod ownership;
 mod sections;
 mod sharing;
+mod step_up;
 mod team;
 mod versions;
 mod wording;
@@ -30,6 +31,7 @@ pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
 pub use sharing::SharingDecisionRow;
+pub use step_up::StepUpView;
 pub use team::{Practitioner, TeamMemberRow};
 pub use versions::VersionRow;
 pub(crate) use wording::WordingCache;

@@ -99,6 +99,8 @@ pub struct CafContent {
     pub team: Vec<super::team::TeamMemberRow>,
     /// Its meetings, the latest first.
     pub meetings: Vec<super::meetings::MeetingRow>,
+    /// The referral, once stepped up.
+    pub step_up: Option<super::step_up::StepUpView>,
     /// (person id, name) of each child it is about.
     pub children: Vec<(i64, String)>,
     pub consent: ConsentStatus,
@@ -370,6 +372,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         lead_professional: lead.try_get("lead_name")?,
         team: super::team::team_of(tx, caf.id).await?,
         meetings: super::meetings::meetings_of(tx, caf.id).await?,
+        step_up: super::step_up::step_up_of(&mut *tx, caf.id).await?,
         children: children_of(tx, caf.id).await?,
         consent: consent_status(tx, caf.id).await?,
         sections,

@@ -5,6 +5,7 @@ mod cafs;
 mod closure;
 mod people;
 mod sharing;
+mod step_up;
 mod team;
 mod users;
 
@@ -25,10 +26,10 @@ pub use auth::ApiUser;
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
-        sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting, closure::close, closure::reopen),
+        sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting, closure::close, closure::reopen, step_up::step_up, step_up::takeover),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
-        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest)),
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest, step_up::StepUpRequest, step_up::TakeoverRequest)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -159,6 +160,11 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(team::leave),
         )
         .route("/cafs/{id}/close", axum::routing::post(closure::close))
+        .route("/cafs/{id}/step-up", axum::routing::post(step_up::step_up))
+        .route(
+            "/cafs/{id}/takeover",
+            axum::routing::post(step_up::takeover),
+        )
         .route("/cafs/{id}/reopen", axum::routing::post(closure::reopen))
         .route("/people/{id}/chronology", get(cafs::chronology))
 }

@@ -17,6 +17,7 @@ mod services;
 mod sharing;
 mod sign_off;
 mod start;
+mod step_up;
 pub(crate) mod summary;
 mod task_list;
 mod team;
@@ -57,6 +58,14 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
         .route("/cafs/{id}/team", get(team::show))
+        .route(
+            "/cafs/{id}/step-up",
+            get(step_up::form).post(step_up::step_up),
+        )
+        .route(
+            "/cafs/{id}/takeover",
+            get(step_up::takeover_form).post(step_up::takeover),
+        )
         .route(
             "/cafs/{id}/meetings/new",
             get(meetings::form).post(meetings::record),

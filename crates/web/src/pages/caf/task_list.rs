@@ -157,6 +157,8 @@ pub async fn show(
             episode => &caf.episode,
             closed => !caf.state.is_open(),
             drifting => super::drifting(&state, caf.state.is_open(), caf.episode.opened_on),
+            step_up => caf.step_up.as_ref().filter(|_| caf.state == CafState::SteppedUp),
+            may_step_up => matches!(caf.state, CafState::PlanInPlace | CafState::UnderReview),
             may_reopen => caf.episode.followed_by.is_none()
                 && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },
