@@ -5,4 +5,5 @@ pub mod consent;
 pub mod form;
 pub mod lifecycle;
 pub mod plain_language;
+pub mod plan;
 pub mod wording;
