@@ -2,6 +2,7 @@
 //! since access is decided from the consent rows on every read.
 use super::access::{open_to_write, refused};
 use super::events::{self, Event};
+use super::plan::plan_agency_ids;
 use super::sections::{sentence, touch};
 use crate::{Attribution, Result, Store, StoreError};
 use ecaf_domain::access::Actor;
@@ -9,9 +10,8 @@ use ecaf_domain::caf::consent::{SharingConsent, Withdrawal};
 use std::collections::BTreeSet;
 
 impl Store {
-    /// Record the family's consent to store and share with the named agencies. Every agency
-    /// with an action on the plan must be named (`plan_agencies`; the plan comes with the
-    /// next stage of the journey, and until then it is the owning agency's alone).
+    /// Record the family's consent to store and share with the named agencies. The owning
+    /// agency and every agency with an action on the plan must be named.
     pub async fn record_sharing_consent(
         &self,
         actor: &Actor,
@@ -31,7 +31,8 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        let plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
+        let mut plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
+        plan_agencies.extend(plan_agency_ids(&mut tx, caf.id).await?);
         consent
             .check(&plan_agencies)
             .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;

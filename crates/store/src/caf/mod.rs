@@ -10,6 +10,7 @@ mod episodes;
 mod events;
 mod imported;
 mod ownership;
+mod plan;
 mod sections;
 mod sharing;
 mod versions;
@@ -19,6 +20,7 @@ pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
 pub use ownership::OwnerChange;
+pub use plan::{ActionRow, TeamMemberRow, CONSENT_FIRST};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

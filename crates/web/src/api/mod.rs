@@ -3,6 +3,7 @@
 mod auth;
 mod cafs;
 mod people;
+mod plan;
 mod sharing;
 mod users;
 
@@ -23,10 +24,11 @@ pub use auth::ApiUser;
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
-        sharing::record, sharing::list),
+        sharing::record, sharing::list, plan::list, plan::add, plan::update, plan::agree),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
-        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView)),
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView,
+        plan::ActionView, plan::PlanView, plan::ActionSaved, plan::ActionRequest, plan::ActionStatusRequest, plan::AgreePlanRequest, plan::PlanAgreed)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -143,6 +145,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/versions", get(cafs::versions))
         .route("/cafs/{id}/versions/compare", get(cafs::compare))
         .route("/cafs/{id}/owner", axum::routing::post(cafs::change_owner))
+        .route("/cafs/{id}/actions", get(plan::list).post(plan::add))
+        .route(
+            "/cafs/{id}/actions/{action_id}",
+            axum::routing::put(plan::update),
+        )
+        .route("/cafs/{id}/plan/agree", axum::routing::post(plan::agree))
         .route("/people/{id}/chronology", get(cafs::chronology))
 }
 

@@ -9,6 +9,7 @@ mod dates;
 mod family_copy;
 mod fields;
 mod owner;
+mod plan;
 mod section;
 mod services;
 mod sharing;
@@ -55,6 +56,19 @@ pub fn routes() -> Router<AppState> {
             get(sharing::form).post(sharing::record),
         )
         .route("/cafs/{id}/family-copy", get(family_copy::show))
+        .route("/cafs/{id}/plan", get(plan::show))
+        .route(
+            "/cafs/{id}/plan/actions/new",
+            get(plan::new_action).post(plan::add_action),
+        )
+        .route(
+            "/cafs/{id}/plan/actions/{action_id}",
+            get(plan::action_form).post(plan::update_action),
+        )
+        .route(
+            "/cafs/{id}/plan/agree",
+            get(plan::agree_form).post(plan::agree),
+        )
         .route(
             "/cafs/{id}/sign-off",
             get(sign_off::check).post(sign_off::sign_off),
