@@ -5,6 +5,7 @@ mod audit;
 mod caf_api;
 mod caf_import;
 mod caf_pages;
+mod caf_plan;
 mod caf_sharing;
 mod cafs;
 mod errors;
