@@ -204,9 +204,9 @@ on_both_databases!(
             refused.text
         );
         assert!(
-            refused
-                .text
-                .contains(&format!("href=\"&#x2f;cafs&#x2f;{caf}&#x2f;consent\"")),
+            refused.text.contains(&format!(
+                "href=\"&#x2f;cafs&#x2f;{caf}&#x2f;consent?agency={brookford}\""
+            )),
             "the error summary links to consent: {}",
             refused.text
         );
@@ -228,6 +228,15 @@ on_both_databases!(
         );
         assert_eq!(app.count(ACTIONS).await, 0, "nothing added");
 
+        let ticked = sam
+            .get(&format!("/cafs/{caf}/consent?agency={brookford}"))
+            .await;
+        assert!(
+            ticked
+                .text
+                .contains(&format!("value=\"{brookford}\" checked")),
+            "the consent form arrives with the agency ticked"
+        );
         let renewed = consent(&mut sam, caf, &[app.agency_id, brookford]).await;
         assert_eq!(renewed.status, StatusCode::SEE_OTHER, "{}", renewed.text);
         let added = sam
@@ -274,10 +283,24 @@ on_both_databases!(
             .await;
 
         // Brookford has an action now: consent that leaves it out is refused.
+        let form = sam.get(&format!("/cafs/{caf}/consent")).await;
+        assert!(form
+            .text
+            .contains("Brookford Youth Service (has an action on the plan)"));
+        assert!(form
+            .text
+            .contains(&format!("value=\"{brookford}\" checked")));
         let narrowed = consent(&mut sam, caf, &[app.agency_id]).await;
         assert_eq!(
             narrowed.status,
             StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            narrowed.text
+        );
+        assert!(
+            narrowed
+                .text
+                .contains("every agency with an action on the plan: add Brookford Youth Service"),
             "{}",
             narrowed.text
         );

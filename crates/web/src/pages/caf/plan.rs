@@ -279,7 +279,25 @@ pub async fn add_action(
         Ok(_) => Ok(Redirect::to(&format!("/cafs/{id}/plan?done=added")).into_response()),
         Err(StoreError::Refused(why)) => {
             let field = if why.starts_with(CONSENT_FIRST) {
-                format!("/cafs/{id}/consent")
+                // To the consent form with the owner's agency ticked.
+                let agency = match &action.owner {
+                    Some(Owner::TeamMember { member_id }) => state
+                        .store
+                        .caf_team(
+                            &signed_in.user.actor(),
+                            &signed_in.visitor.attribution(),
+                            id,
+                        )
+                        .await?
+                        .into_iter()
+                        .find(|m| m.id == *member_id)
+                        .and_then(|m| m.agency_id),
+                    _ => None,
+                };
+                match agency {
+                    Some(agency) => format!("/cafs/{id}/consent?agency={agency}"),
+                    None => format!("/cafs/{id}/consent"),
+                }
             } else if why.contains("Select") {
                 "owner".into()
             } else {
