@@ -1163,3 +1163,110 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    bench_caf_loads_cafs_that_the_pages_show_to_their_assessors,
+    |t: Target| {
+        // The benchmark stops on any page that does not answer 200 for the CAF's assessor, so
+        // a run is also a check that the bulk-loaded CAFs are whole.
+        let data = t.dir.path().join("bench");
+        let server = std::env::var("ECAF_TEST_POSTGRES_URL").unwrap_or_default();
+        let mut args = vec![
+            "bench",
+            "caf",
+            "--people",
+            "3000",
+            "--cafs",
+            "150",
+            "--requests",
+            "20",
+            "--json",
+        ];
+        let data_arg = data.display().to_string();
+        match &t.url {
+            Some(_) => args.extend(["--database-url", server.as_str(), "--keep"]),
+            None => args.extend(["--data-dir", data_arg.as_str()]),
+        }
+        let out = t.ecaf(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        assert_eq!(report["cafs"], 150);
+        let for_caf = report["search_for_caf_children"].as_i64().expect("count");
+        assert!(for_caf > 0);
+        assert_eq!(report["search_showed_caf"].as_i64(), Some(for_caf));
+        let latencies = report["latencies"].as_array().expect("latencies");
+        assert_eq!(latencies.len(), 8);
+        assert!(
+            latencies.iter().all(|l| l["requests"] == 20),
+            "{latencies:?}"
+        );
+
+        let clock = Arc::new(SystemClock);
+        let store = match &t.url {
+            Some(_) => {
+                let stderr = text(&out.stderr);
+                let name = stderr
+                    .lines()
+                    .find_map(|l| l.strip_prefix("kept database "))
+                    .expect("the kept database named");
+                let (base, _) = server.rsplit_once('/').expect("a server URL");
+                Store::connect(&format!("{base}/{name}"), clock).await
+            }
+            None => Store::open_data_dir(&data, clock).await,
+        }
+        .expect("open the benchmark's database");
+        let count = |sql: &'static str| {
+            let pool = store.pool().clone();
+            async move {
+                let row = sqlx::query(sql).fetch_one(&pool).await.expect(sql);
+                sqlx::Row::get::<i64, _>(&row, 0)
+            }
+        };
+        let signed_off = report["signed_off"].as_i64().expect("signed off");
+        let sections = report["sections"].as_i64().expect("sections");
+        assert!(signed_off > 0 && report["family_cafs"].as_i64() > Some(0));
+        assert_eq!(count("SELECT COUNT(*) FROM cafs").await, 150);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM cafs WHERE reference LIKE 'pending-%'").await,
+            0
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM caf_consents WHERE stage = 'agreement'").await,
+            150
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM caf_events WHERE kind = 'caf.started'").await,
+            150
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM caf_sections").await, sections);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM caf_events WHERE kind = 'section.saved'").await,
+            sections
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM caf_versions").await, signed_off);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM cafs WHERE state = 'assessment_signed_off'").await,
+            signed_off
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM caf_events WHERE kind = 'caf.signed_off'").await,
+            signed_off
+        );
+        // No child is on two open CAFs, which `start_caf` would refuse.
+        assert_eq!(
+            count(
+                "SELECT COUNT(*) FROM (SELECT person_id FROM caf_children GROUP BY person_id \
+                 HAVING COUNT(*) > 1) twice"
+            )
+            .await,
+            0
+        );
+        // Every page view went through the access decision and its audit row.
+        assert!(count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.view'").await >= 240);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.bulk_load'").await,
+            1
+        );
+        store.close().await;
+    }
+);

@@ -7,6 +7,7 @@ mod caf_import;
 mod caf_pages;
 mod caf_plan;
 mod caf_sharing;
+mod caf_team;
 mod cafs;
 mod errors;
 mod pages;

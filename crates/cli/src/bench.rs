@@ -23,10 +23,15 @@ use sqlx::Row;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod caf;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// Recall and latency of register search through the store, against pg_trgm baselines.
     Matching(MatchingArgs),
+    /// Latency of the CAF pages (task list, a section) and of the search with CAF summaries
+    /// on a register with many CAFs, through the router as a signed-in assessor.
+    Caf(caf::CafArgs),
 }
 
 #[derive(Args)]
@@ -327,6 +332,15 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", table(&report));
+            }
+            Ok(())
+        }
+        BenchCommand::Caf(args) => {
+            let report = caf::run(&args).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", caf::table(&report));
             }
             Ok(())
         }

@@ -314,7 +314,11 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
                 Err(PageError::SessionExpired.into_response())
             }
             None => {
-                let next = parts.uri.path();
+                // The query too: `/cafs/1/sections/views?child=2` must come back to that child.
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map_or(parts.uri.path(), |p| p.as_str());
                 let target = if next == "/" {
                     "/sign-in".to_string()
                 } else {

@@ -70,6 +70,8 @@ pub(crate) struct Terms {
     #[serde(rename = "Lead")]
     lead_title: String,
     team: String,
+    #[serde(rename = "Team")]
+    team_title: String,
 }
 
 impl From<&Wording> for Terms {
@@ -82,6 +84,7 @@ impl From<&Wording> for Terms {
             lead: w.lead.clone(),
             lead_title: sentence_start(&w.lead),
             team: w.team.clone(),
+            team_title: sentence_start(&w.team),
         }
     }
 }

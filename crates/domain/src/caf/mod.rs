@@ -4,6 +4,8 @@ pub mod access;
 pub mod consent;
 pub mod form;
 pub mod lifecycle;
+pub mod meeting;
 pub mod plain_language;
 pub mod plan;
+pub mod team;
 pub mod wording;

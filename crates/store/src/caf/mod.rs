@@ -4,27 +4,33 @@
 //! event (`caf_events`) in the same transaction as the current state, so the chronology,
 //! the versions and the history all come from data.
 mod access;
+mod bulk;
 mod consent;
 mod demo;
 mod episodes;
 mod events;
 mod imported;
+mod meetings;
 mod ownership;
 mod plan;
 mod sections;
 mod sharing;
+mod team;
 mod versions;
 mod wording;
 
+pub use bulk::BulkCaf;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
-pub use plan::{ActionRow, TeamMemberRow, CONSENT_FIRST};
+pub use plan::{ActionRow, CONSENT_FIRST};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };
 pub use sharing::SharingDecisionRow;
+pub use team::{Practitioner, TeamMemberRow};
 pub use versions::VersionRow;
 pub(crate) use wording::WordingCache;
 pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

@@ -4,6 +4,7 @@
 use super::access::{open_to_update_own, open_to_write, refused, stale, CafRow};
 use super::events::{self, Event};
 use super::sections::{children_of, sentence, touch};
+use super::team::{team_of, TeamMemberRow};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
@@ -35,29 +36,13 @@ pub struct ActionRow {
     pub updated_by: Option<String>,
 }
 
-/// A current member of the team around the family, as the plan offers them as owners.
-#[derive(Debug, Clone, Serialize)]
-pub struct TeamMemberRow {
-    pub id: i64,
-    pub user_id: Option<i64>,
-    pub name: String,
-    pub agency_id: Option<i64>,
-    pub agency_name: String,
-    pub role: String,
-}
-
-impl TeamMemberRow {
-    fn label(&self) -> String {
-        [
-            self.name.as_str(),
-            self.role.as_str(),
-            self.agency_name.as_str(),
-        ]
+/// A team member in words: "Priya Shah, Key worker, Brookford Primary School".
+fn member_label(name: &str, role: &str, agency_name: &str) -> String {
+    [name, role, agency_name]
         .into_iter()
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(", ")
-    }
 }
 
 const ACTION_SQL: &str = "SELECT a.id, a.what, a.owner_kind, a.owner_member_id, a.owner_person_id, a.owner_name, \
@@ -72,25 +57,18 @@ fn action_from_row(r: &crate::Row) -> Result<ActionRow> {
     let kind: String = r.try_get("owner_kind")?;
     let (owner, owner_label) = match kind.as_str() {
         "team_member" => {
-            let member = TeamMemberRow {
-                id: r.try_get("owner_member_id")?,
-                user_id: None,
-                name: r
-                    .try_get::<Option<String>, _>("member_name")?
-                    .unwrap_or_default(),
-                agency_id: None,
-                agency_name: r
-                    .try_get::<Option<String>, _>("member_agency")?
-                    .unwrap_or_default(),
-                role: r
-                    .try_get::<Option<String>, _>("member_role")?
-                    .unwrap_or_default(),
+            let text = |column: &str| -> Result<String> {
+                Ok(r.try_get::<Option<String>, _>(column)?.unwrap_or_default())
             };
             (
                 Owner::TeamMember {
-                    member_id: member.id,
+                    member_id: r.try_get("owner_member_id")?,
                 },
-                member.label(),
+                member_label(
+                    &text("member_name")?,
+                    &text("member_role")?,
+                    &text("member_agency")?,
+                ),
             )
         }
         "child" => (
@@ -145,26 +123,12 @@ pub(super) async fn actions_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<ActionRow
 }
 
 /// The current team around the family (those who have not left).
-pub(super) async fn team_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRow>> {
-    sqlx::query(
-        "SELECT id, user_id, name, agency_id, agency_name, role FROM caf_team_members \
-         WHERE caf_id = $1 AND left_on IS NULL ORDER BY id",
-    )
-    .bind(caf_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(TeamMemberRow {
-            id: r.try_get("id")?,
-            user_id: r.try_get("user_id")?,
-            name: r.try_get("name")?,
-            agency_id: r.try_get("agency_id")?,
-            agency_name: r.try_get("agency_name")?,
-            role: r.try_get("role")?,
-        })
-    })
-    .collect()
+async fn present_team(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRow>> {
+    Ok(team_of(tx, caf_id)
+        .await?
+        .into_iter()
+        .filter(|m| m.left_on.is_none())
+        .collect())
 }
 
 pub(super) async fn next_review_of(tx: &mut Tx, caf_id: i64) -> Result<Option<NaiveDate>> {
@@ -239,25 +203,6 @@ fn short(text: &str) -> String {
 }
 
 impl Store {
-    /// The team around the family, for choosing an action's owner (a reader's view).
-    pub async fn caf_team(
-        &self,
-        actor: &Actor,
-        by: &Attribution,
-        caf_id: i64,
-    ) -> Result<Vec<TeamMemberRow>> {
-        let now = self.now_ms();
-        let mut tx = self.begin_write().await?;
-        match super::access::open_to_read(&mut tx, now, actor, by, caf_id, "team").await? {
-            Ok((_, true)) => {}
-            Ok((_, false)) => return refused(tx, StoreError::NotFound).await,
-            Err(refusal) => return refused(tx, refusal).await,
-        }
-        let team = team_of(&mut tx, caf_id).await?;
-        tx.commit().await?;
-        Ok(team)
-    }
-
     /// Add an action to the plan (the assessor or the lead professional). An action owned by
     /// a team member of an agency the family's consent to share does not name is refused,
     /// starting with [`CONSENT_FIRST`].
@@ -284,7 +229,7 @@ impl Store {
         writable_plan(&caf)?;
         let (member_id, person_id, name, agency_id, who) = match owner {
             Owner::TeamMember { member_id } => {
-                let team = team_of(&mut tx, caf.id).await?;
+                let team = present_team(&mut tx, caf.id).await?;
                 let member = team.iter().find(|m| m.id == *member_id).ok_or_else(|| {
                     StoreError::Refused(
                         "Select someone in the team around the family, or add them to the team first"
@@ -307,7 +252,7 @@ impl Store {
                     None,
                     String::new(),
                     member.agency_id,
-                    member.label(),
+                    member_label(&member.name, &member.role, &member.agency_name),
                 )
             }
             Owner::Child { person_id } => {

@@ -92,6 +92,14 @@ pub struct CafContent {
     pub revision: i64,
     /// The version of the service's wording it was started with, and keeps.
     pub wording_version: i64,
+    /// Where the choice of lead professional stands (`appointed`, `none_needed_yet`,
+    /// `at_the_meeting`, `not_decided`), and who it is.
+    pub lead_status: String,
+    pub lead_professional: Option<String>,
+    /// The team around the family, present members first.
+    pub team: Vec<super::team::TeamMemberRow>,
+    /// Its meetings, the latest first.
+    pub meetings: Vec<super::meetings::MeetingRow>,
     /// (person id, name) of each child it is about.
     pub children: Vec<(i64, String)>,
     pub consent: ConsentStatus,
@@ -344,6 +352,13 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
     .iter()
     .map(event_from_row)
     .collect::<Result<Vec<_>>>()?;
+    let lead = sqlx::query(
+        "SELECT c.lead_status, u.name AS lead_name FROM cafs c \
+         LEFT JOIN users u ON u.id = c.lead_professional_id WHERE c.id = $1",
+    )
+    .bind(caf.id)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(CafContent {
         id: caf.id,
         reference: caf.reference.clone(),
@@ -354,6 +369,10 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         lead_professional_id: caf.lead_professional_id,
         revision: caf.revision,
         wording_version: caf.wording_version,
+        lead_status: lead.try_get("lead_status")?,
+        lead_professional: lead.try_get("lead_name")?,
+        team: super::team::team_of(tx, caf.id).await?,
+        meetings: super::meetings::meetings_of(tx, caf.id).await?,
         children: children_of(tx, caf.id).await?,
         consent: consent_status(tx, caf.id).await?,
         sections,

@@ -5,6 +5,7 @@ mod cafs;
 mod people;
 mod plan;
 mod sharing;
+mod team;
 mod users;
 
 use crate::AppState;
@@ -24,10 +25,11 @@ pub use auth::ApiUser;
     ),
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
-        sharing::record, sharing::list, plan::list, plan::add, plan::update, plan::agree),
+        sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting,
+        plan::list, plan::add, plan::update, plan::agree),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
-        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView,
+        sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded,
         plan::ActionView, plan::PlanView, plan::ActionSaved, plan::ActionRequest, plan::ActionStatusRequest, plan::AgreePlanRequest, plan::PlanAgreed)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
@@ -145,6 +147,19 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/versions", get(cafs::versions))
         .route("/cafs/{id}/versions/compare", get(cafs::compare))
         .route("/cafs/{id}/owner", axum::routing::post(cafs::change_owner))
+        .route("/cafs/{id}/team", get(team::show).post(team::add_member))
+        .route(
+            "/cafs/{id}/meetings",
+            axum::routing::post(team::record_meeting),
+        )
+        .route(
+            "/cafs/{id}/lead-professional",
+            axum::routing::post(team::decide_lead),
+        )
+        .route(
+            "/cafs/{id}/team/{member_id}/leave",
+            axum::routing::post(team::leave),
+        )
         .route("/cafs/{id}/actions", get(plan::list).post(plan::add))
         .route(
             "/cafs/{id}/actions/{action_id}",

@@ -8,6 +8,7 @@ mod consent;
 mod dates;
 mod family_copy;
 mod fields;
+mod meetings;
 mod owner;
 mod plan;
 mod section;
@@ -17,6 +18,7 @@ mod sign_off;
 mod start;
 pub(crate) mod summary;
 mod task_list;
+mod team;
 mod versions;
 
 use super::render;
@@ -51,6 +53,23 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
+        .route("/cafs/{id}/team", get(team::show))
+        .route(
+            "/cafs/{id}/meetings/new",
+            get(meetings::form).post(meetings::record),
+        )
+        .route(
+            "/cafs/{id}/team/lead",
+            get(team::lead_form).post(team::lead_save),
+        )
+        .route(
+            "/cafs/{id}/team/new",
+            get(team::member_form).post(team::member_add),
+        )
+        .route(
+            "/cafs/{id}/team/{member}/leave",
+            get(team::leave_form).post(team::leave),
+        )
         .route(
             "/cafs/{id}/sharing/new",
             get(sharing::form).post(sharing::record),

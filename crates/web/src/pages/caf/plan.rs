@@ -125,14 +125,7 @@ async fn action_page(
     errors: Vec<Problem>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let team = state
-        .store
-        .caf_team(
-            &signed_in.user.actor(),
-            &signed_in.visitor.attribution(),
-            caf.id,
-        )
-        .await?;
+    let team: Vec<_> = caf.team.iter().filter(|m| m.left_on.is_none()).collect();
     let mut owners: Vec<Choice> = team
         .iter()
         .map(|m| {
@@ -281,15 +274,9 @@ pub async fn add_action(
             let field = if why.starts_with(CONSENT_FIRST) {
                 // To the consent form with the owner's agency ticked.
                 let agency = match &action.owner {
-                    Some(Owner::TeamMember { member_id }) => state
-                        .store
-                        .caf_team(
-                            &signed_in.user.actor(),
-                            &signed_in.visitor.attribution(),
-                            id,
-                        )
-                        .await?
-                        .into_iter()
+                    Some(Owner::TeamMember { member_id }) => caf
+                        .team
+                        .iter()
                         .find(|m| m.id == *member_id)
                         .and_then(|m| m.agency_id),
                     _ => None,

@@ -93,6 +93,23 @@ pub(super) fn consent_text(consent: &ConsentStatus) -> String {
     }
 }
 
+/// Who leads, in a sentence, and how many are in the team.
+fn lead_summary(caf: &CafContent, lead_term: &str) -> String {
+    let lead = match &caf.lead_professional {
+        Some(name) => format!("{name} is the {lead_term}."),
+        None => format!(
+            "{}: {}.",
+            crate::wording::sentence_start(lead_term),
+            ecaf_domain::caf::team::lead_status_label(&caf.lead_status).to_lowercase()
+        ),
+    };
+    let members = caf.team.iter().filter(|m| m.left_on.is_none()).count();
+    format!(
+        "{lead} {members} {} in the team.",
+        if members == 1 { "person" } else { "people" }
+    )
+}
+
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -130,6 +147,7 @@ pub async fn show(
             may_withdraw => !matches!(caf.consent, ConsentStatus::Withdrawn(_) | ConsentStatus::NotAgreed),
             signed_off => caf.state != CafState::Draft,
             owner => owner,
+            lead_summary => lead_summary(&caf, &state.wording.get().1.lead),
             may_change_owner => caf.state.is_open(),
             may_record_sharing => caf.state.is_open(),
             sharing_decisions => caf.sharing_decisions,
