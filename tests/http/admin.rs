@@ -324,7 +324,8 @@ async fn demo_load_is_idempotent() {
     assert_eq!(first.agencies_created, 8);
     assert_eq!(first.users_created, 15);
     assert_eq!(first.cafs_created, 5);
-    // CAFs at different stages, one a family CAF, one whose consent was withdrawn, one closed.
+    // CAFs at different stages, one a family CAF with its plan agreed, one whose consent was
+    // withdrawn, one closed.
     let stages = sqlx::query(
         "SELECT c.kind, c.state, (SELECT COUNT(*) FROM caf_consents k WHERE k.caf_id = c.id AND k.withdrawn_on IS NOT NULL) AS withdrawn, \
          (SELECT COUNT(*) FROM caf_versions v WHERE v.caf_id = c.id) AS versions FROM cafs c ORDER BY c.id",
@@ -346,7 +347,7 @@ async fn demo_load_is_idempotent() {
     assert_eq!(
         stages,
         [
-            ("family".into(), "assessment_signed_off".into(), 0, 1),
+            ("family".into(), "plan_in_place".into(), 0, 1),
             ("child".into(), "draft".into(), 0, 0),
             ("child".into(), "draft".into(), 2, 0),
             ("child".into(), "draft".into(), 0, 0),

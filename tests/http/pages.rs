@@ -162,6 +162,27 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         )
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+    // One action on the plan, for its status page.
+    eve.get(&format!("{caf}/plan/actions/new")).await;
+    let added = eve
+        .post(
+            &format!("{caf}/plan/actions/new"),
+            &[
+                ("what", "Walk to school with Rosa each morning"),
+                ("owner", &format!("child-{child}")),
+                ("due_on-day", "1"),
+                ("due_on-month", "12"),
+                ("due_on-year", "2026"),
+                ("outcome", "Rosa is at school on time"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text);
+    let action = app
+        .count(&format!(
+            "SELECT MAX(id) FROM caf_actions WHERE caf_id = {caf_id}"
+        ))
+        .await;
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -214,6 +235,10 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/sharing/new"), EARLY_HELP),
         (format!("{caf}/family-copy"), EARLY_HELP),
         (format!("{caf}/close"), EARLY_HELP),
+        (format!("{caf}/plan"), EARLY_HELP),
+        (format!("{caf}/plan/actions/new"), EARLY_HELP),
+        (format!("{caf}/plan/actions/{action}"), EARLY_HELP),
+        (format!("{caf}/plan/agree"), EARLY_HELP),
     ]);
     routes
 }

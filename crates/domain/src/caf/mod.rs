@@ -7,6 +7,7 @@ pub mod form;
 pub mod lifecycle;
 pub mod meeting;
 pub mod plain_language;
+pub mod plan;
 pub mod step_up;
 pub mod team;
 pub mod wording;

@@ -24,7 +24,10 @@ pub(crate) struct CafRow {
 
 /// The CAF and the decision for `action` on it, audited. A CAF that does not exist is "not
 /// found" (and that is audited too). The outer error is the database's; the inner one a
-/// refusal, whose audit row the caller commits (see [`refused`]).
+/// refusal, whose audit row the caller commits (see [`refused`]). `changes` is whether the
+/// caller means to change something, for the audit log, which may differ from `action`: the
+/// owner of an action updates it with only a reader's access.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn open(
     tx: &mut Tx,
     now_ms: i64,
@@ -32,6 +35,7 @@ pub(crate) async fn open(
     by: &Attribution,
     caf_id: i64,
     action: CafAction,
+    changes: bool,
     what: &str,
 ) -> Result<Result<(CafRow, Decision, &'static str), StoreError>> {
     let row = sqlx::query(
@@ -115,16 +119,9 @@ pub(crate) async fn open(
     } else {
         decide(actor, &relationship, &standing, action)
     };
-    let verb = match action {
-        CafAction::Read => "read",
-        CafAction::Write => "change",
-    };
+    let verb = if changes { "change" } else { "read" };
     let audited = match decision {
-        Decision::Allowed => AuditEntry::new(if action == CafAction::Read {
-            "caf.view"
-        } else {
-            "caf.change"
-        }),
+        Decision::Allowed => AuditEntry::new(if changes { "caf.change" } else { "caf.view" }),
         Decision::ExistenceOnly | Decision::Refused => AuditEntry::new("caf.refused"),
     };
     audit::record(
@@ -150,7 +147,7 @@ pub(crate) async fn open_to_read(
     what: &str,
 ) -> Result<Result<(CafRow, bool), StoreError>> {
     Ok(
-        match open(tx, now_ms, actor, by, caf_id, CafAction::Read, what).await? {
+        match open(tx, now_ms, actor, by, caf_id, CafAction::Read, false, what).await? {
             Ok((caf, Decision::Allowed, _)) => Ok((caf, true)),
             Ok((caf, Decision::ExistenceOnly, _)) => Ok((caf, false)),
             Ok((_, Decision::Refused, _)) => Err(StoreError::NotFound),
@@ -170,12 +167,36 @@ pub(crate) async fn open_to_write(
     what: &str,
 ) -> Result<Result<CafRow, StoreError>> {
     Ok(
-        match open(tx, now_ms, actor, by, caf_id, CafAction::Write, what).await? {
+        match open(tx, now_ms, actor, by, caf_id, CafAction::Write, true, what).await? {
             Ok((caf, Decision::Allowed, _)) => Ok(caf),
             Ok((_, _, why)) if authorise::<UseRegister>(actor).is_ok() => {
                 Err(StoreError::Denied(why))
             }
             Ok(_) => Err(StoreError::NotFound),
+            Err(refused) => Err(refused),
+        },
+    )
+}
+
+/// Open for the owner of an action to update it: the owner needs only to be able to read the
+/// CAF (a member of the team around the family from another agency usually can only read),
+/// and the CAF must still be open. The caller has checked that the actor owns the action.
+pub(crate) async fn open_to_update_own(
+    tx: &mut Tx,
+    now_ms: i64,
+    actor: &Actor,
+    by: &Attribution,
+    caf_id: i64,
+    what: &str,
+) -> Result<Result<CafRow, StoreError>> {
+    Ok(
+        match open(tx, now_ms, actor, by, caf_id, CafAction::Read, true, what).await? {
+            Ok((caf, Decision::Allowed, _)) if caf.state.is_open() => Ok(caf),
+            Ok((_, Decision::Allowed, _)) => {
+                Err(StoreError::Denied("the CAF is closed and read-only"))
+            }
+            Ok((_, Decision::ExistenceOnly, why)) => Err(StoreError::Denied(why)),
+            Ok((_, Decision::Refused, _)) => Err(StoreError::NotFound),
             Err(refused) => Err(refused),
         },
     )

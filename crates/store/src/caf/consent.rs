@@ -2,16 +2,16 @@
 //! since access is decided from the consent rows on every read.
 use super::access::{open_to_write, refused};
 use super::events::{self, Event};
+use super::plan::plan_agency_ids;
 use super::sections::{sentence, touch};
 use crate::{Attribution, Result, Store, StoreError};
 use ecaf_domain::access::Actor;
-use ecaf_domain::caf::consent::{SharingConsent, Withdrawal};
+use ecaf_domain::caf::consent::{ConsentError, SharingConsent, Withdrawal};
 use std::collections::BTreeSet;
 
 impl Store {
-    /// Record the family's consent to store and share with the named agencies. Every agency
-    /// with an action on the plan must be named (`plan_agencies`; the plan comes with the
-    /// next stage of the journey, and until then it is the owning agency's alone).
+    /// Record the family's consent to store and share with the named agencies. The owning
+    /// agency and every agency with an action on the plan must be named.
     pub async fn record_sharing_consent(
         &self,
         actor: &Actor,
@@ -31,10 +31,26 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        let plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
-        consent
-            .check(&plan_agencies)
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+        let mut plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
+        plan_agencies.extend(plan_agency_ids(&mut tx, caf.id).await?);
+        match consent.check(&plan_agencies) {
+            Ok(()) => {}
+            Err(ConsentError::MissingAgencies(missing)) => {
+                let mut names = vec![];
+                for agency in missing {
+                    let row = sqlx::query("SELECT name FROM agencies WHERE id = $1")
+                        .bind(agency)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    names.push(sqlx::Row::try_get::<String, _>(&row, "name")?);
+                }
+                return Err(StoreError::Refused(format!(
+                    "The consent to share must name the agency that owns the CAF and every agency with an action on the plan: add {}",
+                    names.join(" and ")
+                )));
+            }
+            Err(other) => return Err(StoreError::Refused(sentence(other.to_string()))),
+        }
         for agency in &consent.agencies {
             let known = sqlx::query("SELECT id FROM agencies WHERE id = $1")
                 .bind(agency)

@@ -2,7 +2,7 @@
 //! shows the journey at work: a family CAF signed off with consent to share, one being
 //! written (with information shared without consent), one just agreed, one whose consent
 //! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
-//! a team meeting and a lead professional.
+//! a team meeting, a lead professional and its action plan agreed.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -12,6 +12,7 @@ use ecaf_domain::caf::consent::{
 };
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::meeting::{Attendee, Meeting, WrittenReport};
+use ecaf_domain::caf::plan::{default_review_date, NewAction, Owner};
 use ecaf_domain::caf::team::{LeadChoice, LeadDecision, NewMember};
 use serde_json::json;
 use sqlx::Row;
@@ -294,6 +295,49 @@ impl Store {
             },
         )
         .await?;
+
+        // 8. The Hughes family's action plan, agreed with a review in 6 weeks. No action is
+        // overdue: the store takes no date in the past, and the demo is made through it.
+        let plan = [
+            (
+                "Set up a morning routine chart with Amelia and Oliver, and check it with the school each Friday",
+                Owner::ParentOrCarer { name: "Sarah Hughes".into() },
+                14,
+                "",
+                "Amelia and Oliver arrive at school on time every day",
+            ),
+            (
+                "Go to the after-school homework club on Tuesdays and Thursdays",
+                Owner::Child { person_id: oliver },
+                28,
+                "",
+                "Oliver hands in his homework each week",
+            ),
+            (
+                "Join the Incredible Years parenting group at the family hub",
+                Owner::ParentOrCarer { name: "Daniel Hughes".into() },
+                42,
+                "About 4 weeks for the next group to start",
+                "Daniel feels confident setting bedtimes and keeping to them",
+            ),
+        ];
+        for (what, owner, in_days, waiting_list, outcome) in plan {
+            let action = NewAction {
+                what: what.into(),
+                owner: Some(owner),
+                due_on: Some(today + Duration::days(in_days)),
+                waiting_list: waiting_list.into(),
+                outcome: outcome.into(),
+            };
+            self.add_caf_action(&sam, &by, hughes, &action).await?;
+        }
+        let revision: i64 = sqlx::query("SELECT revision FROM cafs WHERE id = $1")
+            .bind(hughes)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("revision")?;
+        self.agree_caf_plan(&sam, &by, hughes, revision, default_review_date(today))
+            .await?;
         Ok(5)
     }
 }

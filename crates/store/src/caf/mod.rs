@@ -13,6 +13,7 @@ mod events;
 mod imported;
 mod meetings;
 mod ownership;
+mod plan;
 mod sections;
 mod sharing;
 mod step_up;
@@ -27,6 +28,7 @@ pub use events::CafEventRow;
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
+pub use plan::{ActionRow, CONSENT_FIRST};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

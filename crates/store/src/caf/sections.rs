@@ -3,9 +3,10 @@
 use super::access::{open_to_read, open_to_write, refused, stale, CafRow};
 use super::episodes::CafExistence;
 use super::events::{self, event_from_row, CafEventRow, Event, EVENT_COLUMNS};
+use super::plan::{actions_of, next_review_of, ActionRow};
 use super::sharing::{decisions_of, SharingDecisionRow};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
 use ecaf_domain::caf::form::{section, SectionStatus};
@@ -110,6 +111,10 @@ pub struct CafContent {
     pub sharing_decisions: Vec<SharingDecisionRow>,
     /// When it opened, how it closed, the CAFs before and after it.
     pub episode: super::Episode,
+    /// The action plan, oldest action first.
+    pub actions: Vec<ActionRow>,
+    /// Set when the plan is agreed.
+    pub next_review_on: Option<NaiveDate>,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -379,6 +384,8 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         events,
         sharing_decisions: decisions_of(tx, caf.id, wording).await?,
         episode: super::closure::episode_of(tx, caf.id, wording).await?,
+        actions: actions_of(tx, caf.id).await?,
+        next_review_on: next_review_of(tx, caf.id).await?,
     })
 }
 

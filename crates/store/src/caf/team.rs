@@ -16,6 +16,9 @@ pub struct TeamMemberRow {
     pub id: i64,
     pub user_id: Option<i64>,
     pub name: String,
+    /// The member's agency when it is one of the service's (an action they own needs the
+    /// family's consent to name it).
+    pub agency_id: Option<i64>,
     pub agency_name: String,
     pub role: String,
     pub contact: String,
@@ -60,7 +63,7 @@ pub(super) async fn user_name(tx: &mut Tx, user_id: i64) -> Result<Option<(Strin
 
 pub(super) async fn team_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRow>> {
     sqlx::query(
-        "SELECT id, user_id, name, agency_name, role, contact, joined_on, left_on \
+        "SELECT id, user_id, name, agency_id, agency_name, role, contact, joined_on, left_on \
          FROM caf_team_members WHERE caf_id = $1 ORDER BY left_on IS NOT NULL, joined_on, id",
     )
     .bind(caf_id)
@@ -74,6 +77,7 @@ pub(super) async fn team_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRo
             id: r.try_get("id")?,
             user_id: r.try_get("user_id")?,
             name: r.try_get("name")?,
+            agency_id: r.try_get("agency_id")?,
             agency_name: r.try_get("agency_name")?,
             role: r.try_get("role")?,
             contact: r.try_get("contact")?,

@@ -45,10 +45,16 @@ async fn consent_page(
         .filter(|a| a.active)
         .map(|a| {
             let owner = a.id == caf.owning_agency_id;
+            let on_plan = caf
+                .actions
+                .iter()
+                .any(|action| action.agency_id == Some(a.id));
             Choice::new(
                 a.id,
                 if owner {
                     format!("{} (owns this CAF)", a.name)
+                } else if on_plan {
+                    format!("{} (has an action on the plan)", a.name)
                 } else {
                     a.name
                 },
@@ -56,7 +62,7 @@ async fn consent_page(
         })
         .collect();
     let chosen: Vec<String> = if chosen.is_empty() && errors.is_empty() {
-        vec![caf.owning_agency_id.to_string()]
+        must_name(caf).iter().map(i64::to_string).collect()
     } else {
         chosen.to_vec()
     };
@@ -84,13 +90,32 @@ async fn consent_page(
     Ok((status, html).into_response())
 }
 
+/// The agencies a consent must name: the owner and every agency with an action on the plan.
+fn must_name(caf: &CafContent) -> BTreeSet<i64> {
+    let mut agencies: BTreeSet<i64> = caf.actions.iter().filter_map(|a| a.agency_id).collect();
+    agencies.insert(caf.owning_agency_id);
+    agencies
+}
+
+/// An agency to tick on arrival: adding its action to the plan sent the practitioner here.
+#[derive(Deserialize, Default)]
+pub struct Adding {
+    agency: Option<i64>,
+}
+
 pub async fn form(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<i64>,
+    Query(adding): Query<Adding>,
 ) -> Result<Response, PageError> {
     match open(&state, &signed_in, id).await? {
-        Ok(caf) => consent_page(&state, &signed_in, &caf, &HashMap::new(), &[], vec![]).await,
+        Ok(caf) => {
+            let mut chosen = must_name(&caf);
+            chosen.extend(adding.agency);
+            let chosen: Vec<String> = chosen.iter().map(i64::to_string).collect();
+            consent_page(&state, &signed_in, &caf, &HashMap::new(), &chosen, vec![]).await
+        }
         Err(existence) => Ok(existence),
     }
 }

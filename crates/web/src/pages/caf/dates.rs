@@ -16,13 +16,31 @@ pub(super) fn parts(values: &HashMap<String, String>, name: &str) -> (String, St
 }
 
 /// The date typed into `name`, `None` when all three boxes are empty and the date is optional.
-/// `what` is how the error message names it ("the date of agreement").
+/// `what` is how the error message names it ("the date of agreement"). A date in the future
+/// is refused: these are dates of what has happened.
 pub(super) fn read(
     values: &HashMap<String, String>,
     name: &str,
     what: &str,
     required: bool,
     today: NaiveDate,
+) -> Result<Option<NaiveDate>, Problem> {
+    let date = read_any(values, name, what, required)?;
+    if date.is_some_and(|date| date > today) {
+        return Err(Problem::new(
+            format!("{name}-day"),
+            format!("{} must be today or in the past", capitalise(what)),
+        ));
+    }
+    Ok(date)
+}
+
+/// The date typed into `name`, past or future (a date something is due by).
+pub(super) fn read_any(
+    values: &HashMap<String, String>,
+    name: &str,
+    what: &str,
+    required: bool,
 ) -> Result<Option<NaiveDate>, Problem> {
     let (d, m, y) = parts(values, name);
     let (d, m, y) = (d.trim(), m.trim(), y.trim());
@@ -39,22 +57,16 @@ pub(super) fn read(
         (Some(d), Some(m), Some(y)) if y >= 1900 => NaiveDate::from_ymd_opt(y, m, d),
         _ => None,
     };
-    let Some(date) = date else {
-        return Err(Problem::new(
+    match date {
+        Some(date) => Ok(Some(date)),
+        None => Err(Problem::new(
             anchor,
             format!(
                 "{} must be a real date, for example 27 3 2026",
                 capitalise(what)
             ),
-        ));
-    };
-    if date > today {
-        return Err(Problem::new(
-            anchor,
-            format!("{} must be today or in the past", capitalise(what)),
-        ));
+        )),
     }
-    Ok(Some(date))
 }
 
 /// Split a stored `YYYY-MM-DD` date into the three boxes.

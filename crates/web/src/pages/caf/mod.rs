@@ -12,6 +12,7 @@ mod family_copy;
 mod fields;
 mod meetings;
 mod owner;
+mod plan;
 mod section;
 mod services;
 mod sharing;
@@ -92,6 +93,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/cafs/{id}/reopen",
             get(closure::reopen_form).post(closure::reopen),
+        )
+        .route("/cafs/{id}/plan", get(plan::show))
+        .route(
+            "/cafs/{id}/plan/actions/new",
+            get(plan::new_action).post(plan::add_action),
+        )
+        .route(
+            "/cafs/{id}/plan/actions/{action_id}",
+            get(plan::action_form).post(plan::update_action),
+        )
+        .route(
+            "/cafs/{id}/plan/agree",
+            get(plan::agree_form).post(plan::agree),
         )
         .route(
             "/cafs/{id}/sign-off",
