@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 const ACTIONS: &str = "SELECT COUNT(*) FROM caf_actions";
 
 /// Sam's CAF for the child, every required section complete and signed off.
-async fn signed_off(sam: &mut Client, child: i64) -> i64 {
+pub(crate) async fn signed_off(sam: &mut Client, child: i64) -> i64 {
     let caf = start(sam, child).await;
     for section in SECTIONS.iter().filter(|s| s.required) {
         let path = section_path(caf, section.key, section.per_child, child);

@@ -387,6 +387,17 @@ const PEOPLE: &[DemoPerson] = &[
         postcode: "BF1 8JL",
         other_name: Some((OtherNameKind::AlternativeSpelling, "Jaden", "Williams")),
     },
+    DemoPerson {
+        given: "Tyler",
+        family: "Reid",
+        gender: Gender::Male,
+        dob: "2012-02-17",
+        expected: false,
+        nhs: None,
+        line1: "7 Canal Street",
+        postcode: "BF2 4QP",
+        other_name: None,
+    },
 ];
 
 /// (person, related person, "related is the ... of person", parental responsibility, lives with)

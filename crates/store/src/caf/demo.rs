@@ -2,7 +2,8 @@
 //! shows the journey at work: a family CAF signed off with consent to share, one being
 //! written (with information shared without consent), one just agreed, one whose consent
 //! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
-//! a team meeting, a lead professional and its action plan agreed.
+//! a team meeting, a lead professional and its action plan agreed; and one stepped up to
+//! children's social care, open until it confirms the takeover.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -13,6 +14,7 @@ use ecaf_domain::caf::consent::{
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::meeting::{Attendee, Meeting, WrittenReport};
 use ecaf_domain::caf::plan::{default_review_date, NewAction, Owner};
+use ecaf_domain::caf::step_up::Referral;
 use ecaf_domain::caf::team::{LeadChoice, LeadDecision, NewMember};
 use serde_json::json;
 use sqlx::Row;
@@ -338,7 +340,123 @@ impl Store {
             .try_get("revision")?;
         self.agree_caf_plan(&sam, &by, hughes, revision, default_review_date(today))
             .await?;
-        Ok(5)
+
+        // 9. Tyler Reid: signed off and a plan agreed, then stepped up to children's social
+        // care when he disclosed being hit at home; open until social care takes over.
+        let (reid, jo2) = start(
+            user("jo.bennett").await?,
+            vec![person("demo-13").await?],
+            parent("Kerry Reid"),
+            days_ago(40),
+        )
+        .await?;
+        let tyler = person("demo-13").await?;
+        for section in SECTIONS.iter().filter(|s| s.required) {
+            let child = section.per_child.then_some(tyler);
+            self.save_caf_section(
+                &jo2,
+                &by,
+                reid,
+                section.key,
+                child,
+                None,
+                SectionStatus::Complete,
+                &tyler_content(section.key, &days_ago(30).to_string()),
+            )
+            .await?;
+        }
+        let consent = SharingConsent {
+            given_by: vec![parent("Kerry Reid")],
+            on: days_ago(30),
+            signed_copy_kept: "Northgate Academy safeguarding file".into(),
+            agencies: [agency("Northgate Academy").await?].into(),
+        };
+        self.record_sharing_consent(&jo2, &by, reid, &consent)
+            .await?;
+        self.sign_off_caf(&jo2, &by, reid, 1).await?;
+        self.add_caf_action(
+            &jo2,
+            &by,
+            reid,
+            &NewAction {
+                what: "Weekly mentoring with his head of year, with a note home each Friday".into(),
+                owner: Some(Owner::Child { person_id: tyler }),
+                due_on: Some(today + Duration::days(21)),
+                waiting_list: String::new(),
+                outcome: "Tyler goes to every lesson and says school feels safe".into(),
+            },
+        )
+        .await?;
+        let revision = |id: i64| async move {
+            Ok::<i64, StoreError>(
+                sqlx::query("SELECT revision FROM cafs WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get("revision")?,
+            )
+        };
+        self.agree_caf_plan(
+            &jo2,
+            &by,
+            reid,
+            revision(reid).await?,
+            default_review_date(today),
+        )
+        .await?;
+        self.step_up_caf(
+            &jo2,
+            &by,
+            reid,
+            revision(reid).await?,
+            &Referral {
+                service: "childrens_social_care".into(),
+                referred_on: today,
+                to_whom: "Duty social worker, Brookford children's services front door".into(),
+                why: "Tyler told his head of year that his stepfather hits him, and showed a bruise on his arm.".into(),
+                with_consent: true,
+            },
+        )
+        .await?;
+        Ok(6)
+    }
+}
+
+/// Tyler Reid's answers (demo), in the form's own fields.
+fn tyler_content(key: &str, signed_on: &str) -> serde_json::Value {
+    match key {
+        "identifying_details" => {
+            json!({ "parents_and_carers": "Kerry Reid (mother, parental responsibility) and her partner Shane Cole, 7 Canal Street, Brookford BF2 4QP.", "siblings": "None.", "significant_adults": "His aunt, Lisa Reid.", "communication": "English." })
+        }
+        "purpose" => json!({ "purpose": "caf", "existing_caf": "" }),
+        "practitioner" => {
+            json!({ "name": "Jo Bennett", "job_title": "Head of Year 9", "agency": "Northgate Academy", "address": "Northgate Academy, Brookford", "telephone": "01632 960 200", "email": "jo.bennett@demo.ecaf.org.uk", "mobile": "" })
+        }
+        "assessment_details" => {
+            json!({ "assessment_date": signed_on, "reason": "Tyler's attendance has fallen to 82% and he has been in fights at school.", "special_requirements": "", "interpreter": "Not needed.", "people_present": "Kerry Reid (mother); Tyler; Jo Bennett (Northgate Academy).", "contributors": "Tyler's form tutor.", "child_took_part": "yes", "child_not_part_reason": "", "other_tools": "None." })
+        }
+        "family_background" => {
+            json!({ "family_background": "Tyler lives with his mother and her partner, who moved in last year." })
+        }
+        "development" => {
+            json!({ "elements": demo_elements("Development of the child", &[("Emotional and social development", "Good with younger pupils.", "Angry outbursts; says he does not want to go home.", "Time-out card agreed.")]) })
+        }
+        "parents_and_carers" => {
+            json!({ "elements": demo_elements("Parents and carers", &[("Emotional warmth and stability", "Kerry is devoted to Tyler.", "Arguments at home since her partner moved in.", "")]) })
+        }
+        "family_and_environment" => {
+            json!({ "elements": demo_elements("Family and environment", &[("Wider family", "His aunt sees him most weekends.", "", "")]) })
+        }
+        "priorities" => {
+            json!({ "strengths": "Tyler is bright and well liked by staff.", "additional_needs": "Attendance; anger at school.", "things_to_change": "Tyler goes to every lesson.", "how_we_will_know": "Attendance above 95% by half term.", "indicators": [{ "need": "Going to every lesson", "score": 4 }] })
+        }
+        "views" => {
+            json!({ "child_views": "Tyler said school is fine but home is hard.", "parent_views": "Kerry wants Tyler back on track at school." })
+        }
+        "signatures" => {
+            json!({ "parent1_name": "Kerry Reid", "parent1_date": signed_on, "parent2_name": "", "parent2_date": "", "child_name": "Tyler Reid", "child_date": signed_on, "practitioner_name": "Jo Bennett", "practitioner_date": signed_on })
+        }
+        _ => json!({}),
     }
 }
 
