@@ -1,7 +1,7 @@
 // The team around the family by keyboard alone, from the demo family CAF's task list: add a
 // member without an account (an empty form refused first), record a team meeting (the
 // team's members filled in), and see both on the team page. The other pages this stop added
-// (the lead professional, the owner, comparing versions, the wording) are visited and
+// (the lead professional, the owner, stepping up, comparing versions, the wording) are visited and
 // checked. Every page is checked with axe-core (WCAG 2.2 AA) and for console errors, and the
 // team page for sideways scrolling at 375 px. Screenshots go to $ECAF_TEST_SHOTS.
 
@@ -135,7 +135,7 @@ describe('the team around the family', () => {
     assert.equal(sideways, false, 'the team page fits a phone');
     await shot(page, 'team-375');
     await page.setViewportSize({ width: 1280, height: 900 });
-    for (const p of [`${caf}/team/lead`, `${caf}/owner`, `${caf}/versions`, `${caf}/versions/compare?from=1&to=now`]) {
+    for (const p of [`${caf}/team/lead`, `${caf}/owner`, `${caf}/step-up`, `${caf}/versions`, `${caf}/versions/compare?from=1&to=now`]) {
       await visit(page, p);
     }
     assert.match(await h1Text(page), /^Version 1 compared with the CAF as it is now/);
