@@ -10,67 +10,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { DEMO_PRACTITIONER, checkPage, h1Text, signIn, submitAndWait, useApp, visit, where } from './harness.mjs';
+import { enter, hughesTaskList, tabToId, tabToText, typeInto } from './keyboard.mjs';
 
 const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
 
 async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, `caf-plan-${name}.png`), fullPage: true });
-}
-
-async function focused(page) {
-  return page.evaluate(() => {
-    const e = document.activeElement;
-    if (!e || e === document.body) return { id: '', text: '', describe: '<body>' };
-    const text = (e.innerText || e.value || '').trim().replace(/\s+/g, ' ').slice(0, 60);
-    return { id: e.id, text, describe: `<${e.tagName.toLowerCase()} id="${e.id}"> "${text}"` };
-  });
-}
-
-/** Presses Tab until `matches(focused)` holds; fails listing where the focus went instead. */
-async function tabUntil(page, what, matches, maxPresses = 200) {
-  const seen = [];
-  for (let i = 0; i <= maxPresses; i++) {
-    const now = await focused(page);
-    if (matches(now)) return now;
-    seen.push(now.describe);
-    await page.keyboard.press('Tab');
-  }
-  assert.fail(`Tab never reached ${what} on ${await where(page)}. Focus went to:\n- ${seen.slice(-20).join('\n- ')}`);
-}
-
-const tabToId = (page, id) => tabUntil(page, `#${id}`, (f) => f.id === id);
-const tabToText = (page, text) => tabUntil(page, `"${text}"`, (f) => f.text === text);
-
-async function typeInto(page, id, text) {
-  await tabToId(page, id);
-  await page.keyboard.type(text);
-}
-
-/** Presses Enter on what has the focus and waits for the page it leads to, then checks it. */
-async function enter(page) {
-  await page.evaluate(() => {
-    window.ecafOldDocument = true;
-  });
-  const response = await submitAndWait(page, () => page.keyboard.press('Enter'));
-  await page.waitForFunction(() => !window.ecafOldDocument && document.readyState === 'complete');
-  await checkPage(page);
-  return response;
-}
-
-/** The task list of the demo family CAF (Amelia and Oliver Hughes), whose assessor is Sam. */
-async function hughesTaskList(page) {
-  await visit(page, '/people/search');
-  await page.locator('#given_name').fill('Amelia');
-  await page.locator('#family_name').fill('Hughes');
-  await submitAndWait(page, page.getByRole('button', { name: 'Search' }));
-  const record = await page.locator('a[href^="/people/"]:not([href*="/search"])').filter({ hasText: 'Amelia' }).first().getAttribute('href');
-  assert.match(record, /^\/people\/\d+$/, `no record link on ${await where(page)}`);
-  await visit(page, record);
-  const caf = await page.locator('a[href^="/cafs/"]').first().getAttribute('href');
-  assert.match(caf, /^\/cafs\/\d+$/, `no CAF link on ${await where(page)}`);
-  await visit(page, caf);
-  return caf;
 }
 
 describe('the action plan', () => {

@@ -173,15 +173,9 @@ pub async fn close(
         }
         Ok(Err(problems)) => problems.into_iter().map(page_problem).collect(),
         Err(StoreError::Conflict { by, at }) => {
-            let when = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
             let mut kept = values.clone();
             kept.insert("revision".into(), caf.revision.to_string());
-            let problem = Problem::new(
-                "reason",
-                format!("The CAF was changed by {by} on {when} while you were working: check it and close it again"),
-            );
+            let problem = Problem::new("reason", super::changed_meanwhile("The CAF", &by, at));
             return close_page(
                 &state,
                 &signed_in,

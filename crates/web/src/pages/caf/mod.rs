@@ -116,6 +116,21 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/versions/{number}", get(versions::show))
 }
 
+/// A moment as the pages show it: "1 December 2026 at 9:33am", London time.
+pub(super) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono_tz::Europe::London)
+        .format("%-d %B %Y at %-I:%M%P")
+        .to_string()
+}
+
+/// Why a change was not saved: someone else changed `what` first. The page keeps the typing.
+pub(super) fn changed_meanwhile(what: &str, by: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    format!(
+        "{what} was changed by {by} on {} while you were working, so your change was not saved: check it and save again",
+        moment(at)
+    )
+}
+
 /// One problem on a form: `field` is the id of the control the error summary links to.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct Problem {

@@ -164,15 +164,9 @@ pub async fn change(
             .await
         }
         Err(StoreError::Conflict { by, at }) => {
-            let when = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
             let mut kept = values.clone();
             kept.insert("revision".into(), caf.revision.to_string());
-            let problem = Problem::new(
-                "agency_id",
-                format!("The CAF was changed by {by} on {when} while you were working: check the agency and save again"),
-            );
+            let problem = Problem::new("agency_id", super::changed_meanwhile("The CAF", &by, at));
             page(
                 &state,
                 &signed_in,

@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use chrono::DateTime;
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::plan::{
     default_review_date, is_overdue, too_many, ActionStatus, NewAction, Owner, StatusChange,
@@ -33,13 +32,6 @@ fn caf_context(caf: &CafContent) -> minijinja::Value {
         reference => caf.reference,
         state => caf.state.label(),
     }
-}
-
-fn conflict_message(what: &str, by: &str, at: DateTime<chrono::Utc>) -> String {
-    let when = at
-        .with_timezone(&chrono_tz::Europe::London)
-        .format("%-d %B %Y at %-I:%M%P");
-    format!("{what} was changed by {by} on {when} while you were working, so your change was not saved: check it and save again")
 }
 
 /// The writers of the CAF: the assessor and the lead professional.
@@ -456,7 +448,7 @@ pub async fn update_action(
                 &kept,
                 vec![Problem::new(
                     "status",
-                    conflict_message("This action", &by, at),
+                    super::changed_meanwhile("This action", &by, at),
                 )],
                 StatusCode::CONFLICT,
             )
@@ -615,7 +607,7 @@ pub async fn agree(
                 &kept,
                 vec![Problem::new(
                     "review_on-day",
-                    conflict_message("The CAF", &by, at),
+                    super::changed_meanwhile("The CAF", &by, at),
                 )],
                 StatusCode::CONFLICT,
             )

@@ -196,9 +196,7 @@ pub async fn save(
             let theirs = summary::cards(&current, false)
                 .into_iter()
                 .find(|card| card.is(section.key, child.as_ref().map(|c| c.0)));
-            let when = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let when = super::moment(at);
             let message = format!(
                 "This section was changed by {by} on {when} while you were working on it, so your changes were not saved. Your answers are shown below: check them against theirs, then save again to replace their version"
             );

@@ -136,9 +136,7 @@ pub async fn sign_off(
             .await
         }
         Err(StoreError::Conflict { by, at }) => {
-            let when = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let when = super::moment(at);
             let errors = vec![Problem::new(
                 "sign-off",
                 format!("The assessment was changed by {by} on {when}. Check the answers again before signing off"),

@@ -27,15 +27,7 @@ fn problems(found: Vec<StepUpProblem>) -> Vec<Problem> {
 }
 
 fn conflict(by: String, at: chrono::DateTime<chrono::Utc>, field: &str) -> Problem {
-    let when = at
-        .with_timezone(&chrono_tz::Europe::London)
-        .format("%-d %B %Y at %-I:%M%P");
-    Problem::new(
-        field,
-        format!(
-            "The CAF was changed by {by} on {when} while you were working: check and save again"
-        ),
-    )
+    Problem::new(field, super::changed_meanwhile("The CAF", &by, at))
 }
 
 async fn page(

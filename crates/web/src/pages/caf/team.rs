@@ -41,15 +41,7 @@ fn caf_context(caf: &CafContent) -> minijinja::Value {
 
 /// The error page for a stale save: the typing kept, with who changed the CAF.
 fn conflict(by: String, at: chrono::DateTime<chrono::Utc>) -> Problem {
-    let when = at
-        .with_timezone(&chrono_tz::Europe::London)
-        .format("%-d %B %Y at %-I:%M%P");
-    Problem::new(
-        "choice",
-        format!(
-            "The CAF was changed by {by} on {when} while you were working: check and save again"
-        ),
-    )
+    Problem::new("choice", super::changed_meanwhile("The CAF", &by, at))
 }
 
 pub async fn show(
