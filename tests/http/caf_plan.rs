@@ -305,6 +305,32 @@ on_both_databases!(
             narrowed.text
         );
 
+        // The assessor does not update another agency's member's action for them.
+        let theirs = format!("/cafs/{caf}/plan/actions/{nia_action}");
+        let form = sam.get(&theirs).await;
+        let revision = hidden(&form, "revision");
+        let for_them = sam
+            .post(&theirs, &[("status", "done"), ("revision", &revision)])
+            .await;
+        assert_eq!(
+            for_them.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            for_them.text
+        );
+        assert!(
+            for_them.text.contains("it belongs to another agency"),
+            "{}",
+            for_them.text
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM caf_actions WHERE id = {nia_action} AND status = 'done'"
+            ))
+            .await,
+            0
+        );
+
         // Nia only reads the CAF, but updates her own action.
         let mut nia = app.signed_in(OUTSIDER).await;
         let plan = nia.get(&format!("/cafs/{caf}/plan")).await;

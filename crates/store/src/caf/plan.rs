@@ -372,6 +372,20 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         writable_plan(&caf)?;
+        // Each agency answers for its own actions: the assessor or lead professional updates
+        // those of the family, of people without an account and of their own agency, not
+        // another agency's member's.
+        if !owns
+            && action.owner_user_id.is_some()
+            && action
+                .agency_id
+                .is_some_and(|agency| agency != actor.agency_id)
+        {
+            return Err(StoreError::Refused(format!(
+                "Only {} updates this action: it belongs to another agency",
+                action.owner_label
+            )));
+        }
         if action.revision != expected_revision {
             return Err(stale(&mut tx, STALE_SQL, action.id).await);
         }
