@@ -4,6 +4,7 @@ mod api;
 mod audit;
 mod caf_api;
 mod caf_closure;
+mod caf_handover;
 mod caf_import;
 mod caf_pages;
 mod caf_plan;

@@ -228,6 +228,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/team"), EARLY_HELP),
         (format!("{caf}/team/lead"), EARLY_HELP),
         (format!("{caf}/team/new"), EARLY_HELP),
+        ("/caseloads".to_string(), EARLY_HELP),
+        (format!("/caseloads/{user}/hand-over"), EARLY_HELP),
         (format!("{caf}/step-up"), EARLY_HELP),
         (format!("{caf}/meetings/new"), EARLY_HELP),
         (format!("{caf}/owner"), EARLY_HELP),

@@ -4,6 +4,7 @@ pub mod access;
 pub mod closure;
 pub mod consent;
 pub mod form;
+pub mod handover;
 pub mod lifecycle;
 pub mod meeting;
 pub mod plain_language;

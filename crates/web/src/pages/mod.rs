@@ -105,6 +105,9 @@ fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem>
             "/people",
         ));
     }
+    if user.roles.contains(&Role::LineManager) || user.roles.contains(&Role::EarlyHelpTeam) {
+        items.push(("Caseloads".into(), "/caseloads"));
+    }
     if user.roles.contains(&Role::Administrator) {
         items.extend(
             [

@@ -10,6 +10,7 @@ mod consent;
 mod dates;
 mod family_copy;
 mod fields;
+mod handover;
 mod meetings;
 mod owner;
 mod plan;
@@ -59,6 +60,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/consent/withdrawn", get(consent::withdrawn))
         .route("/cafs/{id}/owner", get(owner::form).post(owner::change))
         .route("/cafs/{id}/team", get(team::show))
+        .route("/caseloads", get(handover::caseloads))
+        .route(
+            "/caseloads/{user}/hand-over",
+            get(handover::form).post(handover::hand_over),
+        )
         .route(
             "/cafs/{id}/step-up",
             get(step_up::form).post(step_up::step_up),
