@@ -179,6 +179,27 @@ on_both_databases!(
         assert!(search
             .text
             .contains("<title>Check if an early help assessment exists"));
+        sam.get("/people/search").await;
+        let searched = sam
+            .post(
+                "/people/search",
+                &[
+                    ("given_name", "Amelia"),
+                    ("family_name", "Hughes"),
+                    ("dob_day", "7"),
+                    ("dob_month", "3"),
+                    ("dob_year", "2019"),
+                ],
+            )
+            .await;
+        let results = sam.get(searched.header("location")).await;
+        assert!(
+            results
+                .text
+                .contains("Open early help assessment (CAF-2026-"),
+            "a search hit says it in the service's words: {}",
+            results.text
+        );
         let home = sam.get("/").await;
         assert!(home.text.contains("Your early help assessment work"));
         let record = sam.get(&format!("/people/{first_child}")).await;

@@ -187,6 +187,14 @@ pub struct CafSummary {
     /// E.g. "Open CAF (CAF-2026-000012) since 3 November 2026, Riverside Primary School".
     pub status: String,
     pub contact: Option<String>,
+    /// The same in parts, for pages that say it in the service's own words: whether it is
+    /// open, its reference, since when or when it closed, and the owning agency.
+    pub open: Option<bool>,
+    pub reference: Option<String>,
+    pub opened_on: Option<chrono::NaiveDate>,
+    pub closed_on: Option<chrono::NaiveDate>,
+    pub owning_agency: Option<String>,
+    pub imported: bool,
 }
 
 impl CafSummary {
@@ -196,6 +204,12 @@ impl CafSummary {
             return CafSummary {
                 status: "No CAF recorded".into(),
                 contact: None,
+                open: None,
+                reference: None,
+                opened_on: None,
+                closed_on: None,
+                owning_agency: None,
+                imported: false,
             };
         };
         let status = match caf.closed_on {
@@ -220,6 +234,12 @@ impl CafSummary {
                 status
             },
             contact: caf.contact.clone(),
+            open: Some(caf.open),
+            reference: Some(caf.reference.clone()),
+            opened_on: Some(caf.opened_on),
+            closed_on: caf.closed_on,
+            owning_agency: Some(caf.owning_agency.clone()),
+            imported: caf.imported,
         }
     }
 }
