@@ -7,4 +7,5 @@ pub mod credentials;
 pub mod matching;
 pub mod organisation;
 pub mod person;
+pub mod text;
 mod vocabulary;

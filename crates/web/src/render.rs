@@ -60,12 +60,8 @@ fn born(value: Value, expected: Option<bool>, today: Option<String>) -> Result<S
 }
 
 /// Upper-case the first letter only (Jinja's `capitalize` would lower-case names after it).
-pub(crate) fn sentence(value: String) -> String {
-    let mut chars = value.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => value,
-    }
+fn sentence(value: String) -> String {
+    ecaf_domain::text::sentence_start(&value)
 }
 
 impl Templates {

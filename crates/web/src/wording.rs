@@ -100,24 +100,15 @@ impl From<&Wording> for Terms {
     fn from(w: &Wording) -> Self {
         Terms {
             caf: w.assessment.clone(),
-            caf_title: sentence_start(&w.assessment),
+            caf_title: ecaf_domain::text::sentence_start(&w.assessment),
             a_caf: w.a_assessment(),
-            a_caf_title: sentence_start(&w.a_assessment()),
+            a_caf_title: ecaf_domain::text::sentence_start(&w.a_assessment()),
             lead: w.lead.clone(),
-            lead_title: sentence_start(&w.lead),
+            lead_title: ecaf_domain::text::sentence_start(&w.lead),
             team: w.team.clone(),
-            team_title: sentence_start(&w.team),
+            team_title: ecaf_domain::text::sentence_start(&w.team),
         }
     }
-}
-
-/// The first letter in capitals, the rest as written ("CAF" stays "CAF").
-pub(crate) fn sentence_start(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

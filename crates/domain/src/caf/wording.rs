@@ -165,7 +165,7 @@ impl Wording {
                     field,
                     format!(
                         "{} must be {MAX_TERM_CHARS} characters or fewer",
-                        sentence(what)
+                        crate::text::sentence_start(what)
                     ),
                 ));
             }
@@ -287,14 +287,6 @@ fn pairs(list: &[Choice]) -> Vec<(&str, &str)> {
     list.iter()
         .map(|c| (c.code.as_str(), c.label.as_str()))
         .collect()
-}
-
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// A code for a new list entry made from its words (`Left the area` → `left_the_area`),

@@ -3,7 +3,7 @@
 //! children, with a fresh agreement, linked to the one before.
 use super::access::{open_to_read, open_to_write, refused, stale};
 use super::events::{self, Event};
-use super::sections::{children_of, sentence, touch};
+use super::sections::{children_of, touch};
 use crate::audit::{self, AuditEntry};
 use crate::{Attribution, Result, Store, StoreError, Tx};
 use chrono::NaiveDate;
@@ -12,6 +12,7 @@ use ecaf_domain::caf::closure::{Closure, ClosureError};
 use ecaf_domain::caf::consent::Agreement;
 use ecaf_domain::caf::lifecycle::{CafState, Step};
 use ecaf_domain::caf::wording::Wording;
+use ecaf_domain::text::sentence_start;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -123,7 +124,7 @@ impl Store {
         };
         caf.state
             .apply(step)
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+            .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         if caf.revision != expected_revision {
             return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
         }

@@ -3,10 +3,11 @@
 use super::access::{open_to_write, refused};
 use super::events::{self, Event};
 use super::plan::plan_agency_ids;
-use super::sections::{sentence, touch};
+use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{ConsentError, SharingConsent, Withdrawal};
+use ecaf_domain::text::sentence_start;
 use std::collections::BTreeSet;
 
 impl Store {
@@ -49,7 +50,7 @@ impl Store {
                     names.join(" and ")
                 )));
             }
-            Err(other) => return Err(StoreError::Refused(sentence(other.to_string()))),
+            Err(other) => return Err(StoreError::Refused(sentence_start(&other.to_string()))),
         }
         for agency in &consent.agencies {
             let known = sqlx::query("SELECT id FROM agencies WHERE id = $1")
@@ -131,7 +132,7 @@ impl Store {
         let wording = self.wording_on(&mut tx, caf.wording_version).await?;
         withdrawal
             .check(&wording.withdrawal_pairs())
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+            .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         let done = sqlx::query(
             "UPDATE caf_consents SET withdrawn_on = $1, withdrawal = $2 WHERE caf_id = $3 AND withdrawn_on IS NULL",
         )

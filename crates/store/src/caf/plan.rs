@@ -3,7 +3,7 @@
 //! CAF to "plan in place" and sets its next review. Every change is an event of the CAF.
 use super::access::{open_to_update_own, open_to_write, refused, stale, CafRow};
 use super::events::{self, Event};
-use super::sections::{children_of, sentence, touch};
+use super::sections::{children_of, touch};
 use super::team::{team_of, TeamMemberRow};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,6 +12,7 @@ use ecaf_domain::caf::lifecycle::{CafState, Step};
 use ecaf_domain::caf::plan::{
     review_date_problems, ActionStatus, NewAction, Owner, StatusChange, MAX_REVIEW_WEEKS,
 };
+use ecaf_domain::text::sentence_start;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -467,7 +468,7 @@ impl Store {
         let next = caf
             .state
             .apply(Step::AgreePlan)
-            .map_err(|refused| StoreError::Refused(sentence(refused.to_string())))?;
+            .map_err(|refused| StoreError::Refused(sentence_start(&refused.to_string())))?;
         let actions = actions_of(&mut tx, caf.id).await?;
         if actions.is_empty() {
             return Err(StoreError::Refused(

@@ -12,6 +12,7 @@ use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
 use ecaf_domain::caf::form::{section, SectionStatus};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::wording::Wording;
+use ecaf_domain::text::sentence_start;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -215,7 +216,7 @@ impl Store {
             ));
         }
         may_save_content(&consent_status(&mut tx, caf.id).await?)
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+            .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         let children = children_of(&mut tx, caf.id).await?;
         match (section.per_child, child_id) {
             (true, Some(child)) if children.iter().any(|(id, _)| *id == child) => {}
@@ -454,13 +455,4 @@ pub(super) async fn touch(tx: &mut Tx, caf_id: i64, now: i64, user_id: i64) -> R
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// A domain message as a sentence for a page.
-pub(super) fn sentence(text: String) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    }
 }

@@ -3,13 +3,14 @@
 //! services with nobody holding them.
 use super::access::{open_to_write, refused, stale};
 use super::events::{self, Event};
-use super::sections::{sentence, touch};
+use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::NaiveDate;
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::closure::Closure;
 use ecaf_domain::caf::lifecycle::Step;
 use ecaf_domain::caf::step_up::{service_label, Referral, Takeover, TAKEOVER_CLOSURE_REASON};
+use ecaf_domain::text::sentence_start;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -70,7 +71,7 @@ impl Store {
         let next = caf
             .state
             .apply(Step::StepUp)
-            .map_err(|e| StoreError::Refused(sentence(e.to_string())))?;
+            .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         if caf.revision != expected_revision {
             return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
         }
@@ -188,7 +189,7 @@ impl Store {
             StoreError::Refused(
                 problems
                     .iter()
-                    .map(|p| sentence(p.to_string()))
+                    .map(|p| sentence_start(&p.to_string()))
                     .collect::<Vec<_>>()
                     .join("; "),
             )

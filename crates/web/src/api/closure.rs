@@ -3,7 +3,6 @@
 use super::cafs::CafView;
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
-use crate::render::sentence;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,6 +11,7 @@ use chrono::NaiveDate;
 use ecaf_domain::access::StartCaf;
 use ecaf_domain::caf::closure::Closure;
 use ecaf_domain::caf::consent::Agreement;
+use ecaf_domain::text::sentence_start;
 use ecaf_store::StoreError;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -100,7 +100,7 @@ pub async fn close(
         return Err(ApiError::Invalid(
             problems
                 .into_iter()
-                .map(|p| invalid(p.field(), &sentence(p.to_string())))
+                .map(|p| invalid(p.field(), &sentence_start(&p.to_string())))
                 .collect(),
         ));
     }

@@ -111,7 +111,7 @@ pub async fn record(
                 .iter()
                 .map(|p| FieldProblem {
                     field: p.field().into(),
-                    message: crate::render::sentence(p.to_string()),
+                    message: ecaf_domain::text::sentence_start(&p.to_string()),
                 })
                 .collect(),
         )),

@@ -28,7 +28,7 @@ fn page_problem(error: ClosureError) -> Problem {
         "closed_on" => "closed_on-day",
         other => other,
     };
-    Problem::new(field, crate::render::sentence(error.to_string()))
+    Problem::new(field, ecaf_domain::text::sentence_start(&error.to_string()))
 }
 
 fn status_of(errors: &[Problem]) -> StatusCode {

@@ -100,7 +100,7 @@ fn lead_summary(caf: &CafContent, lead_term: &str) -> String {
         Some(name) => format!("{name} is the {lead_term}."),
         None => format!(
             "{}: {}.",
-            crate::wording::sentence_start(lead_term),
+            ecaf_domain::text::sentence_start(lead_term),
             ecaf_domain::caf::team::lead_status_label(&caf.lead_status).to_lowercase()
         ),
     };
