@@ -209,6 +209,16 @@ pub(crate) async fn refused<T>(tx: Tx, refusal: StoreError) -> Result<T> {
     Err(refusal)
 }
 
+/// The conflict for a refused stale change to the CAF itself: who changed it last, and when.
+pub(crate) async fn stale_caf(tx: &mut Tx, caf_id: i64) -> StoreError {
+    stale(
+        tx,
+        "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1",
+        caf_id,
+    )
+    .await
+}
+
 /// The conflict for a refused stale change: who changed the row last, and when. `sql` selects
 /// `updated_at` and `by_name` for the row with id `$1`.
 pub(crate) async fn stale(tx: &mut Tx, sql: &str, id: i64) -> StoreError {

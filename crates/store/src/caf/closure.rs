@@ -1,7 +1,7 @@
 //! Closing a CAF, and starting a new one after it: a closed CAF is final and read-only (the
 //! access decision refuses every change to it), so reopening is a new CAF for the same
 //! children, with a fresh agreement, linked to the one before.
-use super::access::{open_to_read, open_to_write, refused, stale};
+use super::access::{open_to_read, open_to_write, refused, stale_caf};
 use super::events::{self, Event};
 use super::sections::{children_of, touch};
 use crate::audit::{self, AuditEntry};
@@ -32,9 +32,6 @@ pub struct Episode {
     /// (id, reference) of the CAF started after this one closed.
     pub followed_by: Option<(i64, String)>,
 }
-
-const LAST_CHANGE: &str = "SELECT c.updated_at, u.name AS by_name FROM cafs c \
-     LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1";
 
 pub(super) async fn episode_of(tx: &mut Tx, caf_id: i64, wording: &Wording) -> Result<Episode> {
     let row = sqlx::query(
@@ -126,7 +123,7 @@ impl Store {
             .apply(step)
             .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         if caf.revision != expected_revision {
-            return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let opened: String = sqlx::query("SELECT opened_on FROM cafs WHERE id = $1")
             .bind(caf.id)
@@ -158,7 +155,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let label = wording
             .closure_reasons

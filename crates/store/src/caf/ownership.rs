@@ -1,6 +1,6 @@
 //! The agency that owns a CAF can change (a transfer, a handover between services): each
 //! change is dated, has a reason, and is a significant event in the child's chronology.
-use super::access::{open_to_write, refused, stale};
+use super::access::{open_to_write, refused, stale_caf};
 use super::events::{self, Event};
 use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError};
@@ -55,7 +55,7 @@ impl Store {
             Err(refusal) => return refused(tx, refusal).await,
         };
         if caf.revision != change.expected_revision {
-            return Err(stale(&mut tx, "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1", caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         if change.agency_id == caf.owning_agency_id {
             return Err(StoreError::Refused(
@@ -85,7 +85,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1", caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         events::record(
             &mut tx,

@@ -1,7 +1,7 @@
 //! The action plan: actions added by the assessor or the lead professional, each updated by
 //! its owner (who may only read the rest of the CAF) or by them; agreeing the plan moves the
 //! CAF to "plan in place" and sets its next review. Every change is an event of the CAF.
-use super::access::{open_to_update_own, open_to_write, refused, stale, CafRow};
+use super::access::{open_to_update_own, open_to_write, refused, stale, stale_caf, CafRow};
 use super::events::{self, Event};
 use super::sections::{children_of, touch};
 use super::team::{team_of, TeamMemberRow};
@@ -476,7 +476,7 @@ impl Store {
             ));
         }
         if caf.revision != expected_revision {
-            return Err(stale(&mut tx, CAF_STALE_SQL, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let updated = sqlx::query(
             "UPDATE cafs SET state = $1, next_review_on = $2, revision = revision + 1 \
@@ -489,7 +489,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, CAF_STALE_SQL, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         events::record(
             &mut tx,
@@ -518,5 +518,3 @@ impl Store {
 
 const STALE_SQL: &str = "SELECT a.updated_at, u.name AS by_name FROM caf_actions a \
      LEFT JOIN users u ON u.id = a.updated_by WHERE a.id = $1";
-const CAF_STALE_SQL: &str = "SELECT c.updated_at, u.name AS by_name FROM cafs c \
-     LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1";

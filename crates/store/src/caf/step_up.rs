@@ -1,7 +1,7 @@
 //! Stepping a CAF up to a specialist or statutory service, and closing it once that service
 //! confirms it has taken over. Until then the CAF stays open, so the family is never between
 //! services with nobody holding them.
-use super::access::{open_to_write, refused, stale};
+use super::access::{open_to_write, refused, stale_caf};
 use super::events::{self, Event};
 use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError};
@@ -44,9 +44,6 @@ pub(super) async fn step_up_of(
         }))
 }
 
-const LAST_CHANGE: &str = "SELECT c.updated_at, u.name AS by_name FROM cafs c \
-     LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1";
-
 impl Store {
     /// Record the telephone referral that steps the CAF up. Without the family's consent a
     /// decision to share without it must already be recorded on the CAF.
@@ -73,7 +70,7 @@ impl Store {
             .apply(Step::StepUp)
             .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         if caf.revision != expected_revision {
-            return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         if !referral.with_consent {
             let shared: i64 = sqlx::query(
@@ -101,7 +98,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, LAST_CHANGE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         events::record(
             &mut tx,

@@ -1,6 +1,6 @@
 //! The lead professional and the team around the family. Who reads a CAF follows these rows
 //! on every read (see `access`), so appointing, joining and leaving take effect at once.
-use super::access::{open_to_write, refused, stale};
+use super::access::{open_to_write, refused, stale_caf};
 use super::events::{self, Event};
 use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError, Tx};
@@ -46,8 +46,6 @@ fn refusal(problems: Vec<TeamProblem>) -> StoreError {
             .join("; "),
     )
 }
-
-const CAF_STALE: &str = "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1";
 
 /// An active user's name and agency.
 pub(super) async fn user_name(tx: &mut Tx, user_id: i64) -> Result<Option<(String, String)>> {
@@ -133,7 +131,7 @@ impl Store {
             return Err(refusal(problems));
         }
         if caf.revision != expected_revision {
-            return Err(stale(&mut tx, CAF_STALE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let (lead, who) = match decision.choice {
             LeadChoice::Appointed { user_id } => {
@@ -169,7 +167,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, CAF_STALE, caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let reason = decision.reason.trim();
         events::record(

@@ -1,6 +1,6 @@
 //! Versions: the assessment frozen at sign-off (version 1) and at each review after it; and
 //! the child's chronology across all their CAFs.
-use super::access::{open_to_read, open_to_write, refused, stale};
+use super::access::{open_to_read, open_to_write, refused, stale_caf};
 use super::events::{self, event_from_row, CafEventRow, Event, EVENT_COLUMNS};
 use super::sections::{content, touch};
 use crate::{from_ms, Attribution, Result, Store, StoreError};
@@ -38,7 +38,7 @@ impl Store {
             Err(refusal) => return refused(tx, refusal).await,
         };
         if caf.revision != expected_revision {
-            return Err(stale(&mut tx, "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1", caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let next = caf
             .state
@@ -83,7 +83,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale(&mut tx, "SELECT c.updated_at, u.name AS by_name FROM cafs c LEFT JOIN users u ON u.id = c.updated_by WHERE c.id = $1", caf.id).await);
+            return Err(stale_caf(&mut tx, caf.id).await);
         }
         let snapshot =
             serde_json::to_value(&current).map_err(|e| StoreError::Refused(e.to_string()))?;
