@@ -28,7 +28,7 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 
 /// A refusal of the rules becomes a 422 on the field it is about; anything else keeps its
 /// own status (403, 404, 409).
-fn refused_at(field: impl Fn(&str) -> &'static str) -> impl Fn(StoreError) -> ApiError {
+pub(super) fn refused_at(field: impl Fn(&str) -> &'static str) -> impl Fn(StoreError) -> ApiError {
     move |err| match err {
         StoreError::Refused(why) => invalid(field(&why), why),
         other => other.into(),

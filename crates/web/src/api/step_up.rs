@@ -1,5 +1,6 @@
 //! Stepping a CAF up, and the receiving service's confirmation that it has taken over (which
 //! closes it), over the API: the same rules as the pages, each problem on its own field.
+use super::cafs::refused_at;
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -22,16 +23,6 @@ fn invalid(problems: Vec<StepUpProblem>) -> ApiError {
             })
             .collect(),
     )
-}
-
-fn refused_on(field: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |err| match err {
-        StoreError::Refused(message) => ApiError::Invalid(vec![FieldProblem {
-            field: field.into(),
-            message,
-        }]),
-        other => other.into(),
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -78,7 +69,7 @@ pub async fn step_up(
             &body.referral,
         )
         .await
-        .map_err(refused_on("referral"))?;
+        .map_err(refused_at(|_| "referral"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -125,6 +116,6 @@ pub async fn takeover(
         .store
         .confirm_takeover(&actor, &api.attribution, id, body.revision, &body.takeover)
         .await
-        .map_err(refused_on("takeover"))?;
+        .map_err(refused_at(|_| "takeover"))?;
     Ok(StatusCode::NO_CONTENT)
 }

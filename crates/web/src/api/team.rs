@@ -1,6 +1,7 @@
 //! The lead professional and the team around the family over the API: read them, record the
 //! decision about the lead professional, add a member (with or without an account), and
 //! record that a member left. The same rules as the pages, each problem on its own field.
+use super::cafs::refused_at;
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -39,17 +40,6 @@ fn invalid(problems: Vec<TeamProblem>) -> ApiError {
             })
             .collect(),
     )
-}
-
-/// A refusal of the store is a 422 on `field`; anything else keeps its status.
-fn refused_on(field: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |err| match err {
-        StoreError::Refused(message) => ApiError::Invalid(vec![FieldProblem {
-            field: field.into(),
-            message,
-        }]),
-        other => other.into(),
-    }
 }
 
 fn today(state: &AppState) -> NaiveDate {
@@ -144,7 +134,7 @@ pub async fn decide_lead(
         .store
         .decide_lead_professional(&actor, &api.attribution, id, body.revision, &decision)
         .await
-        .map_err(refused_on("choice"))?;
+        .map_err(refused_at(|_| "choice"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -178,7 +168,7 @@ pub async fn add_member(
         .store
         .add_team_member(&api.user.actor(), &api.attribution, id, &member)
         .await
-        .map_err(refused_on("user_id"))?;
+        .map_err(refused_at(|_| "user_id"))?;
     Ok((StatusCode::CREATED, Json(MemberAdded { member_id })))
 }
 
@@ -214,7 +204,7 @@ pub async fn leave(
             body.left_on,
         )
         .await
-        .map_err(refused_on("left_on"))?;
+        .map_err(refused_at(|_| "left_on"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -257,7 +247,7 @@ pub async fn record_meeting(
         .store
         .record_meeting(&api.user.actor(), &api.attribution, id, &meeting)
         .await
-        .map_err(refused_on("kind"))?;
+        .map_err(refused_at(|_| "kind"))?;
     Ok((StatusCode::CREATED, Json(MeetingRecorded { meeting_id })))
 }
 
