@@ -132,16 +132,6 @@ async fn present_team(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRow>> {
         .collect())
 }
 
-pub(super) async fn next_review_of(tx: &mut Tx, caf_id: i64) -> Result<Option<NaiveDate>> {
-    let row = sqlx::query("SELECT next_review_on FROM cafs WHERE id = $1")
-        .bind(caf_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(row
-        .try_get::<Option<String>, _>("next_review_on")?
-        .and_then(|d| d.parse().ok()))
-}
-
 /// Every agency with an action on the plan: the family's consent to share must name them.
 pub(super) async fn plan_agency_ids(tx: &mut Tx, caf_id: i64) -> Result<Vec<i64>> {
     sqlx::query(

@@ -34,14 +34,18 @@ pub(super) async fn step_up_of(
     else {
         return Ok(None);
     };
-    let text: Option<String> = row.try_get("step_up")?;
-    Ok(text
+    Ok(step_up_view(row.try_get("step_up")?))
+}
+
+/// The referral as the `cafs.step_up` column holds it.
+pub(super) fn step_up_view(stored: Option<String>) -> Option<StepUpView> {
+    stored
         .and_then(|t| serde_json::from_str::<Referral>(&t).ok())
         .map(|referral| StepUpView {
             service_label: service_label(&referral.service),
             follow_up_due: referral.follow_up_due(),
             referral,
-        }))
+        })
 }
 
 impl Store {
