@@ -303,7 +303,8 @@ on_both_databases!(a_whole_assessment_is_done_through_the_pages, |app| {
         assert!(
             bad.text.contains(message)
                 && bad.text.contains("There is a problem")
-                && bad.text.contains("<title>Error:"),
+                && bad.text.contains("<title>Error: Versions of")
+                && !bad.text.contains("Error: Error:"),
             "{query}: {}",
             bad.text
         );

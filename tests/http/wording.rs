@@ -134,7 +134,7 @@ on_both_databases!(
                 "{anchor}: {message}"
             );
         }
-        assert!(refused.text.contains("<title>Error:"));
+        assert!(refused.text.contains("<title>Error: Wording"), "Error: once, from the layout");
         assert_eq!(
             app.count("SELECT COUNT(*) FROM wordings").await,
             0,

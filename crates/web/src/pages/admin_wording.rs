@@ -178,16 +178,12 @@ async fn page(
         rows
     };
     let versions = state.store.wording_versions().await?;
-    let title = format!(
-        "{}Wording",
-        if problems.is_empty() { "" } else { "Error: " }
-    );
     render(
         state,
         &admin.signed_in.visitor,
         "/admin/wording",
         "admin/wording.html",
-        &title,
+        "Wording",
         minijinja::context! {
             version => typed.version,
             wording => typed.wording,

@@ -57,11 +57,7 @@ async fn close_page(
         &signed_in.visitor,
         "/people",
         "caf/close.html",
-        &format!(
-            "{}Close {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Close {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
@@ -245,11 +241,7 @@ fn reopen_page(
         &starter.signed_in.visitor,
         "/people",
         "caf/reopen.html",
-        &format!(
-            "{}Start a new CAF after {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Start a new CAF after {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),

@@ -68,10 +68,7 @@ async fn page(
         &signed_in.visitor,
         "/caseloads",
         "caf/handover.html",
-        &format!(
-            "{}Hand over {name}'s CAFs",
-            if errors.is_empty() { "" } else { "Error: " }
-        ),
+        &format!("Hand over {name}'s CAFs",),
         minijinja::context! {
             holder => holder,
             name => name,

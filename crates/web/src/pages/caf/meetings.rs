@@ -73,11 +73,7 @@ async fn page(
         &signed_in.visitor,
         "/people",
         "caf/meeting.html",
-        &format!(
-            "{}Record a meeting: {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Record a meeting: {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),

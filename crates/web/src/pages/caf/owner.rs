@@ -40,11 +40,7 @@ async fn page(
         &signed_in.visitor,
         "/people",
         "caf/owner.html",
-        &format!(
-            "{}Change the agency that owns {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Change the agency that owns {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),

@@ -146,11 +146,7 @@ async fn action_page(
         &signed_in.visitor,
         "/people",
         "caf/plan_action.html",
-        &format!(
-            "{}Add an action to the plan for {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            children_names(caf)
-        ),
+        &format!("Add an action to the plan for {}", children_names(caf)),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),
@@ -324,11 +320,7 @@ async fn status_page(
         &signed_in.visitor,
         "/people",
         "caf/plan_status.html",
-        &format!(
-            "{}Update an action on the plan for {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            children_names(caf)
-        ),
+        &format!("Update an action on the plan for {}", children_names(caf)),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),
@@ -495,11 +487,7 @@ async fn agree_page(
         &signed_in.visitor,
         "/people",
         "caf/plan_agree.html",
-        &format!(
-            "{}Agree the plan for {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            children_names(caf)
-        ),
+        &format!("Agree the plan for {}", children_names(caf)),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),

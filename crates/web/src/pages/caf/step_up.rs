@@ -44,11 +44,7 @@ async fn page(
         &signed_in.visitor,
         "/people",
         template,
-        &format!(
-            "{}{heading}: {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("{heading}: {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),

@@ -98,11 +98,7 @@ async fn lead_page(
         &signed_in.visitor,
         "/people",
         "caf/lead.html",
-        &format!(
-            "{}Lead professional: {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Lead professional: {}", caf.reference),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),
@@ -283,11 +279,7 @@ async fn member_page(
         &signed_in.visitor,
         "/people",
         "caf/member.html",
-        &format!(
-            "{}Add someone to the team: {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Add someone to the team: {}", caf.reference),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),
@@ -413,12 +405,7 @@ async fn leave_page(
         &signed_in.visitor,
         "/people",
         "caf/leave.html",
-        &format!(
-            "{}{} leaves the team: {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            member.name,
-            caf.reference
-        ),
+        &format!("{} leaves the team: {}", member.name, caf.reference),
         minijinja::context! {
             caf => caf_context(caf),
             names => children_names(caf),

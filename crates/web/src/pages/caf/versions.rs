@@ -52,11 +52,7 @@ fn list_page(
         &signed_in.visitor,
         "/people",
         "caf/versions.html",
-        &format!(
-            "{}Versions of {}",
-            if errors.is_empty() { "" } else { "Error: " },
-            caf.reference
-        ),
+        &format!("Versions of {}", caf.reference),
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
