@@ -134,7 +134,10 @@ on_both_databases!(
                 "{anchor}: {message}"
             );
         }
-        assert!(refused.text.contains("<title>Error: Wording"), "Error: once, from the layout");
+        assert!(
+            refused.text.contains("<title>Error: Wording"),
+            "Error: once, from the layout"
+        );
         assert_eq!(
             app.count("SELECT COUNT(*) FROM wordings").await,
             0,
