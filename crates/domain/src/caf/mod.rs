@@ -3,12 +3,14 @@
 pub mod access;
 pub mod closure;
 pub mod consent;
+pub mod distance;
 pub mod form;
 pub mod handover;
 pub mod lifecycle;
 pub mod meeting;
 pub mod plain_language;
 pub mod plan;
+pub mod review;
 pub mod step_up;
 pub mod team;
 pub mod wording;
