@@ -70,6 +70,30 @@ pub struct Series {
     pub indicators: Vec<Indicator>,
 }
 
+impl Series {
+    /// The series as it stood at `version`: its points up to that version, and the needs
+    /// scored by then.
+    pub fn until(&self, version: i64) -> Series {
+        let kept = self
+            .points
+            .iter()
+            .take_while(|p| p.version <= version)
+            .count();
+        Series {
+            points: self.points[..kept].to_vec(),
+            indicators: self
+                .indicators
+                .iter()
+                .map(|i| Indicator {
+                    need: i.need.clone(),
+                    scores: i.scores[..kept].to_vec(),
+                })
+                .filter(|i| i.scores.iter().any(Option::is_some))
+                .collect(),
+        }
+    }
+}
+
 fn key(need: &str) -> String {
     need.split_whitespace()
         .collect::<Vec<_>>()
@@ -131,7 +155,11 @@ mod tests {
         let s = series(&[
             measure("Start", 1, &[("Sleep", 4), ("School attendance", 5)]),
             measure("Review 1", 2, &[("sleep ", 3), ("Friendships", 4)]),
-            measure("Review 2", 3, &[("Sleep", 2), ("Friendships", 3), ("School  attendance", 3)]),
+            measure(
+                "Review 2",
+                3,
+                &[("Sleep", 2), ("Friendships", 3), ("School  attendance", 3)],
+            ),
         ]);
         assert_eq!(s.points.len(), 3);
         assert_eq!(s.points[2].version, 3);
@@ -146,7 +174,11 @@ mod tests {
     fn the_sentence_says_which_way_things_went() {
         let s = series(&[
             measure("Start", 1, &[("Sleep", 4), ("Anger", 2), ("Money", 3)]),
-            measure("Review 1", 2, &[("Sleep", 2), ("Anger", 3), ("Money", 3), ("Housing", 5)]),
+            measure(
+                "Review 1",
+                2,
+                &[("Sleep", 2), ("Anger", 3), ("Money", 3), ("Housing", 5)],
+            ),
         ]);
         let said: Vec<String> = s.indicators.iter().map(|i| i.sentence()).collect();
         assert_eq!(
@@ -158,6 +190,19 @@ mod tests {
                 "Housing: scored 5, not yet scored again",
             ]
         );
+    }
+
+    #[test]
+    fn a_series_until_a_version_keeps_what_was_scored_by_then() {
+        let s = series(&[
+            measure("Start", 1, &[("Sleep", 4)]),
+            measure("Review 1", 2, &[("Sleep", 3), ("Housing", 5)]),
+        ]);
+        let at_start = s.until(1);
+        assert_eq!(at_start.points.len(), 1);
+        assert_eq!(at_start.indicators.len(), 1);
+        assert_eq!(at_start.indicators[0].scores, [Some(4)]);
+        assert_eq!(s.until(2), s);
     }
 
     #[test]

@@ -20,11 +20,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
 ];
 
 /// "Have the actions been undertaken?"
-pub const UNDERTAKEN: &[(&str, &str)] = &[
-    ("yes", "Yes"),
-    ("some", "Some of them"),
-    ("no", "No"),
-];
+pub const UNDERTAKEN: &[(&str, &str)] = &[("yes", "Yes"), ("some", "Some of them"), ("no", "No")];
 
 /// What the review decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,11 +133,15 @@ impl Review {
     /// Every problem. `since` is the day the plan was agreed or last reviewed: a review
     /// cannot come before it. The next review must be after today and no more than
     /// `max_weeks` after this one.
-    pub fn problems(&self, today: NaiveDate, since: NaiveDate, max_weeks: i64) -> Vec<ReviewProblem> {
+    pub fn problems(
+        &self,
+        today: NaiveDate,
+        since: NaiveDate,
+        max_weeks: i64,
+    ) -> Vec<ReviewProblem> {
         let mut problems = vec![];
-        let mut add = |field: String, message: String| {
-            problems.push(ReviewProblem { field, message })
-        };
+        let mut add =
+            |field: String, message: String| problems.push(ReviewProblem { field, message });
         if self.held_on > today {
             add(
                 "held_on-day".into(),
@@ -207,8 +207,16 @@ impl Review {
             }
         }
         for (field, text, missing) in [
-            ("improvements", &self.improvements, "Enter how things have improved, or not"),
-            ("family_view", &self.family_view, "Enter the family's view of the review"),
+            (
+                "improvements",
+                &self.improvements,
+                "Enter how things have improved, or not",
+            ),
+            (
+                "family_view",
+                &self.family_view,
+                "Enter the family's view of the review",
+            ),
             (
                 "child_view",
                 &self.child_view,
@@ -218,7 +226,10 @@ impl Review {
             if text.trim().is_empty() {
                 add(field.into(), missing.into());
             } else if text.chars().count() > MAX_TEXT {
-                add(field.into(), format!("This must be {MAX_TEXT} characters or fewer"));
+                add(
+                    field.into(),
+                    format!("This must be {MAX_TEXT} characters or fewer"),
+                );
             }
         }
         if self.scores.is_empty() {
@@ -450,7 +461,8 @@ mod tests {
 
     #[test]
     fn the_consent_check_reads_as_the_api_writes_it() {
-        let yes: ConsentCheck = serde_json::from_str(r#"{"resought":"yes","agencies":[2,1]}"#).unwrap();
+        let yes: ConsentCheck =
+            serde_json::from_str(r#"{"resought":"yes","agencies":[2,1]}"#).unwrap();
         assert_eq!(
             yes,
             ConsentCheck::Resought {

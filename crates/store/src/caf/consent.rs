@@ -1,10 +1,10 @@
 //! Consent to store and share, and its withdrawal: both change who may see the CAF at once,
 //! since access is decided from the consent rows on every read.
-use super::access::{open_to_write, refused};
+use super::access::{open_to_write, refused, CafRow};
 use super::events::{self, Event};
 use super::plan::plan_agency_ids;
 use super::sections::touch;
-use crate::{Attribution, Result, Store, StoreError};
+use crate::{Attribution, Result, Store, StoreError, Tx};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{ConsentError, SharingConsent, Withdrawal};
 use ecaf_domain::text::sentence_start;
@@ -32,81 +32,7 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        let mut plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
-        plan_agencies.extend(plan_agency_ids(&mut tx, caf.id).await?);
-        match consent.check(&plan_agencies) {
-            Ok(()) => {}
-            Err(ConsentError::MissingAgencies(missing)) => {
-                let mut names = vec![];
-                for agency in missing {
-                    let row = sqlx::query("SELECT name FROM agencies WHERE id = $1")
-                        .bind(agency)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    names.push(sqlx::Row::try_get::<String, _>(&row, "name")?);
-                }
-                return Err(StoreError::Refused(format!(
-                    "The consent to share must name the agency that owns the CAF and every agency with an action on the plan: add {}",
-                    names.join(" and ")
-                )));
-            }
-            Err(other) => return Err(StoreError::Refused(sentence_start(&other.to_string()))),
-        }
-        for agency in &consent.agencies {
-            let known = sqlx::query("SELECT id FROM agencies WHERE id = $1")
-                .bind(agency)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if known.is_none() {
-                return Err(StoreError::Refused(format!("There is no agency {agency}")));
-            }
-        }
-        let givers = serde_json::to_string(&consent.given_by)
-            .map_err(|e| StoreError::Refused(e.to_string()))?;
-        let row = sqlx::query(
-            "INSERT INTO caf_consents (caf_id, stage, given_by, given_on, signed_copy_kept, recorded_at, recorded_by) \
-             VALUES ($1, 'sharing', $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(caf.id)
-        .bind(givers)
-        .bind(consent.on.to_string())
-        .bind(consent.signed_copy_kept.trim())
-        .bind(now)
-        .bind(actor.user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let consent_id: i64 = sqlx::Row::try_get(&row, "id")?;
-        for agency in &consent.agencies {
-            sqlx::query("INSERT INTO caf_consent_agencies (consent_id, agency_id) VALUES ($1, $2)")
-                .bind(consent_id)
-                .bind(agency)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let names: Vec<&str> = consent.given_by.iter().map(|g| g.name()).collect();
-        events::record(
-            &mut tx,
-            caf.id,
-            now,
-            Some(actor.user_id),
-            Event {
-                kind: "consent.sharing",
-                summary: format!(
-                    "{} consented to storing and sharing with {} {}",
-                    names.join(" and "),
-                    consent.agencies.len(),
-                    if consent.agencies.len() == 1 {
-                        "agency"
-                    } else {
-                        "agencies"
-                    }
-                ),
-                occurred_on: Some(consent.on),
-                significant: true,
-                detail: serde_json::json!({ "agencies": consent.agencies }),
-            },
-        )
-        .await?;
+        insert_sharing_consent(&mut tx, &caf, now, actor.user_id, consent, "").await?;
         touch(&mut tx, caf.id, now, actor.user_id).await?;
         tx.commit().await?;
         Ok(())
@@ -180,4 +106,93 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Insert a consent to share for `caf` in the caller's transaction, after checking it names
+/// the owning agency and every agency with an action on the plan. `occasion` is added to the
+/// chronology's line ("at review 2").
+pub(super) async fn insert_sharing_consent(
+    tx: &mut Tx,
+    caf: &CafRow,
+    now: i64,
+    user_id: i64,
+    consent: &SharingConsent,
+    occasion: &str,
+) -> Result<()> {
+    let mut plan_agencies: BTreeSet<i64> = [caf.owning_agency_id].into();
+    plan_agencies.extend(plan_agency_ids(tx, caf.id).await?);
+    match consent.check(&plan_agencies) {
+        Ok(()) => {}
+        Err(ConsentError::MissingAgencies(missing)) => {
+            let mut names = vec![];
+            for agency in missing {
+                let row = sqlx::query("SELECT name FROM agencies WHERE id = $1")
+                    .bind(agency)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                names.push(sqlx::Row::try_get::<String, _>(&row, "name")?);
+            }
+            return Err(StoreError::Refused(format!(
+                "The consent to share must name the agency that owns the CAF and every agency with an action on the plan: add {}",
+                names.join(" and ")
+            )));
+        }
+        Err(other) => return Err(StoreError::Refused(sentence_start(&other.to_string()))),
+    }
+    for agency in &consent.agencies {
+        let known = sqlx::query("SELECT id FROM agencies WHERE id = $1")
+            .bind(agency)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if known.is_none() {
+            return Err(StoreError::Refused(format!("There is no agency {agency}")));
+        }
+    }
+    let givers =
+        serde_json::to_string(&consent.given_by).map_err(|e| StoreError::Refused(e.to_string()))?;
+    let row = sqlx::query(
+        "INSERT INTO caf_consents (caf_id, stage, given_by, given_on, signed_copy_kept, recorded_at, recorded_by) \
+         VALUES ($1, 'sharing', $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(caf.id)
+    .bind(givers)
+    .bind(consent.on.to_string())
+    .bind(consent.signed_copy_kept.trim())
+    .bind(now)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let consent_id: i64 = sqlx::Row::try_get(&row, "id")?;
+    for agency in &consent.agencies {
+        sqlx::query("INSERT INTO caf_consent_agencies (consent_id, agency_id) VALUES ($1, $2)")
+            .bind(consent_id)
+            .bind(agency)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let names: Vec<&str> = consent.given_by.iter().map(|g| g.name()).collect();
+    events::record(
+        tx,
+        caf.id,
+        now,
+        Some(user_id),
+        Event {
+            kind: "consent.sharing",
+            summary: format!(
+                "{} consented to storing and sharing with {} {}{occasion}",
+                names.join(" and "),
+                consent.agencies.len(),
+                if consent.agencies.len() == 1 {
+                    "agency"
+                } else {
+                    "agencies"
+                }
+            ),
+            occurred_on: Some(consent.on),
+            significant: true,
+            detail: serde_json::json!({ "agencies": consent.agencies }),
+        },
+    )
+    .await?;
+    Ok(())
 }

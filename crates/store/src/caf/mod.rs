@@ -15,6 +15,7 @@ mod imported;
 mod meetings;
 mod ownership;
 mod plan;
+mod reviews;
 mod sections;
 mod sharing;
 mod step_up;
@@ -31,6 +32,7 @@ pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf,
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
 pub use plan::{ActionRow, CONSENT_FIRST};
+pub use reviews::{ReviewRecorded, ReviewRow};
 pub use sections::{
     indicator_problems, CafContent, CafRead, IndicatorProblem, SectionRow, MAX_SECTION_CHARS,
 };

@@ -9,6 +9,7 @@ use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
+use ecaf_domain::caf::distance::{series, Series};
 use ecaf_domain::caf::form::{section, SectionStatus};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::wording::Wording;
@@ -116,6 +117,12 @@ pub struct CafContent {
     pub actions: Vec<ActionRow>,
     /// Set when the plan is agreed.
     pub next_review_on: Option<NaiveDate>,
+    /// Its reviews, oldest first.
+    pub reviews: Vec<super::reviews::ReviewRow>,
+    /// The Parent/Child Indicators' scores from sign-off through every review (not part of
+    /// a version's snapshot: it is read from the versions).
+    #[serde(skip)]
+    pub distance: Series,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -365,6 +372,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
     .bind(caf.id)
     .fetch_one(&mut **tx)
     .await?;
+    let reviews = super::reviews::reviews_of(tx, caf.id).await?;
     Ok(CafContent {
         id: caf.id,
         reference: caf.reference.clone(),
@@ -390,6 +398,12 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         next_review_on: lead
             .try_get::<Option<String>, _>("next_review_on")?
             .and_then(|d| d.parse().ok()),
+        distance: if caf.state == CafState::Draft {
+            Series::default()
+        } else {
+            series(&super::reviews::measures_of(tx, caf.id, &reviews).await?)
+        },
+        reviews,
     })
 }
 

@@ -75,6 +75,10 @@ pub async fn show(
             names => children_names(&caf),
             version => which.version,
             cards => summary::cards(&content, false),
+            distance => super::distance::chart(&match which.version {
+                Some(v) => caf.distance.until(v),
+                None => caf.distance.clone(),
+            }),
             contact => contact.as_ref().and_then(|c| c.contact.clone()),
             agency => contact.map(|c| c.owning_agency),
             printed_on => today(&state),

@@ -21,7 +21,7 @@ const BLANK_ATTENDEES: usize = 3;
 const BLANK_REPORTS: usize = 1;
 
 /// Numbered rows posted as `{prefix}{part}-{n}`, blank ones dropped, in their order.
-fn rows(values: &Values, prefix: &str, parts: &[&str]) -> Vec<Vec<String>> {
+pub(super) fn rows(values: &Values, prefix: &str, parts: &[&str]) -> Vec<Vec<String>> {
     let mut found: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (name, value) in values {
         let Some((part, n)) = name.strip_prefix(prefix).and_then(|r| r.rsplit_once('-')) else {
@@ -41,7 +41,7 @@ fn rows(values: &Values, prefix: &str, parts: &[&str]) -> Vec<Vec<String>> {
 }
 
 /// The form's values to show: what was typed, renumbered, with blank rows after.
-fn shown(values: &Values, attendees: &[Attendee], reports: &[WrittenReport]) -> Values {
+pub(super) fn shown(values: &Values, attendees: &[Attendee], reports: &[WrittenReport]) -> Values {
     let mut shown: Values = values
         .iter()
         .filter(|(k, _)| !k.starts_with("attendee_") && !k.starts_with("report_"))

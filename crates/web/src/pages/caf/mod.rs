@@ -8,12 +8,14 @@ mod answers;
 mod closure;
 mod consent;
 mod dates;
+mod distance;
 mod family_copy;
 mod fields;
 mod handover;
 mod meetings;
 mod owner;
 mod plan;
+mod reviews;
 mod section;
 mod services;
 mod sharing;
@@ -101,6 +103,11 @@ pub fn routes() -> Router<AppState> {
             get(closure::reopen_form).post(closure::reopen),
         )
         .route("/cafs/{id}/plan", get(plan::show))
+        .route(
+            "/cafs/{id}/reviews/new",
+            get(reviews::form).post(reviews::record),
+        )
+        .route("/cafs/{id}/reviews/{number}", get(reviews::show))
         .route(
             "/cafs/{id}/plan/actions/new",
             get(plan::new_action).post(plan::add_action),

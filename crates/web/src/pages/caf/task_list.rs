@@ -11,6 +11,7 @@ use ecaf_domain::access::{authorise, StartCaf};
 use ecaf_domain::caf::consent::ConsentStatus;
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_domain::caf::review::Decision;
 use ecaf_store::caf::CafContent;
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +160,20 @@ pub async fn show(
             drifting => super::drifting(&state, caf.state.is_open(), caf.episode.opened_on),
             step_up => caf.step_up.as_ref().filter(|_| caf.state == CafState::SteppedUp),
             may_step_up => matches!(caf.state, CafState::PlanInPlace | CafState::UnderReview),
+            reviews => caf.reviews.iter().map(|r| minijinja::context! {
+                number => r.number,
+                held_on => r.held_on.format("%-d %B %Y").to_string(),
+                decision => r.review.decision.map(|d| d.label()),
+                version => r.version,
+            }).collect::<Vec<_>>(),
+            next_review_on => caf.next_review_on.filter(|_| caf.state == CafState::PlanInPlace).map(|d| d.format("%-d %B %Y").to_string()),
+            review_overdue => caf.state == CafState::PlanInPlace && caf.next_review_on.is_some_and(|d| d < super::today(&state)),
+            may_review => caf.state == CafState::PlanInPlace,
+            pending => caf.reviews.last().filter(|_| caf.state == CafState::UnderReview).map(|r| minijinja::context! {
+                number => r.number,
+                close => r.review.decision == Some(Decision::Close),
+            }),
+            distance => super::distance::chart(&caf.distance),
             may_reopen => caf.episode.followed_by.is_none()
                 && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },
