@@ -48,7 +48,7 @@ fn hidden(page: &Reply, name: &str) -> String {
 }
 
 /// Record the family's consent to share with `agencies`, on the page.
-async fn consent(sam: &mut Client, caf: i64, agencies: &[i64]) -> Reply {
+pub(crate) async fn consent(sam: &mut Client, caf: i64, agencies: &[i64]) -> Reply {
     sam.get(&format!("/cafs/{caf}/consent")).await;
     let agencies: Vec<String> = agencies.iter().map(|a| a.to_string()).collect();
     let mut fields = vec![

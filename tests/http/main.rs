@@ -8,6 +8,7 @@ mod caf_handover;
 mod caf_import;
 mod caf_pages;
 mod caf_plan;
+mod caf_reviews;
 mod caf_sharing;
 mod caf_step_up;
 mod caf_team;

@@ -3,7 +3,8 @@
 //! written (with information shared without consent), one just agreed, one whose consent
 //! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
 //! a team meeting, a lead professional and its action plan agreed; and one stepped up to
-//! children's social care, open until it confirms the takeover.
+//! children's social care, open until it confirms the takeover; and one reviewed twice
+//! (`demo_reviewed`).
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -418,7 +419,20 @@ impl Store {
             },
         )
         .await?;
-        Ok(6)
+
+        // 10. Aaliyah Khan: started four months ago and reviewed twice, her indicators
+        // falling at each review (distance travelled).
+        self.load_reviewed_demo(
+            &by,
+            &user("helen.price").await?,
+            person("demo-7").await?,
+            [
+                agency("Brookford Health Visiting Service").await?,
+                agency("Brookford Early Help Team").await?,
+            ],
+        )
+        .await?;
+        Ok(7)
     }
 }
 
@@ -461,7 +475,7 @@ fn tyler_content(key: &str, signed_on: &str) -> serde_json::Value {
 }
 
 /// The elements of `domain`, the few discussed with what was said, the rest "not discussed".
-fn demo_elements(domain: &str, said: &[(&str, &str, &str, &str)]) -> serde_json::Value {
+pub(super) fn demo_elements(domain: &str, said: &[(&str, &str, &str, &str)]) -> serde_json::Value {
     let elements = ecaf_domain::caf::form::DOMAINS
         .iter()
         .find(|(name, _)| *name == domain)

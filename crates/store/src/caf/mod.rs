@@ -8,6 +8,7 @@ mod bulk;
 mod closure;
 mod consent;
 mod demo;
+mod demo_reviewed;
 mod episodes;
 mod events;
 mod handover;

@@ -97,6 +97,7 @@ pub async fn show(
             may_add => planning && writes(&signed_in, &caf),
             may_agree => caf.state == CafState::AssessmentSignedOff && writes(&signed_in, &caf) && !caf.actions.is_empty(),
             agreed => caf.state != CafState::AssessmentSignedOff && caf.next_review_on.is_some(),
+            may_review => caf.state == CafState::PlanInPlace && writes(&signed_in, &caf),
             next_review_on => caf.next_review_on.map(|d| d.format("%-d %B %Y").to_string()),
             flash => match flash.done.as_deref() {
                 Some("added") => Some("The action has been added to the plan"),

@@ -309,14 +309,13 @@ pub async fn record(
         next_review_on,
     };
     let since = caf.reviewed_since().unwrap_or(chrono::NaiveDate::MIN);
-    let dated_already = |field: &str| errors.iter().any(|e: &Problem| e.field == field);
+    // A date that could not be read has its own error already; the rules' message on the
+    // placeholder date would only repeat it.
+    let unread: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
     let found: Vec<Problem> = review
         .problems(today, since, MAX_REVIEW_WEEKS)
         .into_iter()
-        .filter(|p| {
-            !(p.field == "held_on-day" && held_on.is_none())
-                && !(p.field == "next_review_on-day" && dated_already("next_review_on-day"))
-        })
+        .filter(|p| !unread.contains(&p.field))
         .map(|p| Problem::new(p.field, p.message))
         .collect();
     errors.extend(found);
