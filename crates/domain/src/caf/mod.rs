@@ -11,4 +11,5 @@ pub mod plain_language;
 pub mod plan;
 pub mod step_up;
 pub mod team;
+pub mod transfer;
 pub mod wording;

@@ -116,6 +116,10 @@ pub struct CafContent {
     pub actions: Vec<ActionRow>,
     /// Set when the plan is agreed.
     pub next_review_on: Option<NaiveDate>,
+    /// What it is for: `caf`, `received` (sent by another system) or `step_down`.
+    pub purpose: String,
+    /// What it was made from, when it came from another system or a step-down, as sent.
+    pub received: Option<super::transfer::ReceivedRecord>,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -359,7 +363,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
     .collect::<Result<Vec<_>>>()?;
     // The CAF's own columns the access decision did not need, in one round trip.
     let lead = sqlx::query(
-        "SELECT c.lead_status, u.name AS lead_name, c.step_up, c.next_review_on FROM cafs c \
+        "SELECT c.lead_status, u.name AS lead_name, c.step_up, c.next_review_on, c.purpose FROM cafs c \
          LEFT JOIN users u ON u.id = c.lead_professional_id WHERE c.id = $1",
     )
     .bind(caf.id)
@@ -390,6 +394,8 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
         next_review_on: lead
             .try_get::<Option<String>, _>("next_review_on")?
             .and_then(|d| d.parse().ok()),
+        purpose: lead.try_get("purpose")?,
+        received: super::transfer::received_of(tx, caf.id).await?,
     })
 }
 

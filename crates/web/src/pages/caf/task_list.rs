@@ -159,6 +159,8 @@ pub async fn show(
             drifting => super::drifting(&state, caf.state.is_open(), caf.episode.opened_on),
             step_up => caf.step_up.as_ref().filter(|_| caf.state == CafState::SteppedUp),
             may_step_up => matches!(caf.state, CafState::PlanInPlace | CafState::UnderReview),
+            received => caf.received.as_ref().map(|r| minijinja::context! { sender => r.sender, sender_reference => r.sender_reference, kind => r.kind }),
+            consent_again => super::transfer::consent_again(&caf),
             may_reopen => caf.episode.followed_by.is_none()
                 && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },
