@@ -11,6 +11,7 @@ mod caf_plan;
 mod caf_sharing;
 mod caf_step_up;
 mod caf_team;
+mod caf_transfer;
 mod cafs;
 mod errors;
 mod pages;

@@ -253,30 +253,52 @@ fn children(
     for (i, child) in list.iter().enumerate() {
         let at = |name: &str| format!("children[{i}].{name}");
         let Some(fields) = child.as_object() else {
-            problems.push(problem(format!("children[{i}]"), "Give the child as an object"));
+            problems.push(problem(
+                format!("children[{i}]"),
+                "Give the child as an object",
+            ));
             continue;
         };
         let before = problems.len();
-        text(fields, "given_name", &at("given_name"), "The child's first name", problems);
-        text(fields, "family_name", &at("family_name"), "The child's last name", problems);
-        text(fields, "date_of_birth", &at("date_of_birth"), "The child's date of birth", problems);
+        text(
+            fields,
+            "given_name",
+            &at("given_name"),
+            "The child's first name",
+            problems,
+        );
+        text(
+            fields,
+            "family_name",
+            &at("family_name"),
+            "The child's last name",
+            problems,
+        );
+        text(
+            fields,
+            "date_of_birth",
+            &at("date_of_birth"),
+            "The child's date of birth",
+            problems,
+        );
         if problems.len() > before {
             continue;
         }
         let input: PersonInput = match serde_json::from_value(child.clone()) {
             Ok(input) => input,
             Err(e) => {
-                problems.push(problem(format!("children[{i}]"), format!("The child's details cannot be read: {e}")));
+                problems.push(problem(
+                    format!("children[{i}]"),
+                    format!("The child's details cannot be read: {e}"),
+                ));
                 continue;
             }
         };
         match input.validate(today) {
             Ok(details) => found.push(details),
-            Err(errors) => problems.extend(
-                errors
-                    .into_iter()
-                    .map(|e| problem(at(e.field), e.message)),
-            ),
+            Err(errors) => {
+                problems.extend(errors.into_iter().map(|e| problem(at(e.field), e.message)))
+            }
         }
     }
     found
@@ -301,7 +323,10 @@ fn sections(
     for (i, entry) in list.iter().enumerate() {
         let at = |name: &str| format!("sections[{i}].{name}");
         let Some(fields) = entry.as_object() else {
-            problems.push(problem(format!("sections[{i}]"), "Give the section as an object"));
+            problems.push(problem(
+                format!("sections[{i}]"),
+                "Give the section as an object",
+            ));
             continue;
         };
         let Some(key) = text(fields, "key", &at("key"), "The section's key", problems) else {
@@ -312,21 +337,26 @@ fn sections(
             continue;
         };
         let child = match (known.per_child, fields.get("child")) {
-            (true, Some(Value::Number(n))) => match n.as_u64().map(|n| n as usize) {
-                Some(n) if n < children.max(1) => Some(n),
-                _ => {
-                    problems.push(problem(
+            (true, Some(Value::Number(n))) => {
+                match n.as_u64().map(|n| n as usize) {
+                    Some(n) if n < children.max(1) => Some(n),
+                    _ => {
+                        problems.push(problem(
                         at("child"),
                         format!("“{}” must name one of the children by their place in children, from 0", known.title),
                     ));
-                    continue;
+                        continue;
+                    }
                 }
-            },
+            }
             (true, None | Some(Value::Null)) if children <= 1 => Some(0),
             (true, _) => {
                 problems.push(problem(
                     at("child"),
-                    format!("Say which child “{}” is about, by their place in children, from 0", known.title),
+                    format!(
+                        "Say which child “{}” is about, by their place in children, from 0",
+                        known.title
+                    ),
                 ));
                 continue;
             }
@@ -334,7 +364,10 @@ fn sections(
             (false, Some(_)) => {
                 problems.push(problem(
                     at("child"),
-                    format!("“{}” is written once for the whole family: give no child", known.title),
+                    format!(
+                        "“{}” is written once for the whole family: give no child",
+                        known.title
+                    ),
                 ));
                 continue;
             }
@@ -344,7 +377,10 @@ fn sections(
             Some(code) => match SectionStatus::parse(code) {
                 Some(s @ (SectionStatus::InProgress | SectionStatus::Complete)) => s,
                 _ => {
-                    problems.push(problem(at("status"), "The status must be in_progress or complete"));
+                    problems.push(problem(
+                        at("status"),
+                        "The status must be in_progress or complete",
+                    ));
                     continue;
                 }
             },
@@ -352,12 +388,18 @@ fn sections(
         let content = match fields.get("content") {
             Some(content @ Value::Object(_)) => content.clone(),
             _ => {
-                problems.push(problem(at("content"), "Give the section's answers as an object"));
+                problems.push(problem(
+                    at("content"),
+                    "Give the section's answers as an object",
+                ));
                 continue;
             }
         };
         if found.iter().any(|s| s.key == key && s.child == child) {
-            problems.push(problem(at("key"), format!("“{}” is given twice", known.title)));
+            problems.push(problem(
+                at("key"),
+                format!("“{}” is given twice", known.title),
+            ));
             continue;
         }
         found.push(ReceivedSection {
@@ -386,11 +428,17 @@ fn agreement(
     };
     match serde_json::from_value::<Agreement>(raw.clone()) {
         Ok(agreement) if agreement.given_by.name().trim().is_empty() => {
-            problems.push(problem("agreement.given_by.name", "Enter the name of the person who agreed to the CAF"));
+            problems.push(problem(
+                "agreement.given_by.name",
+                "Enter the name of the person who agreed to the CAF",
+            ));
             None
         }
         Ok(agreement) if agreement.on > today => {
-            problems.push(problem("agreement.on", "The date of agreement must be today or in the past"));
+            problems.push(problem(
+                "agreement.on",
+                "The date of agreement must be today or in the past",
+            ));
             None
         }
         Ok(agreement) => Some(agreement),
@@ -408,11 +456,28 @@ fn agreement(
 pub fn read_caf(doc: &Value, today: NaiveDate) -> Result<ReceivedCaf, Vec<FormatProblem>> {
     let object = check_format(doc)?;
     let mut problems = vec![];
-    let reference = text(object, "reference", "reference", "The sending system's reference", &mut problems);
-    let sender = object_at(object, "owning_agency", "the agency that owns the CAF", &mut problems)
-        .and_then(|agency| {
-            text(agency, "name", "owning_agency.name", "The owning agency's name", &mut problems)
-        });
+    let reference = text(
+        object,
+        "reference",
+        "reference",
+        "The sending system's reference",
+        &mut problems,
+    );
+    let sender = object_at(
+        object,
+        "owning_agency",
+        "the agency that owns the CAF",
+        &mut problems,
+    )
+    .and_then(|agency| {
+        text(
+            agency,
+            "name",
+            "owning_agency.name",
+            "The owning agency's name",
+            &mut problems,
+        )
+    });
     let children = children(object, today, &mut problems);
     let count = object
         .get("children")
@@ -449,16 +514,63 @@ pub fn read_step_down(doc: &Value, today: NaiveDate) -> Result<StepDown, Vec<For
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
     let sections = sections(object, count, &mut problems);
-    let worker = object_at(object, "social_worker", "the outgoing social worker", &mut problems).and_then(|w| {
-        let name = text(w, "name", "social_worker.name", "The social worker's name", &mut problems);
-        let team = text(w, "team", "social_worker.team", "The social worker's team", &mut problems);
-        let contact = text(w, "contact", "social_worker.contact", "How to contact the social worker", &mut problems);
-        let from = past_date(w, "involved_from", "social_worker.involved_from", "The date social care became involved", today, &mut problems);
-        let to = past_date(w, "involved_to", "social_worker.involved_to", "The step-down date", today, &mut problems);
-        let summary = text(w, "summary", "social_worker.summary", "A summary of social care's involvement", &mut problems);
+    let worker = object_at(
+        object,
+        "social_worker",
+        "the outgoing social worker",
+        &mut problems,
+    )
+    .and_then(|w| {
+        let name = text(
+            w,
+            "name",
+            "social_worker.name",
+            "The social worker's name",
+            &mut problems,
+        );
+        let team = text(
+            w,
+            "team",
+            "social_worker.team",
+            "The social worker's team",
+            &mut problems,
+        );
+        let contact = text(
+            w,
+            "contact",
+            "social_worker.contact",
+            "How to contact the social worker",
+            &mut problems,
+        );
+        let from = past_date(
+            w,
+            "involved_from",
+            "social_worker.involved_from",
+            "The date social care became involved",
+            today,
+            &mut problems,
+        );
+        let to = past_date(
+            w,
+            "involved_to",
+            "social_worker.involved_to",
+            "The step-down date",
+            today,
+            &mut problems,
+        );
+        let summary = text(
+            w,
+            "summary",
+            "social_worker.summary",
+            "A summary of social care's involvement",
+            &mut problems,
+        );
         if let (Some(from), Some(to)) = (from, to) {
             if to < from {
-                problems.push(problem("social_worker.involved_to", "The step-down date must be on or after the date social care became involved"));
+                problems.push(problem(
+                    "social_worker.involved_to",
+                    "The step-down date must be on or after the date social care became involved",
+                ));
                 return None;
             }
         }
@@ -471,23 +583,50 @@ pub fn read_step_down(doc: &Value, today: NaiveDate) -> Result<StepDown, Vec<For
             summary: summary?,
         })
     });
-    let lead = object_at(object, "lead_professional", "the proposed lead professional", &mut problems).and_then(|l| {
+    let lead = object_at(
+        object,
+        "lead_professional",
+        "the proposed lead professional",
+        &mut problems,
+    )
+    .and_then(|l| {
         let user_id = match l.get("user_id").and_then(Value::as_i64) {
             Some(id) => Some(id),
             None => {
-                problems.push(problem("lead_professional.user_id", "Give the user id, in this service, of the proposed lead professional"));
+                problems.push(problem(
+                    "lead_professional.user_id",
+                    "Give the user id, in this service, of the proposed lead professional",
+                ));
                 None
             }
         };
-        let family_view = text(l, "family_view", "lead_professional.family_view", "The family's view of the choice", &mut problems);
-        let child_view = text(l, "child_view", "lead_professional.child_view", "The child's view of the choice, or why they could not give one", &mut problems);
+        let family_view = text(
+            l,
+            "family_view",
+            "lead_professional.family_view",
+            "The family's view of the choice",
+            &mut problems,
+        );
+        let child_view = text(
+            l,
+            "child_view",
+            "lead_professional.child_view",
+            "The child's view of the choice, or why they could not give one",
+            &mut problems,
+        );
         Some(ProposedLead {
             user_id: user_id?,
             family_view: family_view?,
             child_view: child_view?,
         })
     });
-    let reason = text(object, "reason", "reason", "The reason for the step down", &mut problems);
+    let reason = text(
+        object,
+        "reason",
+        "reason",
+        "The reason for the step down",
+        &mut problems,
+    );
     let agreement = agreement(object, today, &mut problems);
     match (worker, lead, reason, agreement, problems.is_empty()) {
         (Some(social_worker), Some(lead_professional), Some(reason), Some(agreement), true) => {
@@ -544,26 +683,46 @@ mod tests {
         assert_eq!(read.reference, "CAF-2026-000007");
         assert_eq!(read.sender, "Riverside Primary School");
         assert_eq!(read.children.len(), 1);
-        assert_eq!(read.children[0].nhs_number.as_ref().unwrap().to_string(), "943 476 5919");
+        assert_eq!(
+            read.children[0].nhs_number.as_ref().unwrap().to_string(),
+            "943 476 5919"
+        );
         assert_eq!(read.sections.len(), 2);
         assert_eq!(read.sections[0].child, None);
         assert_eq!(read.sections[0].status, SectionStatus::Complete);
-        assert_eq!(read.sections[1].child, Some(0), "a per-child section of one child");
+        assert_eq!(
+            read.sections[1].child,
+            Some(0),
+            "a per-child section of one child"
+        );
         assert_eq!(read.sections[1].status, SectionStatus::InProgress);
         assert_eq!(read.as_sent["versions"][0]["number"], 1);
-        assert_eq!(read.as_sent["events"][0]["summary"], "CAF-2026-000007 started");
-        assert!(read.as_sent.get("agreement").is_none(), "consent does not travel");
+        assert_eq!(
+            read.as_sent["events"][0]["summary"],
+            "CAF-2026-000007 started"
+        );
+        assert!(
+            read.as_sent.get("agreement").is_none(),
+            "consent does not travel"
+        );
     }
 
     #[test]
     fn an_unknown_or_missing_format_is_the_one_problem() {
-        for (format, words) in [(json!("ecaf.caf/2"), "“ecaf.caf/2” is not one"), (Value::Null, "Say the document's format")] {
+        for (format, words) in [
+            (json!("ecaf.caf/2"), "“ecaf.caf/2” is not one"),
+            (Value::Null, "Say the document's format"),
+        ] {
             let mut doc = document();
             doc["format"] = format;
             let problems = read_caf(&doc, today()).unwrap_err();
             assert_eq!(problems.len(), 1);
             assert_eq!(problems[0].field, "format");
-            assert!(problems[0].message.contains(words), "{}", problems[0].message);
+            assert!(
+                problems[0].message.contains(words),
+                "{}",
+                problems[0].message
+            );
         }
         assert_eq!(fields(read_caf(&json!([1]), today()).unwrap_err()), [""]);
     }
@@ -638,7 +797,10 @@ mod tests {
     fn a_step_down_reads_its_worker_lead_and_reason() {
         let read = read_step_down(&step_down(), today()).unwrap();
         assert_eq!(read.social_worker.name, "Chris Palmer");
-        assert_eq!(read.social_worker.involved_to, NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        assert_eq!(
+            read.social_worker.involved_to,
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        );
         assert_eq!(read.lead_professional.user_id, 12);
         assert_eq!(read.reason, "Needs now met by early help");
         assert_eq!(read.sections.len(), 2);
@@ -647,7 +809,8 @@ mod tests {
     #[test]
     fn a_step_down_names_each_missing_field() {
         let mut doc = step_down();
-        doc["social_worker"] = json!({"name": " ", "involved_from": "2026-11-24", "involved_to": "2026-06-01"});
+        doc["social_worker"] =
+            json!({"name": " ", "involved_from": "2026-11-24", "involved_to": "2026-06-01"});
         doc["lead_professional"] = json!({"family_view": "Fine"});
         doc.as_object_mut().unwrap().remove("reason");
         assert_eq!(
@@ -681,9 +844,21 @@ mod tests {
             agency_id: 1,
             roles: roles.to_vec(),
         };
-        assert!(may_step_down(&actor(&[Role::EarlyHelpTeam]), AgencyType::School));
-        assert!(may_step_down(&actor(&[Role::Practitioner]), AgencyType::ChildrensSocialCare));
-        assert!(!may_step_down(&actor(&[Role::Practitioner]), AgencyType::School));
-        assert!(!may_step_down(&actor(&[Role::Administrator]), AgencyType::ChildrensSocialCare));
+        assert!(may_step_down(
+            &actor(&[Role::EarlyHelpTeam]),
+            AgencyType::School
+        ));
+        assert!(may_step_down(
+            &actor(&[Role::Practitioner]),
+            AgencyType::ChildrensSocialCare
+        ));
+        assert!(!may_step_down(
+            &actor(&[Role::Practitioner]),
+            AgencyType::School
+        ));
+        assert!(!may_step_down(
+            &actor(&[Role::Administrator]),
+            AgencyType::ChildrensSocialCare
+        ));
     }
 }

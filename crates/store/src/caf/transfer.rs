@@ -16,8 +16,8 @@ use ecaf_domain::caf::consent::Agreement;
 use ecaf_domain::caf::form::section;
 use ecaf_domain::caf::team::{LeadChoice, LeadDecision};
 use ecaf_domain::caf::transfer::{
-    may_step_down, purpose_label, ReceivedCaf, ReceivedSection, StepDown, FORMAT,
-    PURPOSE_RECEIVED, PURPOSE_STEP_DOWN,
+    may_step_down, purpose_label, ReceivedCaf, ReceivedSection, StepDown, FORMAT, PURPOSE_RECEIVED,
+    PURPOSE_STEP_DOWN,
 };
 use ecaf_domain::matching::PersonRecord;
 use ecaf_domain::organisation::AgencyType;
@@ -205,12 +205,17 @@ impl Store {
     pub async fn export_caf(&self, actor: &Actor, by: &Attribution, caf_id: i64) -> Result<Value> {
         let now = self.now_ms();
         let mut tx = self.begin_write().await?;
-        let (caf, may_read) = match open_to_read(&mut tx, now, actor, by, caf_id, "the export").await? {
-            Ok(opened) => opened,
-            Err(refusal) => return refused(tx, refusal).await,
-        };
+        let (caf, may_read) =
+            match open_to_read(&mut tx, now, actor, by, caf_id, "the export").await? {
+                Ok(opened) => opened,
+                Err(refusal) => return refused(tx, refusal).await,
+            };
         if !may_read {
-            return refused(tx, StoreError::Denied("no need to know: only that the CAF exists")).await;
+            return refused(
+                tx,
+                StoreError::Denied("no need to know: only that the CAF exists"),
+            )
+            .await;
         }
         let wording = self.wording_on(&mut tx, caf.wording_version).await?;
         let current = content(&mut tx, &caf, &wording).await?;
@@ -355,7 +360,10 @@ impl Store {
         for (details, found) in children.iter().zip(found) {
             let (person_id, matched) = match found {
                 Some(id) => (*id, true),
-                None => (self.create_person_tx(tx, by, details, None, note).await?, false),
+                None => (
+                    self.create_person_tx(tx, by, details, None, note).await?,
+                    false,
+                ),
             };
             received.push(ReceivedChild {
                 person_id,
@@ -410,7 +418,10 @@ impl Store {
         let found = self.found_children(&document.children).await?;
         let now = self.now_ms();
         let mut tx = self.begin_register_write().await?;
-        let note = format!("Received in {} from {}", document.reference, document.sender);
+        let note = format!(
+            "Received in {} from {}",
+            document.reference, document.sender
+        );
         let (caf_id, reference, children) = self
             .receive_in(
                 &mut tx,
@@ -424,7 +435,15 @@ impl Store {
             )
             .await?;
         let ids: Vec<i64> = children.iter().map(|c| c.person_id).collect();
-        prefill(&mut tx, caf_id, &ids, &document.sections, now, actor.user_id).await?;
+        prefill(
+            &mut tx,
+            caf_id,
+            &ids,
+            &document.sections,
+            now,
+            actor.user_id,
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO caf_received (caf_id, kind, sender, sender_reference, as_sent, received_at, received_by) \
              VALUES ($1, 'document', $2, $3, $4, $5, $6)",
@@ -462,7 +481,10 @@ impl Store {
             by,
             AuditEntry::new("caf.receive")
                 .record("caf", caf_id)
-                .detail(format!("{reference} received from {} as {}", document.sender, document.reference)),
+                .detail(format!(
+                    "{reference} received from {} as {}",
+                    document.sender, document.reference
+                )),
         )
         .await?;
         tx.commit().await?;
@@ -519,7 +541,10 @@ impl Store {
                 "Choose an active practitioner as lead professional".into(),
             ));
         };
-        let note = format!("Stepped down from children's social care by {}", worker.name);
+        let note = format!(
+            "Stepped down from children's social care by {}",
+            worker.name
+        );
         let (caf_id, reference, children) = self
             .receive_in(
                 &mut tx,
@@ -533,7 +558,15 @@ impl Store {
             )
             .await?;
         let ids: Vec<i64> = children.iter().map(|c| c.person_id).collect();
-        prefill(&mut tx, caf_id, &ids, &step_down.sections, now, actor.user_id).await?;
+        prefill(
+            &mut tx,
+            caf_id,
+            &ids,
+            &step_down.sections,
+            now,
+            actor.user_id,
+        )
+        .await?;
         sqlx::query(
             "UPDATE cafs SET lead_professional_id = $1, lead_status = $2, revision = revision + 1 WHERE id = $3",
         )

@@ -9,8 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use ecaf_domain::access::StartCaf;
-use ecaf_domain::caf::transfer::{read_caf, read_step_down, FormatProblem, CONSENT_AGAIN};
-use ecaf_store::caf::{ReceivedCafRow, ReceivedChild};
+use ecaf_domain::caf::transfer::{
+    read_caf, read_step_down, FormatProblem, ReceivedSection, CONSENT_AGAIN,
+};
+use ecaf_store::caf::{indicator_problems, ReceivedCafRow, ReceivedChild};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -27,15 +29,38 @@ fn invalid(problems: Vec<FormatProblem>) -> ApiError {
     )
 }
 
-/// A refusal of the store on a received document: an open CAF or the register is about the
-/// children, a section's answers about the sections, the lead professional about them.
+/// A refusal of the store on a received document: the lead professional about them, a
+/// section too long about the sections, anything else (an open CAF, the register) about the
+/// children.
 fn field_of(why: &str) -> &'static str {
-    if why.contains("lead professional") {
+    if why.starts_with("Choose an active practitioner") {
         "lead_professional.user_id"
-    } else if why.contains("Parent/Child Indicator") || why.contains("too long") {
+    } else if why.contains("too long") {
         "sections"
     } else {
         "children"
+    }
+}
+
+/// Each Parent/Child Indicator the sections cannot store, on its own field, before the
+/// store refuses the first.
+fn check_indicators(sections: &[ReceivedSection]) -> Result<(), ApiError> {
+    let problems: Vec<FieldProblem> = sections
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            indicator_problems(&s.content)
+                .into_iter()
+                .map(move |p| FieldProblem {
+                    field: format!("sections[{i}].content.indicators[{}].{}", p.index, p.part),
+                    message: p.message,
+                })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(problems))
     }
 }
 
@@ -102,6 +127,7 @@ pub async fn import(
 ) -> Result<(StatusCode, Json<Received>), ApiError> {
     let grant = api.authorise::<StartCaf>(&state).await?;
     let document = read_caf(&body, state.store.clock().now().date_naive()).map_err(invalid)?;
+    check_indicators(&document.sections)?;
     let received = state
         .store
         .receive_caf(&grant, &api.user.actor(), &api.attribution, &document)
@@ -130,6 +156,7 @@ pub async fn step_down(
     let grant = api.authorise::<StartCaf>(&state).await?;
     let step_down =
         read_step_down(&body, state.store.clock().now().date_naive()).map_err(invalid)?;
+    check_indicators(&step_down.sections)?;
     let received = state
         .store
         .step_down_caf(&grant, &api.user.actor(), &api.attribution, &step_down)

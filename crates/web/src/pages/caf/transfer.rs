@@ -41,7 +41,8 @@ pub async fn download(
             id,
         )
         .await?;
-    let body = serde_json::to_string_pretty(&document).map_err(|e| PageError::Internal(e.into()))?;
+    let body =
+        serde_json::to_string_pretty(&document).map_err(|e| PageError::Internal(e.into()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
@@ -144,7 +145,12 @@ pub async fn close(
         Ok(caf) => caf,
         Err(existence) => return Ok(existence),
     };
-    let text = |name: &str| values.get(name).map(|v| v.trim().to_string()).unwrap_or_default();
+    let text = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let mut problems = vec![];
     let area = text("new_area");
     if area.is_empty() {
@@ -158,10 +164,16 @@ pub async fn close(
             format!("The new area must be {MAX_AREA_CHARS} characters or fewer"),
         ));
     }
-    let on = dates::read(&values, "closed_on", "the date of closure", true, today(&state))
-        .map_err(|p| problems.push(p))
-        .ok()
-        .flatten();
+    let on = dates::read(
+        &values,
+        "closed_on",
+        "the date of closure",
+        true,
+        today(&state),
+    )
+    .map_err(|p| problems.push(p))
+    .ok()
+    .flatten();
     let closure = Closure {
         reason_code: MOVED_OUT_OF_AREA.into(),
         explanation: format!("moved to {area}"),
@@ -171,7 +183,11 @@ pub async fn close(
     let wording = state.store.wording(caf.wording_version).await?;
     problems.extend(
         closure
-            .problems(&wording.closure_pairs(), caf.episode.opened_on, today(&state))
+            .problems(
+                &wording.closure_pairs(),
+                caf.episode.opened_on,
+                today(&state),
+            )
             .into_iter()
             .filter(|p| on.is_some() || p.field() != "closed_on")
             .map(page_problem),
@@ -207,7 +223,10 @@ pub async fn close(
         Ok(Ok(())) => return Ok(Redirect::to(&format!("/cafs/{id}/closed")).into_response()),
         Ok(Err(problems)) => problems.into_iter().map(page_problem).collect(),
         Err(StoreError::Conflict { by, at }) => {
-            vec![Problem::new("summary", super::changed_meanwhile("The CAF", &by, at))]
+            vec![Problem::new(
+                "summary",
+                super::changed_meanwhile("The CAF", &by, at),
+            )]
         }
         Err(StoreError::Refused(why)) => vec![Problem::new("summary", why)],
         Err(other) => return Err(other.into()),
