@@ -156,7 +156,7 @@ pub async fn close(
     if area.is_empty() {
         problems.push(Problem::new(
             "new_area",
-            "Enter the local authority the family has moved to, or \"Not known\"",
+            "Enter the local authority the family has moved to, or “Not known”",
         ));
     } else if area.chars().count() > MAX_AREA_CHARS {
         problems.push(Problem::new(
