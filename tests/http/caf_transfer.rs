@@ -5,10 +5,11 @@
 //! and outgoing social worker; and the child moving away, through the pages.
 use super::caf_pages::{child_and_outsider, start, OUTSIDER};
 use axum::http::{Method, StatusCode};
-use ecaf_domain::access::{operator_grant, UseRegister};
+use ecaf_domain::access::{operator_grant, Role, UseRegister};
+use ecaf_domain::organisation::{AgencyDetails, AgencyType, Sector, UserDetails};
 use ecaf_domain::person::PersonInput;
 use ecaf_store::Attribution;
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, EARLY_HELP, PRACTITIONER};
+use ecaf_tests::{on_both_databases, Client, Reply, TestApp, EARLY_HELP, PASSWORD, PRACTITIONER};
 use serde_json::{json, Value};
 
 async fn token(app: &TestApp, email: &str) -> (Client, String) {
@@ -400,6 +401,47 @@ on_both_databases!(
     }
 );
 
+const SOCIAL_WORKER: &str = "chris@test.example";
+
+/// A practitioner of children's social care.
+async fn social_worker(app: &TestApp) {
+    let by = Attribution::default();
+    let mut tx = app.store.begin_write().await.unwrap();
+    let agency = app
+        .store
+        .create_agency_tx(
+            &mut tx,
+            &by,
+            &AgencyDetails {
+                name: "Brookford Children's Social Care".into(),
+                sector: Sector::Statutory,
+                agency_type: AgencyType::ChildrensSocialCare,
+                address: "Town Hall".into(),
+                telephone: None,
+            },
+            false,
+        )
+        .await
+        .unwrap();
+    let chris = UserDetails {
+        name: "Chris Palmer".into(),
+        email: SOCIAL_WORKER.into(),
+        agency_id: agency,
+        team_id: None,
+        job_title: "Social worker".into(),
+        telephone: None,
+        mobile: None,
+        roles: vec![Role::Practitioner],
+        line_manager_id: None,
+        deputy_id: None,
+    };
+    app.store
+        .create_user_tx(&mut tx, &by, &chris, PASSWORD, false)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 fn step_down(lead: i64, child_name: &str) -> Value {
     json!({
         "format": "ecaf.caf/1",
@@ -530,7 +572,7 @@ on_both_databases!(
         assert_eq!(fields(&reply), ["lead_professional.user_id"]);
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
-        // A school practitioner does not step families down from social care.
+        // A school practitioner does not step families down from social care...
         let (mut sam, sam_token) = token(&app, PRACTITIONER).await;
         let refused = post(
             &mut sam,
@@ -541,6 +583,17 @@ on_both_databases!(
         .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, 0);
+        // Social care's own practitioners do.
+        social_worker(&app).await;
+        let (mut chris, chris_token) = token(&app, SOCIAL_WORKER).await;
+        let made = post(
+            &mut chris,
+            &chris_token,
+            "/api/v1/cafs/step-down",
+            &step_down(app.practitioner_id, "Amelia"),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
     }
 );
 

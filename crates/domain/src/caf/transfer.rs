@@ -131,12 +131,11 @@ pub struct StepDown {
 /// Longest free text accepted in a step-down's own fields.
 pub const MAX_TEXT: usize = 10_000;
 
-/// Who may step a family down into early help: the early help team, and practitioners and
-/// managers of children's social care, whose decision it is.
+/// Who may step a family down into early help: the early help team, and practitioners of
+/// children's social care, whose decision it is (both may start CAFs).
 pub fn may_step_down(actor: &Actor, agency_type: AgencyType) -> bool {
     actor.has(Role::EarlyHelpTeam)
-        || (agency_type == AgencyType::ChildrensSocialCare
-            && (actor.has(Role::Practitioner) || actor.has(Role::LineManager)))
+        || (agency_type == AgencyType::ChildrensSocialCare && actor.has(Role::Practitioner))
 }
 
 /// The document's format, when it is this one; otherwise the one problem that stops reading.
@@ -858,6 +857,10 @@ mod tests {
         ));
         assert!(!may_step_down(
             &actor(&[Role::Administrator]),
+            AgencyType::ChildrensSocialCare
+        ));
+        assert!(!may_step_down(
+            &actor(&[Role::LineManager]),
             AgencyType::ChildrensSocialCare
         ));
     }

@@ -515,7 +515,7 @@ impl Store {
         let agency_type = AgencyType::from_code(&agency_type).unwrap_or(AgencyType::School);
         if !may_step_down(actor, agency_type) {
             return Err(StoreError::Denied(
-                "only the early help team, or practitioners and managers in children's social care, may step a family down",
+                "only the early help team, or practitioners in children's social care, may step a family down",
             ));
         }
         check_sections(&step_down.sections)?;

@@ -140,12 +140,12 @@ pub async fn import(
 /// social care assessed (`sections`, pre-filled), the outgoing `social_worker` (name, team,
 /// contact, involved_from, involved_to — the step-down date — and summary), the proposed
 /// `lead_professional` (a user id here, with the family's and child's views), the `reason`
-/// and the family's `agreement`. For the early help team, and practitioners and managers of
-/// children's social care.
+/// and the family's `agreement`. For the early help team, and practitioners of children's
+/// social care.
 #[utoipa::path(post, path = "/api/v1/cafs/step-down", tag = "cafs", request_body = Object,
     responses(
         (status = 201, description = "Stepped down: a draft CAF with its lead professional appointed", body = Received),
-        (status = 403, description = "Neither in the early help team nor a practitioner or manager of children's social care", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither in the early help team nor a practitioner of children's social care", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or wrong field (each named by its path), a lead professional who is not an active user, or a child who already has an open CAF here", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn step_down(
