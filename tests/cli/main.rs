@@ -1270,3 +1270,100 @@ on_both_databases!(
         store.close().await;
     }
 );
+
+/// A whole CAF another system exported, with the family's agreement here added.
+const CAF_DOCUMENT: &str = r#"{
+  "format": "ecaf.caf/1",
+  "reference": "LEEDS-EH-4471",
+  "owning_agency": { "name": "Leeds Early Help Hub" },
+  "children": [{ "given_name": "Ruby", "family_name": "Okoro", "date_of_birth": "2018-02-11" }],
+  "sections": [{ "key": "family_background", "content": { "family_background": "Moved from Leeds in the summer." } }],
+  "events": [{ "summary": "LEEDS-EH-4471 started" }],
+  "agreement": { "given_by": { "kind": "parent_or_carer", "name": "Grace Okoro" }, "on": "2025-06-01", "may_contact_agencies": true }
+}"#;
+
+on_both_databases!(
+    a_caf_document_is_received_by_the_named_user_or_refused_field_by_field,
+    |t: Target| {
+        let user = t.ecaf(&[
+            "user",
+            "create",
+            "--email",
+            "eve@brookford.example",
+            "--name",
+            "Eve Early-Help",
+            "--agency",
+            "Brookford Early Help Team",
+            "--role",
+            "early_help_team",
+        ]);
+        assert!(user.status.success(), "{}", text(&user.stderr));
+        let bad = t.file(
+            "bad.json",
+            &CAF_DOCUMENT
+                .replace("\"agreement\"", "\"agreed\"")
+                .replace("2018-02-11", "11/02/2018"),
+        );
+        let out = t.ecaf(&[
+            "import",
+            "caf",
+            &bad.display().to_string(),
+            "--as",
+            "eve@brookford.example",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("children[0].date_of_birth") && stderr.contains("agreement:"),
+            "{stderr}"
+        );
+        let nobody = t.ecaf(&[
+            "import",
+            "caf",
+            &bad.display().to_string(),
+            "--as",
+            "nobody@example.org",
+        ]);
+        assert_eq!(nobody.status.code(), Some(2));
+        assert!(text(&nobody.stderr).contains("There is no active user nobody@example.org"));
+        assert_eq!(t.count("SELECT COUNT(*) FROM cafs").await, 0);
+
+        let good = t.file("caf.json", CAF_DOCUMENT);
+        let out = t.ecaf(&[
+            "import",
+            "caf",
+            &good.display().to_string(),
+            "--as",
+            "eve@brookford.example",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("Received LEEDS-EH-4471 from Leeds Early Help Hub as CAF-"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("Ruby Okoro") && stdout.contains("added to the register"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("Consent does not travel"), "{stdout}");
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM cafs c JOIN caf_received r ON r.caf_id = c.id WHERE c.state = 'draft' AND r.sender_reference = 'LEEDS-EH-4471'").await,
+            1
+        );
+        assert_eq!(t.count("SELECT COUNT(*) FROM caf_sections").await, 1);
+        let again = t.ecaf(&[
+            "import",
+            "caf",
+            &good.display().to_string(),
+            "--as",
+            "eve@brookford.example",
+        ]);
+        assert_eq!(again.status.code(), Some(2));
+        assert!(
+            text(&again.stderr).contains("already has an open CAF"),
+            "{}",
+            text(&again.stderr)
+        );
+    }
+);

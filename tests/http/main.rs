@@ -12,6 +12,7 @@ mod caf_reviews;
 mod caf_sharing;
 mod caf_step_up;
 mod caf_team;
+mod caf_transfer;
 mod cafs;
 mod errors;
 mod pages;

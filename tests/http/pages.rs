@@ -238,6 +238,7 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/sharing/new"), EARLY_HELP),
         (format!("{caf}/family-copy"), EARLY_HELP),
         (format!("{caf}/close"), EARLY_HELP),
+        (format!("{caf}/moved-away"), EARLY_HELP),
         (format!("{caf}/plan"), EARLY_HELP),
         (format!("{caf}/plan/actions/new"), EARLY_HELP),
         (format!("{caf}/plan/actions/{action}"), EARLY_HELP),

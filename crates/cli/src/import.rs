@@ -5,7 +5,9 @@
 //! only if nothing is wrong, or with `--skip-invalid` — to import the valid rows in batches
 //! through the store's bulk path. The format is documented in `docs/IMPORT.md`.
 //! `ecaf import cafs` (in `cafs`) loads a previous system's CAF index.
+//! `ecaf import caf` (in `transfer`) receives one whole CAF another system exported.
 mod cafs;
+mod transfer;
 
 use crate::{DatabaseArgs, InputError};
 use anyhow::Context;
@@ -43,6 +45,16 @@ pub enum ImportCommand {
     /// --skip-invalid is given. Rows whose reference was imported before are left as they
     /// are (an open one is closed if the file now says closed).
     Cafs(cafs::CafsArgs),
+    /// Receive one whole CAF another system exported as an ecaf.caf/1 JSON document; see
+    /// docs/TRANSFER.md.
+    ///
+    /// The document must carry the family's agreement to a CAF here (`agreement`): consent
+    /// does not travel. It becomes a draft CAF owned by the agency of the user named by --as,
+    /// its assessor; the children are found on the register (by NHS number, then by
+    /// matching) or added; the sections are pre-filled; the sender's history is kept as
+    /// sent. Every problem with the document is listed with its field and nothing is written
+    /// (exit code 2).
+    Caf(transfer::CafArgs),
 }
 
 #[derive(Args)]
@@ -700,6 +712,7 @@ pub async fn run(command: ImportCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ImportCommand::Cafs(args) => cafs::run(args).await,
+        ImportCommand::Caf(args) => transfer::run(args).await,
     }
 }
 

@@ -622,6 +622,21 @@ impl Store {
         Ok(hits)
     }
 
+    /// The person on the register who is likely the one `record` describes (a child arriving
+    /// in a CAF sent from elsewhere), found by the same matching as the duplicate check: the
+    /// strongest candidate, when it is likely the same person.
+    pub(crate) async fn likely_same_person(&self, record: PersonRecord) -> Result<Option<i64>> {
+        self.catch_up_register().await?;
+        let candidates = self
+            .register()
+            .read(move |index| index.likely_duplicates_of(&record, 4))
+            .await?;
+        Ok(candidates
+            .into_iter()
+            .find(Candidate::is_likely_same_person)
+            .map(|c| c.id))
+    }
+
     /// For each of `ids` (after an import, say), the other people on the register who are
     /// likely the same person, found with the matching index as a search would find them.
     /// A pair of `ids` is reported once, against the lower id. `progress` is told how many

@@ -13,4 +13,5 @@ pub mod plan;
 pub mod review;
 pub mod step_up;
 pub mod team;
+pub mod transfer;
 pub mod wording;

@@ -2,7 +2,7 @@
 //! has: that one exists, open or closed, since when, the owning agency and whom to contact.
 use super::events::{self, Event};
 use crate::audit::{self, AuditEntry};
-use crate::{Attribution, Result, Store, StoreError};
+use crate::{Attribution, Result, Store, StoreError, Tx};
 use chrono::{Datelike, NaiveDate};
 use ecaf_domain::access::{Actor, Grant, StartCaf};
 use ecaf_domain::caf::consent::Agreement;
@@ -61,6 +61,28 @@ impl Store {
         new: &NewCaf,
         follows: Option<i64>,
     ) -> Result<i64> {
+        // Register writers take turns, so two practitioners starting a CAF for the same child
+        // at once cannot both find no open CAF.
+        let mut tx = self.begin_register_write().await?;
+        let (id, _) = self
+            .start_caf_in(&mut tx, actor, by, new, follows, "caf")
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Start a CAF for `purpose` in `tx`, which holds the register's turn (see
+    /// [`Store::begin_register_write`]), so a CAF received from elsewhere starts in the same
+    /// transaction as its children and content. Gives its id and reference.
+    pub(super) async fn start_caf_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        by: &Attribution,
+        new: &NewCaf,
+        follows: Option<i64>,
+        purpose: &str,
+    ) -> Result<(i64, String)> {
         let mut children = new.children.clone();
         children.sort_unstable();
         children.dedup();
@@ -86,15 +108,12 @@ impl Store {
                 "The date of agreement must be today or in the past".into(),
             ));
         }
-        // Register writers take turns, so two practitioners starting a CAF for the same child
-        // at once cannot both find no open CAF.
-        let mut tx = self.begin_register_write().await?;
         // Checked under the register's turn, so two reopenings of one CAF cannot both start.
         let previous = match follows {
             Some(previous) => {
                 let next = sqlx::query("SELECT reference FROM cafs WHERE follows_caf_id = $1")
                     .bind(previous)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut **tx)
                     .await?;
                 if let Some(next) = next {
                     return Err(StoreError::Refused(format!(
@@ -104,7 +123,7 @@ impl Store {
                 }
                 let reference: String = sqlx::query("SELECT reference FROM cafs WHERE id = $1")
                     .bind(previous)
-                    .fetch_one(&mut *tx)
+                    .fetch_one(&mut **tx)
                     .await?
                     .try_get("reference")?;
                 Some((previous, reference))
@@ -116,7 +135,7 @@ impl Store {
                 "SELECT given_name, family_name FROM people WHERE id = $1 AND merged_into_id IS NULL",
             )
             .bind(child)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or(StoreError::NotFound)?;
             let open = sqlx::query(
@@ -126,7 +145,7 @@ impl Store {
             )
             .bind(child)
             .bind(CafState::Closed.code())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             if let Some(open) = open {
                 let name = format!(
@@ -161,9 +180,9 @@ impl Store {
         // unique constraint can never meet, then given its reference.
         let row = sqlx::query(
             "INSERT INTO cafs (reference, kind, state, owning_agency_id, assessor_id, opened_on, \
-             created_at, created_by, updated_at, updated_by, follows_caf_id, wording_version) \
+             created_at, created_by, updated_at, updated_by, follows_caf_id, wording_version, purpose) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $7, $5, $8, \
-             (SELECT COALESCE(MAX(version), 1) FROM wordings)) RETURNING id",
+             (SELECT COALESCE(MAX(version), 1) FROM wordings), $9) RETURNING id",
         )
         .bind(format!("pending-{}", uuid::Uuid::new_v4()))
         .bind(kind)
@@ -173,20 +192,21 @@ impl Store {
         .bind(today.to_string())
         .bind(now)
         .bind(follows)
-        .fetch_one(&mut *tx)
+        .bind(purpose)
+        .fetch_one(&mut **tx)
         .await?;
         let id: i64 = row.try_get("id")?;
         let reference = format!("CAF-{}-{id:06}", today.year());
         sqlx::query("UPDATE cafs SET reference = $1 WHERE id = $2")
             .bind(&reference)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         for child in &children {
             sqlx::query("INSERT INTO caf_children (caf_id, person_id) VALUES ($1, $2)")
                 .bind(id)
                 .bind(child)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         sqlx::query(
@@ -202,10 +222,10 @@ impl Store {
         .bind(crate::flag(new.agreement.may_contact_agencies))
         .bind(now)
         .bind(actor.user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         events::record(
-            &mut tx,
+            tx,
             id,
             now,
             Some(actor.user_id),
@@ -233,7 +253,7 @@ impl Store {
         .await?;
         if let Some((previous, previous_reference)) = &previous {
             events::record(
-                &mut tx,
+                tx,
                 *previous,
                 now,
                 Some(actor.user_id),
@@ -250,7 +270,7 @@ impl Store {
             .await?;
         }
         audit::record(
-            &mut tx,
+            tx,
             now,
             by,
             AuditEntry::new("caf.start")
@@ -258,8 +278,7 @@ impl Store {
                 .detail(format!("{reference} for people {children:?}")),
         )
         .await?;
-        tx.commit().await?;
-        Ok(id)
+        Ok((id, reference))
     }
 
     /// For each of `person_ids`, the CAFs they have (newest first), as a search may show them.

@@ -21,6 +21,7 @@ mod sections;
 mod sharing;
 mod step_up;
 mod team;
+mod transfer;
 mod versions;
 mod wording;
 
@@ -40,6 +41,7 @@ pub use sections::{
 pub use sharing::SharingDecisionRow;
 pub use step_up::StepUpView;
 pub use team::{Practitioner, TeamMemberRow};
+pub use transfer::{ReceivedCafRow, ReceivedChild, ReceivedRecord};
 pub use versions::VersionRow;
 pub(crate) use wording::WordingCache;
 pub use wording::{WordingVersion, MAX_REASON_CHARS as MAX_WORDING_REASON_CHARS};

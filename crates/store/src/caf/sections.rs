@@ -123,6 +123,10 @@ pub struct CafContent {
     /// a version's snapshot: it is read from the versions).
     #[serde(skip)]
     pub distance: Series,
+    /// What it is for: `caf`, `received` (sent by another system) or `step_down`.
+    pub purpose: String,
+    /// What it was made from, when it came from another system or a step-down, as sent.
+    pub received: Option<super::transfer::ReceivedRecord>,
 }
 
 /// What a read gives: the content, or only that the CAF exists.
@@ -366,7 +370,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
     .collect::<Result<Vec<_>>>()?;
     // The CAF's own columns the access decision did not need, in one round trip.
     let lead = sqlx::query(
-        "SELECT c.lead_status, u.name AS lead_name, c.step_up, c.next_review_on FROM cafs c \
+        "SELECT c.lead_status, u.name AS lead_name, c.step_up, c.next_review_on, c.purpose FROM cafs c \
          LEFT JOIN users u ON u.id = c.lead_professional_id WHERE c.id = $1",
     )
     .bind(caf.id)
@@ -404,6 +408,8 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
             series(&super::reviews::measures_of(tx, caf.id, &reviews).await?)
         },
         reviews,
+        purpose: lead.try_get("purpose")?,
+        received: super::transfer::received_of(tx, caf.id).await?,
     })
 }
 

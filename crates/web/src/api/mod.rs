@@ -9,6 +9,7 @@ mod reviews;
 mod sharing;
 mod step_up;
 mod team;
+mod transfer;
 mod users;
 
 use crate::AppState;
@@ -29,12 +30,14 @@ pub use auth::ApiUser;
     paths(users::me, users::list, users::show, people::search, people::create, people::show, people::update, people::merge, people::undo_merge,
         cafs::start, cafs::show, cafs::save_section, cafs::record_consent, cafs::withdraw_consent, cafs::sign_off, cafs::versions, cafs::compare, cafs::change_owner, cafs::chronology,
         sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting, closure::close, closure::reopen, step_up::step_up, step_up::takeover,
-        plan::list, plan::add, plan::update, plan::agree, reviews::list, reviews::record, reviews::distance),
+        plan::list, plan::add, plan::update, plan::agree, reviews::list, reviews::record, reviews::distance,
+        transfer::export, transfer::import, transfer::step_down),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
         sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest, step_up::StepUpRequest, step_up::TakeoverRequest,
         plan::ActionView, plan::PlanView, plan::ActionSaved, plan::ActionRequest, plan::ActionStatusRequest, plan::AgreePlanRequest, plan::PlanAgreed,
-        reviews::ReviewView, reviews::ReviewsView, reviews::IndicatorNow, reviews::ReviewRequest, reviews::ReviewRecordedView)),
+        reviews::ReviewView, reviews::ReviewsView, reviews::IndicatorNow, reviews::ReviewRequest, reviews::ReviewRecordedView,
+        transfer::Received)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -130,6 +133,9 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(people::undo_merge),
         )
         .route("/cafs", axum::routing::post(cafs::start))
+        .route("/cafs/import", axum::routing::post(transfer::import))
+        .route("/cafs/step-down", axum::routing::post(transfer::step_down))
+        .route("/cafs/{id}/export", get(transfer::export))
         .route("/cafs/{id}", get(cafs::show))
         .route(
             "/cafs/{id}/sections/{key}",

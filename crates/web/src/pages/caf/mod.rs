@@ -25,6 +25,7 @@ mod step_up;
 pub(crate) mod summary;
 mod task_list;
 mod team;
+mod transfer;
 mod versions;
 
 use super::render;
@@ -98,6 +99,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/family-copy", get(family_copy::show))
         .route("/cafs/{id}/close", get(closure::form).post(closure::close))
         .route("/cafs/{id}/closed", get(closure::closed))
+        .route("/cafs/{id}/export.json", get(transfer::download))
+        .route("/cafs/{id}/received", get(transfer::received))
+        .route(
+            "/cafs/{id}/moved-away",
+            get(transfer::form).post(transfer::close),
+        )
         .route(
             "/cafs/{id}/reopen",
             get(closure::reopen_form).post(closure::reopen),

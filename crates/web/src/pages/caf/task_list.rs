@@ -174,6 +174,8 @@ pub async fn show(
                 close => r.review.decision == Some(Decision::Close),
             }),
             distance => super::distance::chart(&caf.distance),
+            received => caf.received.as_ref().map(|r| minijinja::context! { sender => r.sender, sender_reference => r.sender_reference, kind => r.kind }),
+            consent_again => super::transfer::consent_again(&caf),
             may_reopen => caf.episode.followed_by.is_none()
                 && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },
