@@ -323,9 +323,9 @@ async fn demo_load_is_idempotent() {
     let first = store.load_demo().await.unwrap();
     assert_eq!(first.agencies_created, 8);
     assert_eq!(first.users_created, 15);
-    assert_eq!(first.cafs_created, 7);
+    assert_eq!(first.cafs_created, 8);
     // CAFs at different stages, one a family CAF with its plan agreed, one whose consent was
-    // withdrawn, one closed, one stepped up, one reviewed twice (a version for each review).
+    // withdrawn, one closed, one stepped up, one reviewed twice (a version for each review), one stepped down.
     let stages = sqlx::query(
         "SELECT c.kind, c.state, (SELECT COUNT(*) FROM caf_consents k WHERE k.caf_id = c.id AND k.withdrawn_on IS NOT NULL) AS withdrawn, \
          (SELECT COUNT(*) FROM caf_versions v WHERE v.caf_id = c.id) AS versions FROM cafs c ORDER BY c.id",
@@ -354,6 +354,7 @@ async fn demo_load_is_idempotent() {
             ("child".into(), "closed".into(), 0, 0),
             ("child".into(), "stepped_up".into(), 0, 1),
             ("child".into(), "plan_in_place".into(), 0, 3),
+            ("child".into(), "draft".into(), 0, 0),
         ]
     );
     let second = store.load_demo().await.unwrap();

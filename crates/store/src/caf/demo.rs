@@ -4,7 +4,7 @@
 //! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
 //! a team meeting, a lead professional and its action plan agreed; and one stepped up to
 //! children's social care, open until it confirms the takeover; and one reviewed twice
-//! (`demo_reviewed`).
+//! (`demo_reviewed`); and one stepped down from children's social care.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -432,7 +432,50 @@ impl Store {
             ],
         )
         .await?;
-        Ok(7)
+
+        // 11. Mason Carter: stepped down from children's social care by Chris Palmer, Rachel
+        // Adeyemi of the early help team appointed lead professional; the family has consented
+        // to sharing here, and the assessment is being written from what social care sent.
+        let chris = user("chris.palmer").await?;
+        let rachel = user("rachel.adeyemi").await?;
+        let involved_to = days_ago(3).to_string();
+        let document = json!({
+            "format": "ecaf.caf/1",
+            "children": [{ "given_name": "Mason", "family_name": "Carter", "date_of_birth": "2014-09-10", "gender": "male",
+                           "main_address": { "line1": "22 Weavers Row", "town": "Brookford", "postcode": "BF3 9LT" } }],
+            "sections": [
+                { "key": "family_background", "status": "complete", "content": { "family_background": "Mason lives with his mother, Jade Carter, and her partner. Known to children's social care since June under a child in need plan after the family lost their tenancy." } },
+                { "key": "priorities", "status": "in_progress", "content": { "strengths": "Jade has kept Mason in the same school through the move.", "indicators": [{ "need": "Settling into the new home", "score": 3 }, { "need": "Going to school every day", "score": 4 }] } },
+            ],
+            "social_worker": { "name": "Chris Palmer", "team": "Brookford Children's Social Care, Team 2", "contact": "chris.palmer@demo.ecaf.org.uk, 01632 960 111",
+                               "involved_from": days_ago(170).to_string(), "involved_to": involved_to,
+                               "summary": "Child in need plan: emergency housing found, then a secure tenancy; school attendance up from 78% to 90%." },
+            "lead_professional": { "user_id": rachel.user_id, "family_view": "Jade asked for someone who knows the family hub.", "child_view": "Mason said he is fine with Rachel." },
+            "reason": "The family's needs can now be met by early help: housing is settled and no safeguarding concerns remain.",
+            "agreement": { "given_by": { "kind": "parent_or_carer", "name": "Jade Carter" }, "on": involved_to, "may_contact_agencies": true },
+        });
+        let step_down = ecaf_domain::caf::transfer::read_step_down(&document, today)
+            .map_err(|problems| StoreError::Refused(format!("demo step-down: {problems:?}")))?;
+        let grant =
+            authorise::<StartCaf>(&chris).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let carter = self.step_down_caf(&grant, &chris, &by, &step_down).await?;
+        self.record_sharing_consent(
+            &chris,
+            &by,
+            carter.caf_id,
+            &SharingConsent {
+                given_by: vec![parent("Jade Carter")],
+                on: days_ago(3),
+                signed_copy_kept: "Early help team file".into(),
+                agencies: [
+                    agency("Brookford Early Help Team").await?,
+                    agency("Brookford Children's Social Care").await?,
+                ]
+                .into(),
+            },
+        )
+        .await?;
+        Ok(8)
     }
 }
 
