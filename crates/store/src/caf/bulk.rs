@@ -247,16 +247,16 @@ async fn load_one(tx: &mut Tx, now: i64, caf: &BulkCaf) -> Result<i64> {
         .bind(1_i64)
         .execute(&mut **tx)
         .await?;
-        let snapshot = serde_json::to_value(&current).map_err(refused)?;
-        sqlx::query(
-            "INSERT INTO caf_versions (caf_id, number, at, user_id, reason, snapshot) VALUES ($1, 1, $2, $3, $4, $5)",
+        super::versions::freeze(
+            tx,
+            &current,
+            super::versions::Frozen {
+                number: 1,
+                at: now,
+                user_id: user,
+                reason: "Assessment signed off",
+            },
         )
-        .bind(id)
-        .bind(now)
-        .bind(user)
-        .bind("Assessment signed off")
-        .bind(snapshot.to_string())
-        .execute(&mut **tx)
         .await?;
         events::record(
             tx,

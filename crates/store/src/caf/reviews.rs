@@ -7,6 +7,7 @@ use super::consent::insert_sharing_consent;
 use super::events::{self, Event};
 use super::plan::actions_of;
 use super::sections::{content, touch, CafContent};
+use super::versions::{freeze, Frozen};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
@@ -86,53 +87,69 @@ pub(super) fn indicators_in(content: &serde_json::Value) -> Vec<(String, i64)> {
         .unwrap_or_default()
 }
 
-/// The scores at sign-off (from version 1) and at each review, oldest first.
+/// The scores at sign-off (version 1) and at each review (the version it froze), oldest
+/// first.
 pub(super) async fn measures_of(
     tx: &mut Tx,
     caf_id: i64,
     reviews: &[ReviewRow],
 ) -> Result<Vec<Measure>> {
-    let first =
-        sqlx::query("SELECT at, snapshot FROM caf_versions WHERE caf_id = $1 AND number = 1")
-            .bind(caf_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some(first) = first else {
-        return Ok(vec![]);
-    };
+    let mut measures = vec![];
+    for row in sqlx::query(
+        "SELECT number, at, indicators FROM caf_versions WHERE caf_id = $1 ORDER BY number",
+    )
+    .bind(caf_id)
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        let number: i64 = row.try_get("number")?;
+        let (label, on) = match reviews.iter().find(|r| r.version == number) {
+            Some(review) => (format!("Review {}", review.number), review.held_on),
+            None if number == 1 => (
+                "Start".to_string(),
+                from_ms(row.try_get("at")?).date_naive(),
+            ),
+            None => continue,
+        };
+        let scores = match row.try_get::<Option<String>, _>("indicators")? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => indicators_of_snapshot(tx, caf_id, number).await?,
+        };
+        measures.push(Measure {
+            label,
+            on,
+            version: number,
+            scores,
+        });
+    }
+    Ok(measures)
+}
+
+/// The indicators in a version frozen before versions kept them beside the snapshot.
+async fn indicators_of_snapshot(
+    tx: &mut Tx,
+    caf_id: i64,
+    number: i64,
+) -> Result<Vec<(String, i64)>> {
+    let row = sqlx::query("SELECT snapshot FROM caf_versions WHERE caf_id = $1 AND number = $2")
+        .bind(caf_id)
+        .bind(number)
+        .fetch_one(&mut **tx)
+        .await?;
     let snapshot: serde_json::Value =
-        serde_json::from_str(&first.try_get::<String, _>("snapshot")?).unwrap_or_default();
-    let baseline = snapshot
+        serde_json::from_str(&row.try_get::<String, _>("snapshot")?).unwrap_or_default();
+    Ok(snapshot
         .get("sections")
         .and_then(|s| s.as_array())
         .and_then(|sections| {
-            sections
-                .iter()
-                .find(|s| s.get("section").and_then(|k| k.as_str()) == Some(PRIORITIES))
+            sections.iter().find(|s| {
+                s.get("section").and_then(|k| k.as_str()) == Some(PRIORITIES)
+                    && s.get("child_id").is_none_or(|c| c.is_null())
+            })
         })
         .and_then(|s| s.get("content"))
         .map(indicators_in)
-        .unwrap_or_default();
-    let mut measures = vec![Measure {
-        label: "Start".into(),
-        on: from_ms(first.try_get("at")?).date_naive(),
-        version: 1,
-        scores: baseline,
-    }];
-    measures.extend(reviews.iter().map(|r| {
-        Measure {
-            label: format!("Review {}", r.number),
-            on: r.held_on,
-            version: r.version,
-            scores: r
-                .review
-                .scores
-                .iter()
-                .filter_map(|s| Some((s.need.trim().to_string(), s.score?)))
-                .collect(),
-        }
-    }));
-    Ok(measures)
+        .unwrap_or_default())
 }
 
 impl CafContent {
@@ -334,21 +351,20 @@ impl Store {
             caf.revision = expected_revision + 1;
             content(&mut tx, &caf, &wording).await?
         };
-        let snapshot =
-            serde_json::to_value(&after).map_err(|e| StoreError::Refused(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO caf_versions (caf_id, number, at, user_id, reason, snapshot) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(caf.id)
-        .bind(version)
-        .bind(now)
-        .bind(actor.user_id)
-        .bind(format!(
+        let reason = format!(
             "Review {number} held on {}",
             review.held_on.format("%-d %B %Y")
-        ))
-        .bind(snapshot.to_string())
-        .execute(&mut *tx)
+        );
+        freeze(
+            &mut tx,
+            &after,
+            Frozen {
+                number: version,
+                at: now,
+                user_id: actor.user_id,
+                reason: &reason,
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(ReviewRecorded {

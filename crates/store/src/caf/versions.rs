@@ -2,8 +2,9 @@
 //! the child's chronology across all their CAFs.
 use super::access::{open_to_read, open_to_write, refused, stale_caf};
 use super::events::{self, event_from_row, CafEventRow, Event, EVENT_COLUMNS};
+use super::sections::CafContent;
 use super::sections::{content, touch};
-use crate::{from_ms, Attribution, Result, Store, StoreError};
+use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, Utc};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::form::{missing_for_sign_off, SectionStatus};
@@ -20,6 +21,37 @@ pub struct VersionRow {
     pub reason: String,
     /// The CAF as it was (sections, children, consent).
     pub snapshot: serde_json::Value,
+}
+
+/// A version about to be frozen.
+pub(super) struct Frozen<'a> {
+    pub number: i64,
+    pub at: i64,
+    pub user_id: i64,
+    pub reason: &'a str,
+}
+
+/// Freeze `content` as a version, with its indicators beside the snapshot for distance
+/// travelled.
+pub(super) async fn freeze(tx: &mut Tx, content: &CafContent, version: Frozen<'_>) -> Result<()> {
+    let snapshot =
+        serde_json::to_string(content).map_err(|e| StoreError::Refused(e.to_string()))?;
+    let indicators = serde_json::to_string(&content.current_indicators())
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO caf_versions (caf_id, number, at, user_id, reason, snapshot, indicators) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(content.id)
+    .bind(version.number)
+    .bind(version.at)
+    .bind(version.user_id)
+    .bind(version.reason)
+    .bind(snapshot)
+    .bind(indicators)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -85,17 +117,16 @@ impl Store {
         if updated.rows_affected() == 0 {
             return Err(stale_caf(&mut tx, caf.id).await);
         }
-        let snapshot =
-            serde_json::to_value(&current).map_err(|e| StoreError::Refused(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO caf_versions (caf_id, number, at, user_id, reason, snapshot) VALUES ($1, 1, $2, $3, $4, $5)",
+        freeze(
+            &mut tx,
+            &current,
+            Frozen {
+                number: 1,
+                at: now,
+                user_id: actor.user_id,
+                reason: "Assessment signed off",
+            },
         )
-        .bind(caf.id)
-        .bind(now)
-        .bind(actor.user_id)
-        .bind("Assessment signed off")
-        .bind(snapshot.to_string())
-        .execute(&mut *tx)
         .await?;
         events::record(
             &mut tx,
