@@ -243,6 +243,7 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/plan/actions/new"), EARLY_HELP),
         (format!("{caf}/plan/actions/{action}"), EARLY_HELP),
         (format!("{caf}/plan/agree"), EARLY_HELP),
+        (format!("{caf}/reviews/new"), EARLY_HELP),
     ]);
     routes
 }

@@ -238,6 +238,12 @@ impl Review {
                 "Score at least one Parent/Child Indicator with the family".into(),
             );
         }
+        if self.scores.len() > MAX_ROWS {
+            add(
+                "pci_need-1".into(),
+                format!("Score {MAX_ROWS} Parent/Child Indicators or fewer"),
+            );
+        }
         let mut needs = BTreeSet::new();
         for (i, s) in self.scores.iter().enumerate() {
             let n = i + 1;
