@@ -420,12 +420,11 @@ impl Store {
         )
         .await?;
 
-        // 10. Aaliyah Khan: started four months ago and reviewed twice, her indicators
+        // 10. Ruby Marsh: started four months ago and reviewed twice, her indicators
         // falling at each review (distance travelled).
         self.load_reviewed_demo(
             &by,
             &user("helen.price").await?,
-            person("demo-7").await?,
             [
                 agency("Brookford Health Visiting Service").await?,
                 agency("Brookford Early Help Team").await?,

@@ -1,4 +1,4 @@
-//! The demo CAF that shows reviews at work: Aaliyah Khan's, started four months ago and
+//! The demo CAF that shows reviews at work: Ruby Marsh's, started four months ago and
 //! reviewed twice, her Parent/Child Indicators falling (less concern) at each review. It is
 //! made through the store's own functions on a clock set back in time and moved on between
 //! steps, since the store only takes dates of things that have already happened.
@@ -6,7 +6,7 @@ use super::demo::demo_elements;
 use super::NewCaf;
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::Duration;
-use ecaf_domain::access::{authorise, Actor, StartCaf};
+use ecaf_domain::access::{authorise, Actor, StartCaf, UseRegister};
 use ecaf_domain::caf::consent::{Agreement, Giver, SharingConsent};
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::caf::meeting::Attendee;
@@ -14,6 +14,7 @@ use ecaf_domain::caf::plan::{ActionStatus, NewAction, Owner, StatusChange};
 use ecaf_domain::caf::review::{ActionProgress, ConsentCheck, Decision, Rescore, Review};
 use ecaf_domain::caf::team::{LeadChoice, LeadDecision};
 use ecaf_domain::clock::ManualClock;
+use ecaf_domain::person::{AddressInput, PersonInput};
 use serde_json::json;
 use sqlx::Row;
 use std::sync::Arc;
@@ -26,9 +27,35 @@ impl Store {
         &self,
         by: &Attribution,
         helen: &Actor,
-        aaliyah: i64,
         agencies: [i64; 2],
     ) -> Result<()> {
+        let register =
+            authorise::<UseRegister>(helen).map_err(|e| StoreError::Refused(e.to_string()))?;
+        let details = PersonInput {
+            given_name: "Ruby".into(),
+            family_name: "Marsh".into(),
+            gender: "female".into(),
+            date_of_birth: "2021-04-12".into(),
+            first_language: "English".into(),
+            main_address: AddressInput {
+                line1: "31 Orchard Close".into(),
+                town: "Brookford".into(),
+                postcode: "BF6 2RS".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .validate(self.clock().now().date_naive())
+        .map_err(|problems| StoreError::Refused(format!("demo person: {problems:?}")))?;
+        let ruby = self
+            .create_person(
+                &register,
+                by,
+                &details,
+                Some("demo-reviewed-1"),
+                "Demo data",
+            )
+            .await?;
         let clock = ManualClock::new(self.clock().now() - Duration::days(STARTED_DAYS_AGO));
         let past = Store {
             clock: Arc::new(clock.clone()),
@@ -44,8 +71,8 @@ impl Store {
                     .try_get("revision")?,
             )
         };
-        let grandmother = Giver::ParentOrCarer {
-            name: "Farida Khan".into(),
+        let mother = Giver::ParentOrCarer {
+            name: "Kelly Marsh".into(),
         };
         let grant = authorise::<StartCaf>(helen).map_err(|e| StoreError::Refused(e.to_string()))?;
         let khan = past
@@ -54,9 +81,9 @@ impl Store {
                 helen,
                 by,
                 &NewCaf {
-                    children: vec![aaliyah],
+                    children: vec![ruby],
                     agreement: Agreement {
-                        given_by: grandmother.clone(),
+                        given_by: mother.clone(),
                         on: today(&past),
                         may_contact_agencies: true,
                     },
@@ -65,7 +92,7 @@ impl Store {
             .await?;
         let signed_on = today(&past).to_string();
         for section in SECTIONS.iter().filter(|s| s.required) {
-            let child = section.per_child.then_some(aaliyah);
+            let child = section.per_child.then_some(ruby);
             past.save_caf_section(
                 helen,
                 by,
@@ -83,7 +110,7 @@ impl Store {
             by,
             khan,
             &SharingConsent {
-                given_by: vec![grandmother],
+                given_by: vec![mother],
                 on: today(&past),
                 signed_copy_kept: "Health visiting records".into(),
                 agencies: agencies.into(),
@@ -105,24 +132,23 @@ impl Store {
                 },
                 on: today(&past),
                 reason: String::new(),
-                family_view: "Farida asked for Helen, who has visited since Aaliyah was born"
-                    .into(),
-                child_view: "Aaliyah is too young to say; she is at ease with Helen".into(),
+                family_view: "Kelly asked for Helen, who has visited since Ruby was born".into(),
+                child_view: "Ruby is too young to say; she is at ease with Helen".into(),
             },
         )
         .await?;
         let plan = [
             (
-                "Take Aaliyah to the Chatterbox speech and language group at the family hub each Wednesday",
-                "Farida Khan",
+                "Take Ruby to the Chatterbox speech and language group at the family hub each Wednesday",
+                "Kelly Marsh",
                 70,
-                "Aaliyah uses two-word phrases at nursery",
+                "Ruby uses two-word phrases at nursery",
             ),
             (
                 "Keep a bedtime routine with a picture chart, and a sleep diary for the health visitor",
-                "Farida Khan",
+                "Kelly Marsh",
                 35,
-                "Aaliyah sleeps through most nights",
+                "Ruby sleeps through most nights",
             ),
         ];
         let mut actions = vec![];
@@ -168,8 +194,8 @@ impl Store {
         .await?;
         let present = vec![
             Attendee {
-                name: "Farida Khan".into(),
-                agency: "Grandmother".into(),
+                name: "Kelly Marsh".into(),
+                agency: "Mother".into(),
             },
             Attendee {
                 name: "Helen Price".into(),
@@ -191,20 +217,20 @@ impl Store {
                 progress: vec![
                     ActionProgress {
                         action_id: actions[0],
-                        progress: "Aaliyah has been to five of the six groups.".into(),
+                        progress: "Ruby has been to five of the six groups.".into(),
                     },
                     ActionProgress {
                         action_id: actions[1],
                         progress: "The picture chart works; the diary shows her waking once a night at most.".into(),
                     },
                 ],
-                improvements: "Aaliyah sleeps much better and Farida feels less tired. Her speech is coming on slowly.".into(),
-                scores: scores(&[("Aaliyah's speech", 4), ("Sleep", 2)]),
+                improvements: "Ruby sleeps much better and Kelly feels less tired. Her speech is coming on slowly.".into(),
+                scores: scores(&[("Ruby's speech", 4), ("Sleep", 2)]),
                 consent: ConsentCheck::Resought {
                     agencies: agencies.into(),
                 },
-                family_view: "Farida is pleased with the sleep and wants to keep going with the group.".into(),
-                child_view: "Aaliyah showed the group's song and her sticker chart.".into(),
+                family_view: "Kelly is pleased with the sleep and wants to keep going with the group.".into(),
+                child_view: "Ruby showed the group's song and her sticker chart.".into(),
                 feedback_offered: Some(true),
                 decision: Some(Decision::Continue),
                 next_review_on: Some(held + Duration::weeks(6)),
@@ -235,19 +261,19 @@ impl Store {
                 undertaken: "yes".into(),
                 progress: vec![ActionProgress {
                     action_id: actions[0],
-                    progress: "Aaliyah now joins in the songs and uses two-word phrases at home.".into(),
+                    progress: "Ruby now joins in the songs and uses two-word phrases at home.".into(),
                 }],
-                improvements: "Nursery hears Aaliyah use short phrases every day. She still plays alone most of the time.".into(),
+                improvements: "Nursery hears Ruby use short phrases every day. She still plays alone most of the time.".into(),
                 scores: scores(&[
-                    ("Aaliyah's speech", 3),
+                    ("Ruby's speech", 3),
                     ("Sleep", 1),
                     ("Making friends at nursery", 4),
                 ]),
                 consent: ConsentCheck::Resought {
                     agencies: agencies.into(),
                 },
-                family_view: "Farida can see the difference and would like help with friendships next.".into(),
-                child_view: "Aaliyah said “I like songs”.".into(),
+                family_view: "Kelly can see the difference and would like help with friendships next.".into(),
+                child_view: "Ruby said “I like songs”.".into(),
                 feedback_offered: Some(false),
                 decision: Some(Decision::Continue),
                 next_review_on: Some(held + Duration::weeks(7)),
@@ -267,39 +293,39 @@ fn scores(list: &[(&str, i64)]) -> Vec<Rescore> {
         .collect()
 }
 
-/// Aaliyah's assessment, in the form's own fields.
+/// Ruby's assessment, in the form's own fields.
 fn content(key: &str, signed_on: &str) -> serde_json::Value {
     match key {
         "identifying_details" => {
-            json!({ "parents_and_carers": "Farida Khan (grandmother, special guardian), 9 Millbrook Street, Brookford BF5 7GH.", "siblings": "Zayn Khan, born 2018, lives with Aaliyah.", "significant_adults": "", "communication": "English and Urdu at home." })
+            json!({ "parents_and_carers": "Kelly Marsh (mother, parental responsibility), 31 Orchard Close, Brookford BF6 2RS.", "siblings": "None.", "significant_adults": "", "communication": "English." })
         }
         "purpose" => json!({ "purpose": "caf", "existing_caf": "" }),
         "practitioner" => {
             json!({ "name": "Helen Price", "job_title": "Health visitor", "agency": "Brookford Health Visiting Service", "address": "Millbrook Clinic, Brookford", "telephone": "01632 960 300", "email": "helen.price@demo.ecaf.org.uk", "mobile": "" })
         }
         "assessment_details" => {
-            json!({ "assessment_date": signed_on, "reason": "At her review at age 4 Aaliyah used few words, and she wakes several times a night.", "special_requirements": "", "interpreter": "Not needed.", "people_present": "Farida Khan (grandmother); Aaliyah; Helen Price (health visitor).", "contributors": "Little Acorns Nursery.", "child_took_part": "yes", "child_not_part_reason": "", "other_tools": "Ages and Stages Questionnaire." })
+            json!({ "assessment_date": signed_on, "reason": "At her review at age 4 Ruby used few words, and she wakes several times a night.", "special_requirements": "", "interpreter": "Not needed.", "people_present": "Kelly Marsh (mother); Ruby; Helen Price (health visitor).", "contributors": "Little Acorns Nursery.", "child_took_part": "yes", "child_not_part_reason": "", "other_tools": "Ages and Stages Questionnaire." })
         }
         "family_background" => {
-            json!({ "family_background": "Aaliyah and her brother Zayn have lived with their grandmother since 2023." })
+            json!({ "family_background": "Ruby lives with her mother, Kelly, who works nights at the hospital three times a week." })
         }
         "development" => {
             json!({ "elements": demo_elements("Development of the child", &[("Speech, language and communication", "Understands well and loves songs.", "Uses single words only.", "Speech and language group.")]) })
         }
         "parents_and_carers" => {
-            json!({ "elements": demo_elements("Parents and carers", &[("Emotional warmth and stability", "Farida is loving and patient.", "Farida is exhausted by the broken nights.", "")]) })
+            json!({ "elements": demo_elements("Parents and carers", &[("Emotional warmth and stability", "Kelly is loving and patient.", "Kelly is exhausted by the broken nights and her night shifts.", "")]) })
         }
         "family_and_environment" => {
             json!({ "elements": demo_elements("Family and environment", &[("Social and community elements and resources, including education", "Knows her neighbours well; a place at Little Acorns Nursery.", "", "")]) })
         }
         "priorities" => {
-            json!({ "strengths": "A loving home; Aaliyah understands a lot.", "additional_needs": "Speech; sleep.", "things_to_change": "Aaliyah talks in short phrases and sleeps through.", "how_we_will_know": "Nursery hears her use two-word phrases; the sleep diary.", "indicators": [{ "need": "Aaliyah's speech", "score": 5 }, { "need": "Sleep", "score": 4 }] })
+            json!({ "strengths": "A loving home; Ruby understands a lot.", "additional_needs": "Speech; sleep.", "things_to_change": "Ruby talks in short phrases and sleeps through.", "how_we_will_know": "Nursery hears her use two-word phrases; the sleep diary.", "indicators": [{ "need": "Ruby's speech", "score": 5 }, { "need": "Sleep", "score": 4 }] })
         }
         "views" => {
-            json!({ "child_views": "Aaliyah pointed to the pictures of songs and of her bed.", "parent_views": "Farida wants Aaliyah ready for school." })
+            json!({ "child_views": "Ruby pointed to the pictures of songs and of her bed.", "parent_views": "Kelly wants Ruby ready for school." })
         }
         "signatures" => {
-            json!({ "parent1_name": "Farida Khan", "parent1_date": signed_on, "parent2_name": "", "parent2_date": "", "child_name": "", "child_date": "", "practitioner_name": "Helen Price", "practitioner_date": signed_on })
+            json!({ "parent1_name": "Kelly Marsh", "parent1_date": signed_on, "parent2_name": "", "parent2_date": "", "child_name": "", "child_date": "", "practitioner_name": "Helen Price", "practitioner_date": signed_on })
         }
         _ => json!({}),
     }
