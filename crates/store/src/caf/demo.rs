@@ -474,6 +474,23 @@ impl Store {
             },
         )
         .await?;
+        let revision: i64 = sqlx::query("SELECT revision FROM cafs WHERE id = $1")
+            .bind(carter.caf_id)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("revision")?;
+        self.change_caf_owner(
+            &chris,
+            &by,
+            carter.caf_id,
+            &super::OwnerChange {
+                agency_id: agency("Brookford Early Help Team").await?,
+                on: days_ago(3),
+                reason: "Stepped down: the early help team leads from here".into(),
+                expected_revision: revision,
+            },
+        )
+        .await?;
         Ok(8)
     }
 }
