@@ -625,6 +625,18 @@ on_both_databases!(
             .await;
         assert_eq!(versions.status, StatusCode::OK, "{}", versions.text);
         assert!(versions.text.contains("Review 1 held on 6 January 2027"));
+        // Reading is not chairing: the review page tells a reader who records the review.
+        let mut reader = app.signed_in(OUTSIDER).await;
+        let page = reader.get(&format!("/cafs/{caf}/reviews/new")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page
+            .text
+            .contains("Only the lead professional or the assessor records a review."));
+        assert!(!page.text.contains("Record the review</button>"));
+        let latest = reader.get(&format!("/cafs/{caf}")).await;
+        assert!(latest
+            .text
+            .contains("Version 2, frozen at review 1, is the latest."));
 
         app.clock.advance(chrono::Duration::weeks(6));
         let (mut api, token) = api_client(&app, PRACTITIONER).await;

@@ -28,20 +28,29 @@ type Values = HashMap<String, String>;
 /// Blank rows for indicators scored for the first time at this review.
 const BLANK_INDICATORS: usize = 2;
 
-/// Why the review cannot be recorded now, if it cannot.
-fn blocked(caf: &CafContent) -> Option<&'static str> {
+/// Why the review cannot be recorded now (or by this person), if it cannot, in the service's
+/// own words.
+fn blocked(state: &AppState, caf: &CafContent, signed_in: &SignedIn) -> Option<String> {
+    let wording = state.wording.get().1;
+    let (term, lead) = (&wording.assessment, &wording.lead);
+    let me = Some(signed_in.user.id);
+    if caf.state.is_open() && caf.assessor_id != me && caf.lead_professional_id != me {
+        return Some(format!(
+            "Only the {lead} or the assessor records a review. Tell them what you know before it is held, or send a written report."
+        ));
+    }
     match caf.state {
         CafState::PlanInPlace => None,
-        CafState::Draft | CafState::AssessmentSignedOff => {
-            Some("A review needs an agreed plan to review: agree the plan with the family first.")
-        }
-        CafState::UnderReview => Some(
-            "The last review decided to step up or close: record that before holding another review.",
+        CafState::Draft | CafState::AssessmentSignedOff => Some(
+            "A review needs an agreed plan to review: agree the plan with the family first.".into(),
         ),
-        CafState::SteppedUp => {
-            Some("The CAF has been stepped up: it is not reviewed while the receiving service decides.")
-        }
-        CafState::Closed => Some("The CAF is closed: it can no longer be reviewed."),
+        CafState::UnderReview => Some(
+            "The last review decided to step up or close: record that before holding another review.".into(),
+        ),
+        CafState::SteppedUp => Some(format!(
+            "The {term} has been stepped up: it is not reviewed while the receiving service decides."
+        )),
+        CafState::Closed => Some(format!("The {term} is closed: it can no longer be reviewed.")),
     }
 }
 
@@ -126,7 +135,7 @@ async fn page(
         minijinja::context! {
             caf => minijinja::context! { id => caf.id, reference => caf.reference },
             names => children_names(caf),
-            blocked => blocked(caf),
+            blocked => blocked(state, caf, signed_in),
             number => caf.reviews.len() + 1,
             settings => choices(SETTINGS),
             undertaken => choices(UNDERTAKEN),
