@@ -467,3 +467,27 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// A client signed in as `email` and a personal API token of theirs.
+pub async fn with_token(app: &TestApp, email: &str) -> (Client, String) {
+    let mut client = app.signed_in(email).await;
+    let token = client.create_token("tests").await;
+    (client, token)
+}
+
+/// The fields a 422 problem names, after checking it is one.
+pub fn problem_fields(reply: &Reply) -> Vec<String> {
+    assert_eq!(
+        reply.status,
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+    reply.json()["errors"]
+        .as_array()
+        .expect("field errors")
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect()
+}

@@ -8,34 +8,13 @@ use ecaf_domain::access::{operator_grant, UseRegister};
 use ecaf_domain::caf::form::{SectionStatus, SECTIONS};
 use ecaf_domain::person::PersonInput;
 use ecaf_store::{Attribution, StoreError};
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, Reply, ADMIN, PRACTITIONER,
+};
 use serde_json::{json, Value};
-
-async fn token(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
 
 async fn call(client: &mut Client, method: Method, path: &str, token: &str, body: Value) -> Reply {
     client.api_json(method, path, token, &body).await
-}
-
-/// The fields named by a 422 problem.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn agreement() -> Value {
@@ -44,7 +23,7 @@ fn agreement() -> Value {
 
 on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
     let child = child_and_outsider(&app).await;
-    let (mut sam, t) = token(&app, PRACTITIONER).await;
+    let (mut sam, t) = with_token(&app, PRACTITIONER).await;
 
     let no_agreement = call(
         &mut sam,
@@ -55,7 +34,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
     )
     .await;
     assert_eq!(
-        fields(&no_agreement),
+        problem_fields(&no_agreement),
         ["agreement"],
         "content before agreement"
     );
@@ -78,7 +57,11 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         json!({ "children": [child], "agreement": agreement() }),
     )
     .await;
-    assert_eq!(fields(&again), ["children"], "one open CAF per child");
+    assert_eq!(
+        problem_fields(&again),
+        ["children"],
+        "one open CAF per child"
+    );
 
     let first_revision = started.json()["caf"]["revision"].clone();
     let empty = call(
@@ -89,7 +72,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         json!({ "revision": first_revision }),
     )
     .await;
-    let missing = fields(&empty);
+    let missing = problem_fields(&empty);
     assert!(
         missing.contains(&"sections.purpose".to_string())
             && missing.contains(&"sections.signatures".to_string()),
@@ -100,7 +83,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
     for score in [0, 6] {
         let bad = call(&mut sam, Method::PUT, &priorities, &t, json!({ "status": "complete", "content": { "indicators": [{ "need": "Attendance", "score": score }] } })).await;
         assert_eq!(
-            fields(&bad),
+            problem_fields(&bad),
             ["content.indicators[0].score"],
             "score {score}"
         );
@@ -113,7 +96,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         json!({ "status": "complete", "content": { "family_background": "x".repeat(250_000) } }),
     )
     .await;
-    assert_eq!(fields(&huge), ["content"], "too long to save");
+    assert_eq!(problem_fields(&huge), ["content"], "too long to save");
     let too_big = call(
         &mut sam,
         Method::PUT,
@@ -184,7 +167,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
     )
     .await;
     assert_eq!(
-        fields(&short),
+        problem_fields(&short),
         ["agencies"],
         "the agency on the plan is missing"
     );
@@ -228,7 +211,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         change("2026-11-24", " ", &revision),
     )
     .await;
-    assert_eq!(fields(&no_reason), ["reason"]);
+    assert_eq!(problem_fields(&no_reason), ["reason"]);
     let future = call(
         &mut sam,
         Method::POST,
@@ -237,7 +220,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         change("2027-01-01", "Moved", &revision),
     )
     .await;
-    assert_eq!(fields(&future), ["on"]);
+    assert_eq!(problem_fields(&future), ["on"]);
     let stale = call(
         &mut sam,
         Method::POST,
@@ -266,7 +249,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         change("2026-11-24", "Moved", &now),
     )
     .await;
-    assert_eq!(fields(&again), ["agency_id"], "already the owner");
+    assert_eq!(problem_fields(&again), ["agency_id"], "already the owner");
     let compare = |query: &str| format!("/api/v1/cafs/{caf}/versions/compare?{query}");
     let same = sam.api_get(&compare("from=1&to=now"), &t).await;
     assert_eq!(same.status, StatusCode::OK, "{}", same.text);
@@ -275,9 +258,12 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         json!({ "from": "1", "to": "now", "sections": [] })
     );
     let bad = sam.api_get(&compare("from=3&to=zero"), &t).await;
-    assert_eq!(fields(&bad), ["from", "to"]);
+    assert_eq!(problem_fields(&bad), ["from", "to"]);
     assert!(bad.text.contains("from 1 to 1, or now"), "{}", bad.text);
-    assert_eq!(fields(&sam.api_get(&compare(""), &t).await), ["from", "to"]);
+    assert_eq!(
+        problem_fields(&sam.api_get(&compare(""), &t).await),
+        ["from", "to"]
+    );
     let chronology = sam
         .api_get(&format!("/api/v1/people/{child}/chronology"), &t)
         .await
@@ -308,7 +294,7 @@ on_both_databases!(a_whole_assessment_is_done_through_the_api, |app| {
         withdraw("", true),
     )
     .await;
-    assert_eq!(fields(&no_reasoning), ["harm_decision.reasoning"]);
+    assert_eq!(problem_fields(&no_reasoning), ["harm_decision.reasoning"]);
     let withdrawn = call(
         &mut sam,
         Method::POST,
@@ -328,7 +314,7 @@ on_both_databases!(
     guessed_ids_get_existence_only_or_nothing_through_the_api,
     |app| {
         let child = child_and_outsider(&app).await;
-        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let (mut sam, t) = with_token(&app, PRACTITIONER).await;
         let started = call(
             &mut sam,
             Method::POST,
@@ -340,7 +326,7 @@ on_both_databases!(
         let caf = started.json()["caf"]["id"].as_i64().unwrap();
         call(&mut sam, Method::PUT, &format!("/api/v1/cafs/{caf}/sections/family_background"), &t, json!({ "status": "complete", "content": { "family_background": "Private family history" } })).await;
 
-        let (mut nia, n) = token(&app, OUTSIDER).await;
+        let (mut nia, n) = with_token(&app, OUTSIDER).await;
         let seen = nia.api_get(&format!("/api/v1/cafs/{caf}"), &n).await;
         assert_eq!(seen.status, StatusCode::OK);
         assert_eq!(seen.json()["access"], "existence_only");
@@ -380,7 +366,7 @@ on_both_databases!(
             .await;
         assert_eq!(guessed.status, StatusCode::NOT_FOUND);
         assert_eq!(guessed.header("content-type"), "application/problem+json");
-        let (mut admin, a) = token(&app, ADMIN).await;
+        let (mut admin, a) = with_token(&app, ADMIN).await;
         assert_eq!(
             admin
                 .api_get(&format!("/api/v1/cafs/{caf}"), &a)
@@ -419,7 +405,7 @@ on_both_databases!(
             )
             .await
             .unwrap();
-        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let (mut sam, t) = with_token(&app, PRACTITIONER).await;
         let started = call(
             &mut sam,
             Method::POST,
@@ -438,7 +424,7 @@ on_both_databases!(
         };
         let (path, body) = save("identifying_details", None);
         assert_eq!(
-            fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
+            problem_fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
             ["child_id"],
             "which child?"
         );
@@ -449,7 +435,7 @@ on_both_databases!(
         );
         let (path, body) = save("parents_and_carers", Some(oliver));
         assert_eq!(
-            fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
+            problem_fields(&call(&mut sam, Method::PUT, &path, &t, body).await),
             ["child_id"],
             "written once for the family"
         );
@@ -479,7 +465,7 @@ on_both_databases!(
 
 on_both_databases!(the_store_itself_refuses_a_pci_outside_1_to_5, |app| {
     let child = child_and_outsider(&app).await;
-    let (mut sam, t) = token(&app, PRACTITIONER).await;
+    let (mut sam, t) = with_token(&app, PRACTITIONER).await;
     let started = call(
         &mut sam,
         Method::POST,

@@ -8,34 +8,13 @@ use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDE
 use super::wording::{form, post};
 use axum::http::{Method, StatusCode};
 use ecaf_domain::caf::wording::Wording;
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, Reply, TestApp, ADMIN, PRACTITIONER,
+};
 use serde_json::{json, Value};
 
 /// What the access decision says of any change to a closed CAF.
 const READ_ONLY: &str = "the CAF is closed and read-only";
-
-async fn token(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
-/// The fields a 422 problem names.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn closing(reason: &str, explanation: &str, summary: &str, day: &str) -> Vec<(String, String)> {
     [
@@ -241,7 +220,7 @@ on_both_databases!(
         let t = sam.create_token("tests").await;
         let rev = revision(&mut sam, &t, caf).await;
         assert_eq!(
-            fields(&api_close(&mut sam, &t, caf, json!({})).await),
+            problem_fields(&api_close(&mut sam, &t, caf, json!({})).await),
             ["closed_on", "revision"]
         );
         let bad = api_close(
@@ -251,16 +230,16 @@ on_both_databases!(
             json!({ "reason": "", "summary": " ", "closed_on": "2026-11-26", "revision": rev }),
         )
         .await;
-        assert_eq!(fields(&bad), ["reason", "summary", "closed_on"]);
+        assert_eq!(problem_fields(&bad), ["reason", "summary", "closed_on"]);
         assert_eq!(
             bad.json()["errors"][0]["message"],
             "Select the reason for closing"
         );
         let other = api_close(&mut sam, &t, caf, json!({ "reason": "other", "summary": SUMMARY, "closed_on": "2026-11-25", "revision": rev })).await;
-        assert_eq!(fields(&other), ["explanation"]);
+        assert_eq!(problem_fields(&other), ["explanation"]);
         let stale = api_close(&mut sam, &t, caf, json!({ "reason": "no_longer_relevant", "summary": SUMMARY, "closed_on": "2026-11-25", "revision": rev + 7 })).await;
         assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
-        let (mut nia, nt) = token(&app, OUTSIDER).await;
+        let (mut nia, nt) = with_token(&app, OUTSIDER).await;
         let outsider = api_close(&mut nia, &nt, caf, json!({ "reason": "no_longer_relevant", "summary": SUMMARY, "closed_on": "2026-11-25", "revision": rev })).await;
         assert_eq!(outsider.status, StatusCode::FORBIDDEN, "{}", outsider.text);
         assert_eq!(state_of(&app, caf).await, 0, "nothing closed");
@@ -422,7 +401,7 @@ on_both_databases!(
         let reopen = format!("/api/v1/cafs/{caf}/reopen");
         let agreement = json!({ "agreement": { "given_by": { "kind": "parent_or_carer", "name": "Laura Hughes" }, "on": "2026-11-25", "may_contact_agencies": false } });
         let still_open = sam.api_json(Method::POST, &reopen, &t, &agreement).await;
-        assert_eq!(fields(&still_open), ["id"]);
+        assert_eq!(problem_fields(&still_open), ["id"]);
         assert!(still_open.text.contains("is still open"));
         assert_eq!(
             sam.get(&format!("/cafs/{caf}/reopen"))
@@ -517,7 +496,7 @@ on_both_databases!(
         assert!(chronology.text.contains(&format!("after {old_ref} closed")));
 
         let twice = sam.api_json(Method::POST, &reopen, &t, &agreement).await;
-        assert_eq!(fields(&twice), ["id"]);
+        assert_eq!(problem_fields(&twice), ["id"]);
         assert!(twice.text.contains("already follows this CAF"));
         // Over the API: close the new CAF, then start a third after it.
         let rev = revision(&mut sam, &t, next).await;
@@ -530,7 +509,7 @@ on_both_databases!(
                 &json!({}),
             )
             .await;
-        assert_eq!(fields(&no_agreement), ["agreement"]);
+        assert_eq!(problem_fields(&no_agreement), ["agreement"]);
         let third = sam
             .api_json(
                 Method::POST,

@@ -7,7 +7,10 @@
 use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
 use axum::http::{Method, StatusCode};
 use ecaf_domain::caf::form::SECTIONS;
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, EARLY_HELP, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, Reply, TestApp, ADMIN, EARLY_HELP,
+    PRACTITIONER,
+};
 use serde_json::{json, Value};
 
 const ACTIONS: &str = "SELECT COUNT(*) FROM caf_actions";
@@ -105,28 +108,6 @@ fn action_form<'a>(
         ("due_on-year", year),
         ("outcome", "Amelia is at school on time every day"),
     ]
-}
-
-async fn token(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
-/// The fields a 422 problem names.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn an_action(owner: Value, due_on: &str) -> Value {
@@ -403,7 +384,7 @@ on_both_databases!(
             .post(&theirs, &[("status", "done"), ("revision", "1")])
             .await;
         assert_eq!(not_hers.status, StatusCode::FORBIDDEN, "{}", not_hers.text);
-        let (mut nia_api, nia_token) = token(&app, OUTSIDER).await;
+        let (mut nia_api, nia_token) = with_token(&app, OUTSIDER).await;
         let over_api = nia_api
             .api_json(
                 Method::PUT,
@@ -414,7 +395,7 @@ on_both_databases!(
             .await;
         assert_eq!(over_api.status, StatusCode::FORBIDDEN, "{}", over_api.text);
         // Eve owns hers and updates it over the API.
-        let (mut eve_api, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve_api, eve_token) = with_token(&app, EARLY_HELP).await;
         let hers = eve_api
             .api_json(
                 Method::PUT,
@@ -540,7 +521,7 @@ on_both_databases!(
         let child = child_and_outsider(&app).await;
         let mut sam = app.signed_in(PRACTITIONER).await;
         let caf = signed_off(&mut sam, child).await;
-        let (mut api, token) = token(&app, PRACTITIONER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
         let path = format!("/api/v1/cafs/{caf}/actions");
         let child_owner = json!({"kind": "child", "person_id": child});
         let mut no_owner = an_action(Value::Null, "2026-12-01");
@@ -579,7 +560,7 @@ on_both_databases!(
             ),
         ] {
             let reply = api.api_json(Method::POST, &path, &token, &body).await;
-            assert_eq!(fields(&reply), [field], "{body}");
+            assert_eq!(problem_fields(&reply), [field], "{body}");
         }
         assert_eq!(app.count(ACTIONS).await, 0, "nothing added");
 
@@ -595,7 +576,7 @@ on_both_databases!(
                 &json!({"review_on": "2027-01-06", "revision": revision}),
             )
             .await;
-        assert_eq!(fields(&empty), ["revision"]);
+        assert_eq!(problem_fields(&empty), ["revision"]);
         assert!(empty.text.contains("at least one action"));
 
         let added = api
@@ -630,7 +611,7 @@ on_both_databases!(
                 &json!({"status": "not_done", "revision": 1}),
             )
             .await;
-        assert_eq!(fields(&unreasoned), ["reason"]);
+        assert_eq!(problem_fields(&unreasoned), ["reason"]);
         let unknown = api
             .api_json(
                 Method::PUT,
@@ -639,7 +620,7 @@ on_both_databases!(
                 &json!({"status": "cancelled", "revision": 1}),
             )
             .await;
-        assert_eq!(fields(&unknown), ["status"]);
+        assert_eq!(problem_fields(&unknown), ["status"]);
         let done = api
             .api_json(
                 Method::PUT,
@@ -681,7 +662,7 @@ on_both_databases!(
                     &json!({"review_on": review_on, "revision": revision}),
                 )
                 .await;
-            assert_eq!(fields(&refused), ["review_on"]);
+            assert_eq!(problem_fields(&refused), ["review_on"]);
             assert!(refused.text.contains(why), "{}", refused.text);
         }
         let agreed = api
@@ -727,7 +708,7 @@ on_both_databases!(
         let child = child_and_outsider(&app).await;
         let mut sam = app.signed_in(PRACTITIONER).await;
         let caf = signed_off(&mut sam, child).await;
-        let (mut api, token) = token(&app, PRACTITIONER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
         let path = format!("/api/v1/cafs/{caf}/actions");
         for day in 0..7 {
             let due = format!("2026-11-{}", 26 + day % 3);

@@ -7,31 +7,10 @@
 use super::caf_pages::{child_and_outsider, OUTSIDER};
 use super::caf_plan::{consent, signed_off};
 use axum::http::{Method, StatusCode};
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, Reply, TestApp, PRACTITIONER,
+};
 use serde_json::{json, Value};
-
-async fn api_client(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
-/// The fields a 422 problem names.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
-}
 
 async fn caf_revision(api: &mut Client, token: &str, caf: i64) -> i64 {
     let reviews = api
@@ -52,7 +31,7 @@ async fn agreed(app: &TestApp, sam: &mut Client, child: i64, agencies: &[i64]) -
         "{}",
         consented.text
     );
-    let (mut api, token) = api_client(app, PRACTITIONER).await;
+    let (mut api, token) = with_token(app, PRACTITIONER).await;
     let added = api
         .api_json(
             Method::POST,
@@ -249,7 +228,7 @@ on_both_databases!(
 
         // Review 2, over the API, six weeks later: a new need, and the decision to close.
         app.clock.advance(chrono::Duration::weeks(6));
-        let (mut api, token) = api_client(&app, PRACTITIONER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
         let listed = api
             .api_get(&format!("/api/v1/cafs/{caf}/reviews"), &token)
             .await
@@ -410,7 +389,7 @@ on_both_databases!(
         let owner = app.agency_id;
         let caf = agreed(&app, &mut sam, child, &[owner]).await;
         app.clock.advance(chrono::Duration::weeks(6));
-        let (mut api, token) = api_client(&app, PRACTITIONER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
         let path = format!("/api/v1/cafs/{caf}/reviews");
         let rev = caf_revision(&mut api, &token, caf).await;
         let good = || {
@@ -478,7 +457,7 @@ on_both_databases!(
             review[field] = value.clone();
             let refused = api.api_json(Method::POST, &path, &token, &review).await;
             assert_eq!(
-                fields(&refused),
+                problem_fields(&refused),
                 [named],
                 "{field} = {value}: {}",
                 refused.text
@@ -539,7 +518,7 @@ on_both_databases!(
 
         // Someone with no part in the CAF sees neither the reviews nor the scores, and may not
         // record one; each refusal is audited.
-        let (mut nia, nia_token) = api_client(&app, OUTSIDER).await;
+        let (mut nia, nia_token) = with_token(&app, OUTSIDER).await;
         for read in [
             path.clone(),
             format!("/api/v1/cafs/{caf}/distance-travelled"),
@@ -596,8 +575,8 @@ on_both_databases!(
             ))
             .await;
         app.clock.advance(chrono::Duration::weeks(6));
-        let (mut api, token) = api_client(&app, PRACTITIONER).await;
-        let (mut nia, nia_token) = api_client(&app, OUTSIDER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
+        let (mut nia, nia_token) = with_token(&app, OUTSIDER).await;
         let show = format!("/api/v1/cafs/{caf}");
         let reads = |reply: Reply| {
             reply.json()["access"]
@@ -639,8 +618,8 @@ on_both_databases!(
             .contains("Version 2, frozen at review 1, is the latest."));
 
         app.clock.advance(chrono::Duration::weeks(6));
-        let (mut api, token) = api_client(&app, PRACTITIONER).await;
-        let (mut nia, nia_token) = api_client(&app, OUTSIDER).await;
+        let (mut api, token) = with_token(&app, PRACTITIONER).await;
+        let (mut nia, nia_token) = with_token(&app, OUTSIDER).await;
         let mut second = a_review(
             "2027-02-17",
             json!([{"need": "School attendance", "score": 2}]),

@@ -10,7 +10,9 @@ use ecaf_domain::caf::form::SECTIONS;
 use ecaf_domain::caf::wording::{Choice, Wording};
 use ecaf_domain::person::PersonInput;
 use ecaf_store::Attribution;
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, ADMIN, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, TestApp, ADMIN, PRACTITIONER,
+};
 use serde_json::json;
 
 const DECISIONS: &str = "SELECT COUNT(*) FROM caf_sharing_decisions";
@@ -18,29 +20,6 @@ const DECISIONS: &str = "SELECT COUNT(*) FROM caf_sharing_decisions";
 async fn brookford(app: &TestApp) -> i64 {
     app.count("SELECT id FROM agencies WHERE name = 'Brookford Youth Service'")
         .await
-}
-
-async fn token(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
-/// The fields a 422 problem names.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// How the outsider's practitioner sees the CAF over the API: `content` or `existence_only`.
@@ -178,7 +157,7 @@ on_both_databases!(
     |app| {
         let child = child_and_outsider(&app).await;
         let youth_service = brookford(&app).await;
-        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let (mut sam, t) = with_token(&app, PRACTITIONER).await;
         let started = sam
             .api_json(
                 Method::POST,
@@ -189,7 +168,7 @@ on_both_databases!(
             .await;
         let caf = started.json()["caf"]["id"].as_i64().unwrap();
         let path = format!("/api/v1/cafs/{caf}/sharing-decisions");
-        let (mut nia, nt) = token(&app, OUTSIDER).await;
+        let (mut nia, nt) = with_token(&app, OUTSIDER).await;
 
         let bad = sam
             .api_json(
@@ -200,7 +179,7 @@ on_both_databases!(
             )
             .await;
         assert_eq!(
-            fields(&bad),
+            problem_fields(&bad),
             ["basis_code", "reasoning", "with_agencies", "decided_on"]
         );
         let not_shared_with = sam
@@ -211,7 +190,7 @@ on_both_databases!(
                 &json!({ "shared": false, "basis_code": "duty_to_share", "reasoning": "x", "with_agencies": [youth_service], "decided_on": "2026-11-25" }),
             )
             .await;
-        assert_eq!(fields(&not_shared_with), ["with_agencies"]);
+        assert_eq!(problem_fields(&not_shared_with), ["with_agencies"]);
         let unknown = sam
             .api_json(
                 Method::POST,
@@ -220,7 +199,7 @@ on_both_databases!(
                 &json!({ "shared": true, "basis_code": "serious_crime", "reasoning": "x", "with_agencies": [987654], "decided_on": "2026-11-25" }),
             )
             .await;
-        assert_eq!(fields(&unknown), ["with_agencies"]);
+        assert_eq!(problem_fields(&unknown), ["with_agencies"]);
         assert!(unknown.text.contains("There is no active agency 987654"));
         assert_eq!(app.count(DECISIONS).await, 0, "nothing saved");
 
@@ -409,7 +388,7 @@ on_both_databases!(
     the_bases_are_those_of_the_wording_the_caf_was_started_with,
     |app| {
         let child = child_and_outsider(&app).await;
-        let (mut sam, t) = token(&app, PRACTITIONER).await;
+        let (mut sam, t) = with_token(&app, PRACTITIONER).await;
         let start_for = |child: i64| json!({ "children": [child], "agreement": { "given_by": { "kind": "parent_or_carer", "name": "Laura Hughes" }, "on": "2026-11-20", "may_contact_agencies": true } });
         let before = sam
             .api_json(Method::POST, "/api/v1/cafs", &t, &start_for(child))
@@ -468,7 +447,11 @@ on_both_databases!(
                 &decision,
             )
             .await;
-        assert_eq!(fields(&old), ["basis_code"], "not in the CAF's wording");
+        assert_eq!(
+            problem_fields(&old),
+            ["basis_code"],
+            "not in the CAF's wording"
+        );
         let new = sam
             .api_json(
                 Method::POST,

@@ -9,31 +9,11 @@ use ecaf_domain::access::{operator_grant, Role, UseRegister};
 use ecaf_domain::organisation::{AgencyDetails, AgencyType, Sector, UserDetails};
 use ecaf_domain::person::PersonInput;
 use ecaf_store::Attribution;
-use ecaf_tests::{on_both_databases, Client, Reply, TestApp, EARLY_HELP, PASSWORD, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, problem_fields, with_token, Client, Reply, TestApp, EARLY_HELP, PASSWORD,
+    PRACTITIONER,
+};
 use serde_json::{json, Value};
-
-async fn token(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
-/// The fields a 422 problem names, in order.
-fn fields(reply: &Reply) -> Vec<String> {
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.text
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    reply.json()["errors"]
-        .as_array()
-        .expect("field errors")
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn agreement() -> Value {
     json!({ "given_by": { "kind": "parent_or_carer", "name": "Laura Hughes" }, "on": "2026-11-25", "may_contact_agencies": true })
@@ -116,7 +96,7 @@ fn sections_of(caf: &Value) -> Vec<(String, Option<usize>, Value)> {
 /// A CAF for Amelia with two sections saved, exported by Sam.
 async fn exported(app: &TestApp) -> (i64, i64, Client, String, Value) {
     let child = child_and_outsider(app).await;
-    let (mut sam, sam_token) = token(app, PRACTITIONER).await;
+    let (mut sam, sam_token) = with_token(app, PRACTITIONER).await;
     let caf = start(&mut sam, child).await;
     save(
         &mut sam,
@@ -166,12 +146,12 @@ on_both_databases!(
             .json();
 
         // While Amelia's CAF is open here, a document for her is refused, nothing written.
-        let (mut eve, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve, eve_token) = with_token(&app, EARLY_HELP).await;
         let mut sent = document.clone();
         sent["agreement"] = agreement();
         let cafs = app.count("SELECT COUNT(*) FROM cafs").await;
         let open = post(&mut eve, &eve_token, "/api/v1/cafs/import", &sent).await;
-        assert_eq!(fields(&open), ["children"]);
+        assert_eq!(problem_fields(&open), ["children"]);
         assert!(
             open.text.contains("already has an open CAF"),
             "{}",
@@ -282,7 +262,7 @@ on_both_databases!(
             )
             .await
             .unwrap();
-        let (mut eve, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve, eve_token) = with_token(&app, EARLY_HELP).await;
         let document = json!({
             "format": "ecaf.caf/1",
             "reference": "LEEDS-EH-4471",
@@ -325,13 +305,13 @@ on_both_databases!(
     a_document_is_refused_field_by_field_with_nothing_written,
     |app| {
         let (_child, _caf, _sam, _sam_token, document) = exported(&app).await;
-        let (mut eve, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve, eve_token) = with_token(&app, EARLY_HELP).await;
         let cafs = app.count("SELECT COUNT(*) FROM cafs").await;
         let people = app.count("SELECT COUNT(*) FROM people").await;
         let mut unknown = document.clone();
         unknown["format"] = json!("ecaf.caf/9");
         assert_eq!(
-            fields(&post(&mut eve, &eve_token, "/api/v1/cafs/import", &unknown).await),
+            problem_fields(&post(&mut eve, &eve_token, "/api/v1/cafs/import", &unknown).await),
             ["format"]
         );
         let mut missing = document.clone();
@@ -342,7 +322,7 @@ on_both_databases!(
         missing["sections"][0]["key"] = json!("horoscope");
         let reply = post(&mut eve, &eve_token, "/api/v1/cafs/import", &missing).await;
         assert_eq!(
-            fields(&reply),
+            problem_fields(&reply),
             ["children[0].date_of_birth", "sections[0].key", "agreement"]
         );
         assert!(reply.text.contains("Enter the child's date of birth"));
@@ -354,7 +334,10 @@ on_both_databases!(
         scores["children"][0]["given_name"] = json!("Zoe");
         scores["sections"] = json!([{ "key": "priorities", "content": { "indicators": [{ "need": "Sleep", "score": 9 }] } }]);
         let reply = post(&mut eve, &eve_token, "/api/v1/cafs/import", &scores).await;
-        assert_eq!(fields(&reply), ["sections[0].content.indicators[0].score"]);
+        assert_eq!(
+            problem_fields(&reply),
+            ["sections[0].content.indicators[0].score"]
+        );
         assert!(reply.text.contains("1 (least concern) to 5"));
         let not_json = eve
             .api_json(
@@ -364,7 +347,7 @@ on_both_databases!(
                 &json!("a string"),
             )
             .await;
-        assert_eq!(fields(&not_json), [""]);
+        assert_eq!(problem_fields(&not_json), [""]);
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, cafs);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, people);
         assert_eq!(app.count("SELECT COUNT(*) FROM caf_received").await, 0);
@@ -375,7 +358,7 @@ on_both_databases!(
     a_stranger_may_not_export_and_the_refusal_is_audited,
     |app| {
         let (_child, caf, _sam, _sam_token, _document) = exported(&app).await;
-        let (mut nia, nia_token) = token(&app, OUTSIDER).await;
+        let (mut nia, nia_token) = with_token(&app, OUTSIDER).await;
         let refused = nia
             .api_get(&format!("/api/v1/cafs/{caf}/export"), &nia_token)
             .await;
@@ -458,7 +441,7 @@ fn step_down(lead: i64, child_name: &str) -> Value {
 on_both_databases!(
     a_step_down_appoints_the_lead_professional_and_records_the_outgoing_social_worker,
     |app| {
-        let (mut eve, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve, eve_token) = with_token(&app, EARLY_HELP).await;
         let made = post(
             &mut eve,
             &eve_token,
@@ -536,7 +519,7 @@ on_both_databases!(
             &step_down(app.practitioner_id, "Amelia"),
         )
         .await;
-        assert_eq!(fields(&again), ["children"]);
+        assert_eq!(problem_fields(&again), ["children"]);
         assert!(again.text.contains("already has an open CAF"));
     }
 );
@@ -544,7 +527,7 @@ on_both_databases!(
 on_both_databases!(
     a_step_down_names_each_missing_field_and_who_may_make_one,
     |app| {
-        let (mut eve, eve_token) = token(&app, EARLY_HELP).await;
+        let (mut eve, eve_token) = with_token(&app, EARLY_HELP).await;
         let mut body = step_down(app.practitioner_id, "Amelia");
         body["social_worker"]
             .as_object_mut()
@@ -558,7 +541,7 @@ on_both_databases!(
         body.as_object_mut().unwrap().remove("lead_professional");
         let reply = post(&mut eve, &eve_token, "/api/v1/cafs/step-down", &body).await;
         assert_eq!(
-            fields(&reply),
+            problem_fields(&reply),
             [
                 "social_worker.contact",
                 "social_worker.summary",
@@ -569,11 +552,11 @@ on_both_databases!(
         let mut inactive = step_down(app.admin_id, "Amelia");
         inactive["lead_professional"]["user_id"] = json!(999_999);
         let reply = post(&mut eve, &eve_token, "/api/v1/cafs/step-down", &inactive).await;
-        assert_eq!(fields(&reply), ["lead_professional.user_id"]);
+        assert_eq!(problem_fields(&reply), ["lead_professional.user_id"]);
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, 0);
         assert_eq!(app.count("SELECT COUNT(*) FROM people").await, 0);
         // A school practitioner does not step families down from social care...
-        let (mut sam, sam_token) = token(&app, PRACTITIONER).await;
+        let (mut sam, sam_token) = with_token(&app, PRACTITIONER).await;
         let refused = post(
             &mut sam,
             &sam_token,
@@ -585,7 +568,7 @@ on_both_databases!(
         assert_eq!(app.count("SELECT COUNT(*) FROM cafs").await, 0);
         // Social care's own practitioners do.
         social_worker(&app).await;
-        let (mut chris, chris_token) = token(&app, SOCIAL_WORKER).await;
+        let (mut chris, chris_token) = with_token(&app, SOCIAL_WORKER).await;
         let made = post(
             &mut chris,
             &chris_token,
