@@ -1426,6 +1426,7 @@ fn start_serve(t: &Target, extra: &[&str]) -> (std::process::Child, String) {
         let left = deadline.saturating_duration_since(Instant::now());
         let Ok(line) = received.recv_timeout(left) else {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("ecaf serve did not start listening");
         };
         if let Some((_, rest)) = line.split_once("listening on http://") {

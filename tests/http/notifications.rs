@@ -223,7 +223,7 @@ on_both_databases!(a_user_who_switched_emails_off_gets_none, |app| {
         Enqueued::NotWanted
     );
     // What was held is dropped by the digest, and no mail goes.
-    ecaf_web::mail::daily_digest(&app.store, app.store.clock().now())
+    ecaf_web::mail::daily_digest(&app.store, app.store.clock().now(), 7)
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -319,11 +319,11 @@ on_both_databases!(
         // Held until the digest: the sender sends nothing.
         assert_eq!(sender.send_due(store).await.unwrap().items, 0);
         let now = store.clock().now();
-        let made = ecaf_web::mail::daily_digest(store, now).await.unwrap();
+        let made = ecaf_web::mail::daily_digest(store, now, 7).await.unwrap();
         assert_eq!(made.items, 1);
         // Once a day: a second run that day makes nothing more.
         assert_eq!(
-            ecaf_web::mail::daily_digest(store, now)
+            ecaf_web::mail::daily_digest(store, now, 7)
                 .await
                 .unwrap()
                 .items,
@@ -506,3 +506,124 @@ on_both_databases!(
         assert_eq!(eve.get("/admin/jobs").await.status, StatusCode::FORBIDDEN);
     }
 );
+
+/// A mail server in the test, speaking just enough SMTP: it keeps each message it accepts and
+/// refuses for good (550) any recipient containing `refused`.
+async fn mail_server(refused: &'static str) -> (u16, Arc<Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let kept = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let command = line.to_ascii_uppercase();
+                    let answer: &[u8] =
+                        if command.starts_with("EHLO") || command.starts_with("HELO") {
+                            b"250 test\r\n"
+                        } else if command.starts_with("RCPT") && line.contains(refused) {
+                            b"550 5.1.1 no such mailbox\r\n"
+                        } else if command.starts_with("DATA") {
+                            write.write_all(b"354 go ahead\r\n").await.unwrap();
+                            let mut message = Vec::new();
+                            while let Ok(Some(line)) = lines.next_line().await {
+                                if line == "." {
+                                    break;
+                                }
+                                message.push(line);
+                            }
+                            kept.lock().unwrap().push(message.join("\n"));
+                            b"250 2.0.0 queued\r\n"
+                        } else if command.starts_with("QUIT") {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            break;
+                        } else {
+                            b"250 OK\r\n"
+                        };
+                    write.write_all(answer).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+on_both_databases!(
+    smtp_delivers_each_mail_with_its_rows_message_id_and_a_refused_mailbox_is_given_up_at_once,
+    |app| {
+        let (port, received) = mail_server(EARLY_HELP).await;
+        let smtp =
+            ecaf_web::mail::SmtpTransport::from_url(&format!("smtp://127.0.0.1:{port}?tls=none"))
+                .expect("an SMTP URL");
+        assert_eq!(
+            smtp.describe(),
+            format!("SMTP to 127.0.0.1:{port} (no encryption)")
+        );
+        let Enqueued::Queued(id) = app
+            .store
+            .enqueue_notification(app.practitioner_id, &overdue(5))
+            .await
+            .unwrap()
+        else {
+            panic!("not queued")
+        };
+        app.store
+            .enqueue_notification(app.early_help_id, &overdue(5))
+            .await
+            .unwrap();
+        let report = mailer(Arc::new(smtp), "a")
+            .send_due(&app.store)
+            .await
+            .unwrap();
+        assert_eq!(report.message, "1 sent, 1 given up");
+        let received = received.lock().unwrap().clone();
+        assert_eq!(received.len(), 1);
+        assert!(
+            received[0].contains(&format!("Message-ID: <outbox-{id}@council.example>")),
+            "{}",
+            received[0]
+        );
+        assert!(received[0].contains("A review is overdue on one of your CAFs."));
+        assert!(received[0].contains("https://ecaf.council.example/cafs/5"));
+        use sqlx::Row;
+        let refused =
+            sqlx::query("SELECT state, attempts, last_error FROM outbox WHERE user_id = $1")
+                .bind(app.early_help_id)
+                .fetch_one(app.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(refused.get::<String, _>(0), "failed");
+        assert_eq!(
+            refused.get::<i64, _>(1),
+            1,
+            "a permanent refusal is not tried again"
+        );
+        assert!(refused.get::<String, _>(2).contains("no such mailbox"));
+    }
+);
+
+#[tokio::test]
+async fn an_smtp_url_without_tls_settings_requires_starttls() {
+    use ecaf_web::mail::SmtpTransport;
+    let described = |url: &str| SmtpTransport::from_url(url).map(|t| t.describe());
+    assert_eq!(
+        described("smtp://user:secret@mail.example:587").unwrap(),
+        "SMTP to mail.example:587 (STARTTLS)"
+    );
+    assert_eq!(
+        described("smtps://user:secret@mail.example").unwrap(),
+        "SMTP to mail.example (TLS)"
+    );
+    assert_eq!(
+        described("smtp://mail.example?tls=opportunistic").unwrap(),
+        "SMTP to mail.example (STARTTLS when offered)"
+    );
+    assert!(described("smtp://mail.example?tls=sometimes").is_err());
+    assert!(described("http://mail.example").is_err());
+}

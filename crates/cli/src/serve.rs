@@ -57,8 +57,9 @@ pub struct ServeArgs {
     /// the service name; with --demo, the demo authority).
     #[arg(long, env = "ECAF_ORGANISATION_NAME", value_parser = parse_name)]
     organisation_name: Option<String>,
-    /// Send email through this SMTP server: smtp://user:password@host:587 (STARTTLS) or
-    /// smtps://user:password@host:465 (TLS). Without it or --mail-folder, mails stay queued.
+    /// Send email through this SMTP server: smtp://user:password@host:587 (STARTTLS required;
+    /// ?tls=opportunistic or ?tls=none to relax it) or smtps://user:password@host:465 (TLS).
+    /// Without it or --mail-folder, mails stay queued.
     #[arg(
         long,
         env = "ECAF_SMTP_URL",
@@ -197,6 +198,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Periodic jobs, each run once per period by whichever instance takes its lease.
     let mut scheduler = ecaf_web::jobs::Scheduler::new(store.clone(), instance_name());
     ecaf_web::jobs::register_mail_jobs(&mut scheduler, mailer, args.digest_hour);
+    // Further jobs are registered here, e.g. the alerts:
+    // scheduler.register("alerts", Schedule::Every(Duration::minutes(15)),
+    //     |store, now| async move { alerts::run(&store, now).await });
     let scheduler = scheduler.spawn(SCHEDULER_TICK);
 
     let listener = tokio::net::TcpListener::bind(args.listen)

@@ -292,12 +292,21 @@ impl Store {
     /// from `instance`. Each claim counts as an attempt. On PostgreSQL, concurrent senders
     /// skip each other's locked rows (`FOR UPDATE SKIP LOCKED`), and the outer condition is
     /// checked again on the locked row; SQLite has one writer at a time (`BEGIN IMMEDIATE`).
-    /// Rows left `sending` after their last attempt are given up here.
+    /// Rows left `sending` after their last attempt, and rows for a deactivated account,
+    /// are given up here.
     pub async fn claim_mail(&self, instance: &str, lease: Duration, limit: i64) -> Result<Claim> {
         let token = format!("{instance}/{}", uuid::Uuid::new_v4().simple());
         let now = self.now_ms();
         let until = now + lease.num_milliseconds();
         let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', claimed_until = NULL, \
+             last_error = 'the recipient''s account is deactivated' \
+             WHERE state IN ('queued', 'held') \
+             AND user_id IN (SELECT id FROM users WHERE active = 0)",
+        )
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE outbox SET state = 'failed', claimed_until = NULL, \
              last_error = 'no confirmation from the last attempt (the sender stopped)' \

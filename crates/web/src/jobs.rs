@@ -210,7 +210,7 @@ pub fn register_mail_jobs(
     scheduler.register(
         "daily-digest",
         Schedule::DailyAt { hour: digest_hour },
-        |store, now| async move { crate::mail::daily_digest(&store, now).await },
+        move |store, now| async move { crate::mail::daily_digest(&store, now, digest_hour).await },
     );
 }
 

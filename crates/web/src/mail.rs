@@ -54,8 +54,8 @@ pub trait Transport: Send + Sync {
     fn describe(&self) -> String;
 }
 
-/// SMTP through lettre (rustls for TLS). `smtp://user:pass@host:587` uses STARTTLS when
-/// offered, `smtps://…` TLS from the start (see lettre's `from_url`).
+/// SMTP through lettre (rustls for TLS): `smtp://user:pass@host:587` with STARTTLS
+/// required, `smtps://user:pass@host:465` with TLS from the start.
 pub struct SmtpTransport {
     inner: AsyncSmtpTransport<Tokio1Executor>,
     described: String,
@@ -67,19 +67,53 @@ const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl SmtpTransport {
     pub fn from_url(url: &str) -> Result<Self, String> {
-        let parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+        let mut parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
         if !matches!(parsed.scheme(), "smtp" | "smtps") {
             return Err("must start smtp:// or smtps://".into());
         }
         let host = parsed.host_str().unwrap_or_default().to_string();
         let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        // lettre reads a bare smtp:// as plain text, which would send the password in the
+        // clear: here it means STARTTLS, required. `?tls=none` asks for plain text (a relay
+        // on the same machine), `?tls=opportunistic` for STARTTLS when offered.
+        let tls = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        let security = match (parsed.scheme(), tls.as_deref()) {
+            ("smtps", _) => "TLS",
+            (_, None | Some("required")) => "STARTTLS",
+            (_, Some("opportunistic")) => "STARTTLS when offered",
+            (_, Some("none")) => "no encryption",
+            (_, Some(other)) => {
+                return Err(format!(
+                    "tls={other} is not known: use required, opportunistic or none"
+                ))
+            }
+        };
+        let others: Vec<(String, String)> = parsed
+            .query_pairs()
+            .filter(|(k, _)| k != "tls")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let starttls = parsed.scheme() == "smtp" && tls.as_deref() != Some("none");
+        {
+            let mut query = parsed.query_pairs_mut();
+            query.clear().extend_pairs(others);
+            if starttls {
+                query.append_pair("tls", tls.as_deref().unwrap_or("required"));
+            }
+        }
+        if parsed.query() == Some("") {
+            parsed.set_query(None);
+        }
+        let inner = AsyncSmtpTransport::<Tokio1Executor>::from_url(parsed.as_str())
             .map_err(|e| e.to_string())?
             .timeout(Some(SMTP_TIMEOUT))
             .build();
         Ok(Self {
             inner,
-            described: format!("SMTP to {host}{port}"),
+            described: format!("SMTP to {host}{port} ({security})"),
         })
     }
 }
@@ -150,9 +184,10 @@ impl Transport for FolderTransport {
 }
 
 /// How long a sender holds the mails it claimed. A sender that stopped (crashed, killed)
-/// releases them when this has passed; one still working finishes well before, since each
-/// SMTP conversation is cut at [`SMTP_TIMEOUT`] and a batch is small.
-pub const SEND_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+/// releases them when this has passed; one still working finishes before, since each SMTP
+/// conversation is cut at [`SMTP_TIMEOUT`] and a batch is [`BATCH`] mails (10 minutes at
+/// the very worst).
+pub const SEND_LEASE: chrono::Duration = chrono::Duration::minutes(15);
 /// Mails claimed at a time.
 const BATCH: i64 = 10;
 /// The most one run sends, so a huge backlog does not hold one instance for ever.
@@ -302,9 +337,17 @@ pub fn body(what_to_look_at: &str, public_url: &str, link_path: &str) -> String 
 }
 
 /// The daily digest job: each user's held notifications gathered into one mail (sent by the
-/// next run of the sender).
-pub async fn daily_digest(store: &Store, now: DateTime<Utc>) -> anyhow::Result<JobReport> {
-    let day = now.with_timezone(&chrono_tz::Europe::London).date_naive();
+/// next run of the sender). The digest is named after the London day its period began, so
+/// a run caught up before the hour still counts as that day's.
+pub async fn daily_digest(
+    store: &Store,
+    now: DateTime<Utc>,
+    digest_hour: u32,
+) -> anyhow::Result<JobReport> {
+    let period = crate::jobs::Schedule::DailyAt { hour: digest_hour }.period_start(now);
+    let day = period
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
     let made = store.gather_digests(day).await?;
     Ok(JobReport::new(made, format!("{made} digests made")))
 }
