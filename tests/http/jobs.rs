@@ -65,6 +65,13 @@ on_both_databases!(
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.text.contains("run 2"), "{}", page.text);
         assert_eq!(page.text.matches("Succeeded").count(), 2);
+        // Old records are forgotten; the current period stays done.
+        app.store
+            .purge_old_job_records(app.store.clock().now())
+            .await
+            .unwrap();
+        assert_eq!(app.count("SELECT COUNT(*) FROM job_runs").await, 1);
+        assert!(restarted.tick().await.unwrap().is_empty());
     }
 );
 

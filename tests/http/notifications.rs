@@ -212,6 +212,17 @@ on_both_databases!(a_user_who_switched_emails_off_gets_none, |app| {
             .unwrap(),
         Enqueued::Held(_)
     ));
+    // Only urgent ones: the others are not kept for a digest.
+    sam.post("/account/notifications", &[("receive", "urgent")])
+        .await;
+    let soon = Notification::new(NotificationKind::ReviewDueSoon, "soon:1", "/cafs/1");
+    assert_eq!(
+        app.store
+            .enqueue_notification(app.practitioner_id, &soon)
+            .await
+            .unwrap(),
+        Enqueued::NotWanted
+    );
     // Nothing at all.
     let saved = sam.post("/account/notifications", &[]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -240,7 +251,7 @@ on_both_databases!(a_user_who_switched_emails_off_gets_none, |app| {
         .into_iter()
         .filter(|a| a == "notifications.preferences")
         .count();
-    assert_eq!(saves, 2, "each save is audited");
+    assert_eq!(saves, 3, "each save is audited");
 });
 
 on_both_databases!(a_choice_not_offered_is_refused_and_changes_nothing, |app| {

@@ -191,6 +191,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 if let Err(err) = store.purge_expired_held_forms().await {
                     tracing::warn!(error = %err, "held form purge failed");
                 }
+                let month_ago = store.clock().now() - chrono::Duration::days(JOB_RECORDS_KEPT_DAYS);
+                if let Err(err) = store.purge_old_job_records(month_ago).await {
+                    tracing::warn!(error = %err, "job record purge failed");
+                }
             }
         })
     };
@@ -198,9 +202,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Periodic jobs, each run once per period by whichever instance takes its lease.
     let mut scheduler = ecaf_web::jobs::Scheduler::new(store.clone(), instance_name());
     ecaf_web::jobs::register_mail_jobs(&mut scheduler, mailer, args.digest_hour);
-    // Further jobs are registered here, e.g. the alerts:
-    // scheduler.register("alerts", Schedule::Every(Duration::minutes(15)),
-    //     |store, now| async move { alerts::run(&store, now).await });
+    // Other periodic jobs (the alerts) are registered here, beside the mail jobs.
     let scheduler = scheduler.spawn(SCHEDULER_TICK);
 
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -220,6 +222,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long the records of job runs are kept (`/admin/jobs` shows the recent ones).
+const JOB_RECORDS_KEPT_DAYS: i64 = 30;
 
 /// How often the scheduler looks for due jobs (each runs at most once per its period).
 const SCHEDULER_TICK: Duration = Duration::from_secs(15);

@@ -134,6 +134,24 @@ impl Store {
         Ok(())
     }
 
+    /// Forget runs and leases of periods that began before `before`. A lease of a past
+    /// period is never needed again: the scheduler only asks for the current one.
+    pub async fn purge_old_job_records(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let cut = before.timestamp_millis();
+        let runs = sqlx::query("DELETE FROM job_runs WHERE period_start < $1")
+            .bind(cut)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM job_leases WHERE period_start < $1")
+            .bind(cut)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(runs)
+    }
+
     /// The most recent runs, newest first, optionally only the failed ones.
     pub async fn job_runs(&self, failed_only: bool, limit: i64) -> Result<Vec<JobRun>> {
         let mut conn = self.pool().acquire().await?;
