@@ -275,7 +275,7 @@ impl Mailer {
             return Ok(JobReport::new(
                 0,
                 format!(
-                    "no mail transport configured: {} mails waiting",
+                    "no mail transport configured: {} waiting to be sent",
                     summary.queued
                 ),
             ));
