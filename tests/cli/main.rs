@@ -526,6 +526,33 @@ fn serve_refuses_invalid_configuration_before_opening_the_database() {
         ),
         (&["--max-connections", "0"][..], None, "--max-connections"),
         (
+            &["--smtp-url", "smtp://mail.example:587"][..],
+            None,
+            "--mail-from",
+        ),
+        (
+            &[
+                "--smtp-url",
+                "http://mail.example",
+                "--mail-from",
+                "a@b.example",
+            ][..],
+            None,
+            "--smtp-url is not usable",
+        ),
+        (
+            &["--smtp-url", "smtp://mail.example", "--mail-folder", "mail"][..],
+            Some(("ECAF_MAIL_FROM", "a@b.example")),
+            "--mail-folder",
+        ),
+        (&["--mail-from", "not an address"][..], None, "--mail-from"),
+        (
+            &[][..],
+            Some(("ECAF_PUBLIC_URL", "ftp://ecaf.example")),
+            "--public-url",
+        ),
+        (&["--digest-hour", "24"][..], None, "--digest-hour"),
+        (
             &[
                 "--session-idle-minutes",
                 "181",
@@ -1364,6 +1391,132 @@ on_both_databases!(
             text(&again.stderr).contains("already has an open CAF"),
             "{}",
             text(&again.stderr)
+        );
+    }
+);
+
+/// Start `ecaf serve` on a free port and wait until it listens; returns the child and the
+/// address.
+fn start_serve(t: &Target, extra: &[&str]) -> (std::process::Child, String) {
+    let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = t
+        .command(&args)
+        .env("ECAF_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ecaf serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = received.recv_timeout(left) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ecaf serve did not start listening");
+        };
+        if let Some((_, rest)) = line.split_once("listening on http://") {
+            let address = rest
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                .collect();
+            return (child, address);
+        }
+    }
+}
+
+on_both_databases!(
+    two_serve_instances_with_a_mail_folder_send_a_queued_mail_once,
+    |t: Target| {
+        let out = t.ecaf(&[
+            "user",
+            "create",
+            "--email",
+            "jane.smith@example.gov.uk",
+            "--name",
+            "Jane Smith",
+            "--agency",
+            "Example Council Early Help Team",
+            "--role",
+            "practitioner",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let store = t.store().await;
+        let user = t
+            .count("SELECT id FROM users WHERE email = 'jane.smith@example.gov.uk'")
+            .await;
+        let notification = ecaf_store::outbox::Notification::new(
+            ecaf_domain::notification::NotificationKind::ReviewOverdue,
+            "review_overdue:caf:1:2027-01-06",
+            "/cafs/1",
+        );
+        store
+            .enqueue_notification(user, &notification)
+            .await
+            .expect("queued");
+        store.close().await;
+        let folder = t.dir.path().join("mail");
+        let folder_arg = folder.to_string_lossy().into_owned();
+        let options = [
+            "--mail-folder",
+            folder_arg.as_str(),
+            "--mail-from",
+            "ecaf@council.example",
+            "--public-url",
+            "https://ecaf.council.example",
+        ];
+        let (mut first, _) = start_serve(&t, &options);
+        let (mut second, _) = start_serve(&t, &options);
+        // Each instance's scheduler ticks as it starts; wait for the mail to appear.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let files = loop {
+            let files: Vec<_> = std::fs::read_dir(&folder)
+                .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+                .unwrap_or_default();
+            if !files.is_empty() || Instant::now() > deadline {
+                break files;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // Both instances have ticked by now (each ticks as it starts).
+        std::thread::sleep(Duration::from_millis(500));
+        let _ = first.kill();
+        let _ = second.kill();
+        let _ = first.wait();
+        let _ = second.wait();
+        assert_eq!(files.len(), 1, "{files:?}");
+        assert_eq!(
+            std::fs::read_dir(&folder).expect("folder").count(),
+            1,
+            "sent once"
+        );
+        let mail = std::fs::read_to_string(&files[0]).expect("the mail");
+        assert!(
+            mail.contains("A review is overdue on one of your CAFs."),
+            "{mail}"
+        );
+        assert!(
+            mail.contains("https://ecaf.council.example/cafs/1"),
+            "{mail}"
+        );
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM outbox WHERE state = 'sent'")
+                .await,
+            1
         );
     }
 );

@@ -15,6 +15,8 @@ mod caf_team;
 mod caf_transfer;
 mod cafs;
 mod errors;
+mod jobs;
+mod notifications;
 mod pages;
 mod people;
 mod people_adding;

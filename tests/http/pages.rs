@@ -195,6 +195,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         "/admin/agencies/new",
         "/admin/audit",
         "/admin/wording",
+        "/account/notifications",
+        "/admin/jobs",
     ]
     .iter()
     .map(|p| (p.to_string(), ADMIN))

@@ -57,6 +57,31 @@ pub struct ServeArgs {
     /// the service name; with --demo, the demo authority).
     #[arg(long, env = "ECAF_ORGANISATION_NAME", value_parser = parse_name)]
     organisation_name: Option<String>,
+    /// Send email through this SMTP server: smtp://user:password@host:587 (STARTTLS required;
+    /// ?tls=opportunistic or ?tls=none to relax it) or smtps://user:password@host:465 (TLS).
+    /// Without it or --mail-folder, mails stay queued.
+    #[arg(
+        long,
+        env = "ECAF_SMTP_URL",
+        hide_env_values = true,
+        conflicts_with = "mail_folder",
+        requires = "mail_from"
+    )]
+    smtp_url: Option<String>,
+    /// Write each email as an .eml file into this directory instead (development, tests).
+    #[arg(long, env = "ECAF_MAIL_FOLDER")]
+    mail_folder: Option<std::path::PathBuf>,
+    /// The address emails come from, e.g. "Early help <ecaf@council.example>" (required with
+    /// --smtp-url).
+    #[arg(long, env = "ECAF_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// The service's address as its users reach it, for the links in emails (default: the
+    /// --listen address over http).
+    #[arg(long, env = "ECAF_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The hour (0 to 23, London time) at which each user's daily digest is made.
+    #[arg(long, env = "ECAF_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=23))]
+    digest_hour: u32,
 }
 
 /// A name shown in every page's header and title.
@@ -95,6 +120,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
+    let mailer = mailer(&args)?;
     let store = args.db.open().await?;
     if args.demo {
         match store.load_demo().await {
@@ -129,6 +155,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .organisation_name
             .or_else(|| args.demo.then(|| "Brookford Council".to_string())),
         service_name: args.service_name,
+        mail_transport: mailer.describe(),
         ..WebConfig::default()
     };
     // Build the matching index before taking traffic, so the first search is not slow.
@@ -164,9 +191,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 if let Err(err) = store.purge_expired_held_forms().await {
                     tracing::warn!(error = %err, "held form purge failed");
                 }
+                let month_ago = store.clock().now() - chrono::Duration::days(JOB_RECORDS_KEPT_DAYS);
+                if let Err(err) = store.purge_old_job_records(month_ago).await {
+                    tracing::warn!(error = %err, "job record purge failed");
+                }
             }
         })
     };
+
+    // Periodic jobs, each run once per period by whichever instance takes its lease.
+    let mut scheduler = ecaf_web::jobs::Scheduler::new(store.clone(), instance_name());
+    ecaf_web::jobs::register_mail_jobs(&mut scheduler, mailer, args.digest_hour);
+    // Other periodic jobs (the alerts) are registered here, beside the mail jobs.
+    let scheduler = scheduler.spawn(SCHEDULER_TICK);
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -180,9 +217,57 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     ecaf_web::server::serve(listener, app, limits, shutdown_signal()).await;
     housekeeping.abort();
+    scheduler.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How long the records of job runs are kept (`/admin/jobs` shows the recent ones).
+const JOB_RECORDS_KEPT_DAYS: i64 = 30;
+
+/// How often the scheduler looks for due jobs (each runs at most once per its period).
+const SCHEDULER_TICK: Duration = Duration::from_secs(15);
+
+/// The mail sender from the options: SMTP, a folder, or neither (mails stay queued).
+fn mailer(args: &ServeArgs) -> anyhow::Result<ecaf_web::mail::Mailer> {
+    use ecaf_web::mail::{FolderTransport, Mailer, SmtpTransport, Transport};
+    use std::sync::Arc;
+    let transport: Option<Arc<dyn Transport>> = match (&args.smtp_url, &args.mail_folder) {
+        (Some(url), _) => {
+            Some(Arc::new(SmtpTransport::from_url(url).map_err(|why| {
+                InputError(format!("--smtp-url is not usable: {why}"))
+            })?))
+        }
+        (None, Some(dir)) => {
+            Some(Arc::new(FolderTransport::new(dir).with_context(|| {
+                format!("could not use --mail-folder {}", dir.display())
+            })?))
+        }
+        (None, None) => None,
+    };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let from = args.mail_from.as_deref().unwrap_or("ecaf@localhost");
+    Ok(Mailer::new(transport, from, &public_url, &instance_name()).map_err(InputError)?)
+}
+
+/// This process in job leases and mail claims: the host, the process and a random part, so
+/// a restart is a new instance.
+fn instance_name() -> String {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "ecaf".to_string());
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        format!("{host}-{}-{}", std::process::id(), &random[..8])
+    })
+    .clone()
 }
 
 /// Ctrl-C or SIGTERM: stop accepting, let in-flight requests finish.

@@ -97,6 +97,10 @@ pub struct ViewAudit;
 #[derive(Debug)]
 pub struct ConfigureWording;
 
+/// See the service's periodic jobs and outgoing mail (not what any mail was about).
+#[derive(Debug)]
+pub struct OperateService;
+
 /// Search the register of children and families, see who a person is and whom to contact,
 /// and record or correct their identifying details.
 #[derive(Debug)]
@@ -115,6 +119,7 @@ impl sealed::Sealed for ConfigureWording {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
 impl sealed::Sealed for StartCaf {}
+impl sealed::Sealed for OperateService {}
 
 impl Capability for UseRegister {
     const NAME: &'static str = "use the children and families register";
@@ -154,6 +159,13 @@ impl Capability for ManageUsers {
 
 impl Capability for ConfigureWording {
     const NAME: &'static str = "change the service's wording";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for OperateService {
+    const NAME: &'static str = "see the service's jobs and outgoing mail";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::Administrator)
     }

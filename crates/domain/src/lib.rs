@@ -5,6 +5,7 @@ pub mod caf;
 pub mod clock;
 pub mod credentials;
 pub mod matching;
+pub mod notification;
 pub mod organisation;
 pub mod person;
 pub mod text;

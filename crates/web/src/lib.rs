@@ -4,6 +4,8 @@ pub mod api;
 mod assets;
 mod error;
 mod input;
+pub mod jobs;
+pub mod mail;
 mod middleware;
 mod pages;
 mod render;
@@ -43,6 +45,9 @@ pub struct WebConfig {
     /// The authority or partnership running it, shown in the header; the service name when
     /// none is given.
     pub organisation_name: Option<String>,
+    /// Where mail goes ("SMTP to mail.example:587", "files in /tmp/mail"), for the
+    /// administrators' page; none means mails stay queued.
+    pub mail_transport: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -58,6 +63,7 @@ impl Default for WebConfig {
             trusted_proxies: Vec::new(),
             service_name: "Early help assessment".into(),
             organisation_name: None,
+            mail_transport: None,
         }
     }
 }

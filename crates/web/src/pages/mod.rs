@@ -2,11 +2,13 @@
 mod account;
 mod admin_agencies;
 mod admin_audit;
+mod admin_jobs;
 mod admin_users;
 mod admin_wording;
 pub(crate) mod caf;
 mod health;
 mod home;
+mod notifications;
 mod people;
 mod sign_in;
 
@@ -78,6 +80,11 @@ pub fn routes() -> Router<AppState> {
         .merge(people::routes())
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
+        .route("/admin/jobs", get(admin_jobs::show))
+        .route(
+            "/account/notifications",
+            get(notifications::show).post(notifications::save),
+        )
         .merge(caf::routes())
 }
 
@@ -115,6 +122,7 @@ fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem>
                 ("Agencies", "/admin/agencies"),
                 ("Wording", "/admin/wording"),
                 ("Audit log", "/admin/audit"),
+                ("Jobs", "/admin/jobs"),
             ]
             .map(|(text, href)| (text.to_string(), href)),
         );
