@@ -96,6 +96,9 @@ pub struct ViewAudit;
 /// Edit the service's own words (terms, element names, consent statement, lists, glossary).
 #[derive(Debug)]
 pub struct ConfigureWording;
+/// Switch the area's local alert rules on or off.
+#[derive(Debug)]
+pub struct ConfigureAlerts;
 
 /// Search the register of children and families, see who a person is and whom to contact,
 /// and record or correct their identifying details.
@@ -112,6 +115,7 @@ pub struct StartCaf;
 impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
 impl sealed::Sealed for ConfigureWording {}
+impl sealed::Sealed for ConfigureAlerts {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
 impl sealed::Sealed for StartCaf {}
@@ -154,6 +158,13 @@ impl Capability for ManageUsers {
 
 impl Capability for ConfigureWording {
     const NAME: &'static str = "change the service's wording";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for ConfigureAlerts {
+    const NAME: &'static str = "switch local alert rules on or off";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::Administrator)
     }
