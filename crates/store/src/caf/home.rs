@@ -177,6 +177,8 @@ pub struct MyAction {
 pub struct MonthCount {
     /// `2026-11`.
     pub month: String,
+    /// `November 2026`.
+    pub label: String,
     pub opened: i64,
     pub closed: i64,
 }
@@ -550,6 +552,7 @@ impl Store {
                 months.insert(
                     key.clone(),
                     MonthCount {
+                        label: m.format("%B %Y").to_string(),
                         month: key,
                         opened: 0,
                         closed: 0,

@@ -1,12 +1,13 @@
 //! Server-rendered GOV.UK pages.
 mod account;
+mod admin_alert_rules;
 mod admin_agencies;
 mod admin_audit;
 mod admin_users;
 mod admin_wording;
 pub(crate) mod caf;
 mod health;
-mod home;
+pub(crate) mod home;
 mod people;
 mod sign_in;
 
@@ -78,6 +79,10 @@ pub fn routes() -> Router<AppState> {
         .merge(people::routes())
         .route("/admin/audit", get(admin_audit::show))
         .route("/admin/audit.csv", get(admin_audit::csv))
+        .route(
+            "/admin/alert-rules",
+            get(admin_alert_rules::form).post(admin_alert_rules::save),
+        )
         .merge(caf::routes())
 }
 
@@ -115,6 +120,7 @@ fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem>
                 ("Agencies", "/admin/agencies"),
                 ("Wording", "/admin/wording"),
                 ("Audit log", "/admin/audit"),
+                ("Alert rules", "/admin/alert-rules"),
             ]
             .map(|(text, href)| (text.to_string(), href)),
         );
