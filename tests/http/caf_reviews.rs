@@ -427,10 +427,10 @@ on_both_databases!(
             ))
             .await;
         let too_many: Vec<Value> = (0..41)
-        .map(|n| json!({"need": format!("Need {n}"), "score": 2}))
-        .collect();
-    let cases: Vec<(&str, Value, &str)> = vec![
-        ("scores", Value::Array(too_many), "scores[0].need"),
+            .map(|n| json!({"need": format!("Need {n}"), "score": 2}))
+            .collect();
+        let cases: Vec<(&str, Value, &str)> = vec![
+            ("scores", Value::Array(too_many), "scores[0].need"),
             ("held_on", json!("2027-01-07"), "held_on"),
             ("held_on", json!("2026-11-24"), "held_on"),
             ("next_review_on", json!("2027-01-06"), "next_review_on"),

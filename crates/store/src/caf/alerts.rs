@@ -151,7 +151,10 @@ impl Store {
         for r in rows {
             stored.insert(
                 r.try_get("code")?,
-                (r.try_get::<i64, _>("enabled")? != 0, r.try_get("threshold")?),
+                (
+                    r.try_get::<i64, _>("enabled")? != 0,
+                    r.try_get("threshold")?,
+                ),
             );
         }
         Ok(ALERT_RULES
@@ -235,7 +238,11 @@ impl Store {
     /// Every alert on every open CAF today (`now`, by the injected clock or a job's), with
     /// whom each is for. A pure read: nothing is written, so a job may call it as often as
     /// it likes; what it does with the alerts (mail, digests) is its own.
-    pub async fn open_alerts(&self, now: DateTime<Utc>, wording: &Wording) -> Result<Vec<OpenAlert>> {
+    pub async fn open_alerts(
+        &self,
+        now: DateTime<Utc>,
+        wording: &Wording,
+    ) -> Result<Vec<OpenAlert>> {
         let today = now.date_naive();
         let rules = self.local_rules().await?;
         let rows = sqlx::query(&format!(

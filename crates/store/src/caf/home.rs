@@ -366,9 +366,9 @@ impl Store {
                     .is_none_or(|k| c.alerts.iter().any(|a| a.kind == k))
             })
             .filter(|c| {
-                query.holder.is_none_or(|h| {
-                    c.assessor_id == Some(h) || c.lead_professional_id == Some(h)
-                })
+                query
+                    .holder
+                    .is_none_or(|h| c.assessor_id == Some(h) || c.lead_professional_id == Some(h))
             })
             .filter(|c| !query.no_lead || c.lead_professional_id.is_none())
             .collect();

@@ -34,8 +34,8 @@ pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use handover::{Caseload, HeldCaf};
 pub use home::{
-    HolderCount, HomeCaf, HomeList, HomeQuery, HomeScope, HomeSort, MonthCount, MyAction, OpenCount,
-    ServiceFigures,
+    HolderCount, HomeCaf, HomeList, HomeQuery, HomeScope, HomeSort, MonthCount, MyAction,
+    OpenCount, ServiceFigures,
 };
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
 pub use meetings::MeetingRow;

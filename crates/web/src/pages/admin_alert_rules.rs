@@ -116,7 +116,9 @@ pub async fn save(
                 .cloned()
                 .unwrap_or_default(),
             rule: AlertRule {
-                enabled: fields.get(&format!("{}-enabled", rule.code)).map(String::as_str)
+                enabled: fields
+                    .get(&format!("{}-enabled", rule.code))
+                    .map(String::as_str)
                     == Some("yes"),
                 ..rule
             },

@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use ecaf_domain::access::Role;
 use ecaf_domain::caf::alerts::AlertKind;
-pub(crate) use list::{headers, pagination, row, ListParams, View, PER_PAGE};
 use ecaf_domain::caf::wording::Wording;
+pub(crate) use list::{headers, pagination, row, ListParams, View, PER_PAGE};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -48,15 +48,45 @@ fn sections_for(role: Role, wording: &Wording) -> Option<Section> {
     let section =
         |title: &str, body: &str, links: Vec<Link>| section_in(wording, title, body, links);
     Some(match role {
-        Role::QualityAssuranceReviewer => section("Quality assurance", "Anonymised {cafs} selected for multi-agency quality assurance will appear here.", vec![]),
-        Role::Administrator => section("Administration", "Manage who can use the service and which agencies take part, and read the audit log.", vec![
-                Link { text: "Users".into(), href: "/admin/users".into(), current: false },
-                Link { text: "Agencies and teams".into(), href: "/admin/agencies".into(), current: false },
-                Link { text: "Wording".into(), href: "/admin/wording".into(), current: false },
-                Link { text: "Audit log".into(), href: "/admin/audit".into(), current: false },
-                Link { text: "Alert rules".into(), href: "/admin/alert-rules".into(), current: false },
-            ]),
-        Role::Practitioner | Role::LineManager | Role::EarlyHelpTeam | Role::ServiceManager => return None,
+        Role::QualityAssuranceReviewer => section(
+            "Quality assurance",
+            "Anonymised {cafs} selected for multi-agency quality assurance will appear here.",
+            vec![],
+        ),
+        Role::Administrator => section(
+            "Administration",
+            "Manage who can use the service and which agencies take part, and read the audit log.",
+            vec![
+                Link {
+                    text: "Users".into(),
+                    href: "/admin/users".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Agencies and teams".into(),
+                    href: "/admin/agencies".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Wording".into(),
+                    href: "/admin/wording".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Audit log".into(),
+                    href: "/admin/audit".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Alert rules".into(),
+                    href: "/admin/alert-rules".into(),
+                    current: false,
+                },
+            ],
+        ),
+        Role::Practitioner | Role::LineManager | Role::EarlyHelpTeam | Role::ServiceManager => {
+            return None
+        }
     })
 }
 
@@ -98,18 +128,41 @@ pub async fn show(
             sections => sections,
             role_labels => user.roles.iter().map(|r| r.label()).collect::<Vec<_>>(),
         };
-        return Ok(render(&state, &signed_in.visitor, "/", "pages/home.html", "Home", ctx)?.into_response());
+        return Ok(render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "pages/home.html",
+            "Home",
+            ctx,
+        )?
+        .into_response());
     };
     // With a bad parameter the list is shown as it is without any.
-    let shown = if errors.is_empty() { params.clone() } else { ListParams { view: view.code().into(), ..Default::default() } };
+    let shown = if errors.is_empty() {
+        params.clone()
+    } else {
+        ListParams {
+            view: view.code().into(),
+            ..Default::default()
+        }
+    };
     let views: Vec<Link> = View::available(&user.roles)
         .into_iter()
-        .map(|v| Link { text: v.title(&wording), href: format!("/?view={}", v.code()), current: v == view })
+        .map(|v| Link {
+            text: v.title(&wording),
+            href: format!("/?view={}", v.code()),
+            current: v == view,
+        })
         .collect();
     let actor = user.actor();
     let by = signed_in.visitor.attribution();
     let title = view.title(&wording);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let base = minijinja::context! {
         heading => format!("Hello, {first_name}"),
         title => title,
@@ -119,13 +172,35 @@ pub async fn show(
     };
     let html = if view == View::Service {
         let figures = state.store.service_figures().await?;
-        render(&state, &signed_in.visitor, "/", "home/service.html", &title, minijinja::context! { figures => figures, ..base })?
+        render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "home/service.html",
+            &title,
+            minijinja::context! { figures => figures, ..base },
+        )?
     } else {
         let list = state.store.home_cafs(&actor, &by, &query).await?;
-        let actions = if view == View::Mine { state.store.my_actions(&actor, &by).await? } else { vec![] };
-        let states: Vec<Choice> = list.by_state.iter().map(|(code, label, _)| Choice::new(code, *label)).collect();
-        let alert_choices: Vec<Choice> = AlertKind::ALL.iter().map(|k| Choice::new(k.code(), k.label(&wording))).collect();
-        let holder_choices: Vec<Choice> = list.holders.iter().map(|h| Choice::new(h.user_id, h.name.clone())).collect();
+        let actions = if view == View::Mine {
+            state.store.my_actions(&actor, &by).await?
+        } else {
+            vec![]
+        };
+        let states: Vec<Choice> = list
+            .by_state
+            .iter()
+            .map(|(code, label, _)| Choice::new(code, *label))
+            .collect();
+        let alert_choices: Vec<Choice> = AlertKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.code(), k.label(&wording)))
+            .collect();
+        let holder_choices: Vec<Choice> = list
+            .holders
+            .iter()
+            .map(|h| Choice::new(h.user_id, h.name.clone()))
+            .collect();
         let ctx = minijinja::context! {
             headers => headers(&shown, &query, &wording),
             pagination => pagination(&shown, list.page, list.pages),
@@ -147,7 +222,14 @@ pub async fn show(
             filtered => !(shown.state.is_empty() && shown.alert.is_empty() && shown.holder.is_empty() && shown.no_lead.is_empty()),
             ..base
         };
-        render(&state, &signed_in.visitor, "/", "home/cafs.html", &title, ctx)?
+        render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "home/cafs.html",
+            &title,
+            ctx,
+        )?
     };
     Ok((status, html).into_response())
 }

@@ -1,7 +1,7 @@
 //! Server-rendered GOV.UK pages.
 mod account;
-mod admin_alert_rules;
 mod admin_agencies;
+mod admin_alert_rules;
 mod admin_audit;
 mod admin_users;
 mod admin_wording;

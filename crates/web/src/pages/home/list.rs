@@ -128,7 +128,10 @@ impl ListParams {
         let sort = match text(&self.sort) {
             None => HomeSort::default(),
             Some(code) => HomeSort::parse(&code).unwrap_or_else(|| {
-                errors.push(FieldError::new("sort", "Sort by one of the table's columns"));
+                errors.push(FieldError::new(
+                    "sort",
+                    "Sort by one of the table's columns",
+                ));
                 HomeSort::default()
             }),
         };
@@ -388,17 +391,17 @@ mod tests {
             headers[0].href,
             "/?view=area&state=plan_in_place&sort=reference&order=ascending"
         );
-        assert_eq!(headers[5].aria_sort, "ascending", "next step is the default");
+        assert_eq!(
+            headers[5].aria_sort, "ascending",
+            "next step is the default"
+        );
         let pages = pagination(&params, 3, 9).expect("nine pages");
         let numbers: Vec<Option<usize>> = pages
             .items
             .iter()
             .map(|i| i.as_ref().map(|p| p.number))
             .collect();
-        assert_eq!(
-            numbers,
-            [Some(1), Some(2), Some(3), Some(4), None, Some(9)]
-        );
+        assert_eq!(numbers, [Some(1), Some(2), Some(3), Some(4), None, Some(9)]);
         assert_eq!(
             pages.next.as_deref(),
             Some("/?view=area&state=plan_in_place&page=4")
