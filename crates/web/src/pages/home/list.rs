@@ -66,11 +66,12 @@ impl View {
         }
     }
 
-    /// The views a user with `roles` has, in the order of their roles.
+    /// The views a user with `roles` has, the widest first: someone in the early help team
+    /// or a service manager who also holds CAFs starts from the view of their oversight.
     pub fn available(roles: &[Role]) -> Vec<View> {
-        roles
-            .iter()
-            .filter_map(|r| View::ALL.into_iter().find(|v| v.role() == *r))
+        [View::Area, View::Service, View::Team, View::Mine]
+            .into_iter()
+            .filter(|v| roles.contains(&v.role()))
             .collect()
     }
 }
