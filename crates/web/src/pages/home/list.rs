@@ -28,8 +28,6 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 4] = [View::Mine, View::Team, View::Area, View::Service];
-
     pub fn code(self) -> &'static str {
         match self {
             View::Mine => "mine",
