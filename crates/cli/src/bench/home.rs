@@ -112,7 +112,9 @@ pub async fn run(args: &HomeArgs) -> anyhow::Result<HomeReport> {
 enum V {
     I(i64),
     T(String),
-    Null,
+    /// PostgreSQL wants a NULL's type to be the column's.
+    NullText,
+    NullInt,
 }
 
 /// Insert `rows` into `table (columns)` a few hundred rows to a statement, every value bound.
@@ -142,7 +144,8 @@ async fn insert(tx: &mut Tx, table: &str, columns: &str, rows: Vec<Vec<V>>) -> a
                 query = match value {
                     V::I(i) => query.bind(*i),
                     V::T(t) => query.bind(t.clone()),
-                    V::Null => query.bind(Option::<String>::None),
+                    V::NullText => query.bind(Option::<String>::None),
+                    V::NullInt => query.bind(Option::<i64>::None),
                 };
             }
         }
@@ -373,7 +376,7 @@ async fn cafs(
                 V::T(state.into()),
                 V::I(agency),
                 V::I(assessor),
-                lead.map_or(V::Null, V::I),
+                lead.map_or(V::NullInt, V::I),
                 V::T(
                     if lead.is_some() {
                         "appointed"
@@ -386,14 +389,14 @@ async fn cafs(
                 if closed {
                     V::T((opened + Duration::days(200)).min(today).to_string())
                 } else {
-                    V::Null
+                    V::NullText
                 },
                 if planned {
                     V::T(review.to_string())
                 } else {
-                    V::Null
+                    V::NullText
                 },
-                step_up.map_or(V::Null, V::T),
+                step_up.map_or(V::NullText, V::T),
                 V::I(now),
                 V::I(now),
             ]);
