@@ -323,7 +323,12 @@ impl Store {
                 lead_professional: row.try_get("lead_name")?,
                 shared,
                 children: String::new(),
-                alerts: alerts(&caf.facts, &rules, today),
+                // Someone who may only know the CAF exists is told only what the early help
+                // team acts on, not how its plan or consent stands.
+                alerts: alerts(&caf.facts, &rules, today)
+                    .into_iter()
+                    .filter(|a| shared || a.kind.for_early_help_team())
+                    .collect(),
             });
         }
         let by_state = OPEN_STATES
