@@ -245,12 +245,13 @@ impl Store {
     ) -> Result<Vec<OpenAlert>> {
         let today = now.date_naive();
         let rules = self.local_rules().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {FACTS} FROM cafs c WHERE c.state <> 'closed' AND c.imported = 0 ORDER BY c.id"
-        ))
-        .bind(today.to_string())
-        .fetch_all(self.pool())
-        .await?;
+        // No actor: the relationship columns come out as "none".
+        let rows = sqlx::query(super::home::EVERY_OPEN_CAF)
+            .bind(today.to_string())
+            .bind(0_i64)
+            .bind(0_i64)
+            .fetch_all(self.pool())
+            .await?;
         let managers = self.managers_of_holders().await?;
         let mut found = vec![];
         for row in &rows {
