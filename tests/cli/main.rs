@@ -1298,6 +1298,49 @@ on_both_databases!(
     }
 );
 
+on_both_databases!(
+    bench_home_loads_an_area_and_times_every_home_page_and_the_alerts,
+    |t: Target| {
+        // The benchmark stops on any home page that does not answer 200, so a run is also a
+        // check that the bulk-loaded caseload is whole enough to list and alert on.
+        let data = t.dir.path().join("bench-home");
+        let server = std::env::var("ECAF_TEST_POSTGRES_URL").unwrap_or_default();
+        let data_arg = data.display().to_string();
+        let mut args = vec![
+            "bench",
+            "home",
+            "--children",
+            "600",
+            "--open-cafs",
+            "120",
+            "--practitioners",
+            "8",
+            "--requests",
+            "3",
+            "--alert-runs",
+            "1",
+            "--json",
+        ];
+        match &t.url {
+            Some(_) => args.extend(["--database-url", server.as_str()]),
+            None => args.extend(["--data-dir", data_arg.as_str()]),
+        }
+        let out = t.ecaf(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+        assert_eq!(report["open_cafs"], 120);
+        assert_eq!(report["closed_cafs"], 30);
+        assert!(report["actions"].as_i64() > Some(0) && report["reviews"].as_i64() > Some(0));
+        assert!(report["alerts"].as_i64() > Some(0), "{report}");
+        let latencies = report["latencies"].as_array().expect("latencies");
+        assert_eq!(latencies.len(), 5);
+        assert!(
+            latencies[..4].iter().all(|l| l["requests"] == 3),
+            "{latencies:?}"
+        );
+    }
+);
+
 /// A whole CAF another system exported, with the family's agreement here added.
 const CAF_DOCUMENT: &str = r#"{
   "format": "ecaf.caf/1",

@@ -15,6 +15,7 @@ mod caf_team;
 mod caf_transfer;
 mod cafs;
 mod errors;
+mod home;
 mod jobs;
 mod notifications;
 mod pages;

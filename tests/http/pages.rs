@@ -246,6 +246,16 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         (format!("{caf}/plan/actions/{action}"), EARLY_HELP),
         (format!("{caf}/plan/agree"), EARLY_HELP),
         (format!("{caf}/reviews/new"), EARLY_HELP),
+        ("/?view=area".to_string(), EARLY_HELP),
+        (
+            "/?view=area&state=plan_in_place&sort=next_review&order=descending&page=1".to_string(),
+            EARLY_HELP,
+        ),
+        (
+            "/?view=mine&alert=review_due".to_string(),
+            ecaf_tests::PRACTITIONER,
+        ),
+        ("/admin/alert-rules".to_string(), ADMIN),
     ]);
     routes
 }

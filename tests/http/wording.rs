@@ -204,7 +204,7 @@ on_both_databases!(
             results.text
         );
         let home = sam.get("/").await;
-        assert!(home.text.contains("Your early help assessment work"));
+        assert!(home.text.contains("Your early help assessments"));
         let record = sam.get(&format!("/people/{first_child}")).await;
         assert!(record.text.contains("Early help assessment records"));
         let start_page = sam.get(&format!("/people/{later_child}/cafs/new")).await;

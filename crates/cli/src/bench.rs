@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 mod caf;
+mod home;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -32,6 +33,9 @@ pub enum BenchCommand {
     /// Latency of the CAF pages (task list, a section) and of the search with CAF summaries
     /// on a register with many CAFs, through the router as a signed-in assessor.
     Caf(caf::CafArgs),
+    /// Latency of the early help team's and practitioners' home pages, and the time of the
+    /// alert computation over every open CAF, on an area's caseload.
+    Home(home::HomeArgs),
 }
 
 #[derive(Args)]
@@ -341,6 +345,15 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", caf::table(&report));
+            }
+            Ok(())
+        }
+        BenchCommand::Home(args) => {
+            let report = home::run(&args).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", home::table(&report));
             }
             Ok(())
         }

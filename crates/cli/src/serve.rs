@@ -202,7 +202,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Periodic jobs, each run once per period by whichever instance takes its lease.
     let mut scheduler = ecaf_web::jobs::Scheduler::new(store.clone(), instance_name());
     ecaf_web::jobs::register_mail_jobs(&mut scheduler, mailer, args.digest_hour);
-    // Other periodic jobs (the alerts) are registered here, beside the mail jobs.
+    ecaf_web::jobs::register_alert_job(&mut scheduler);
     let scheduler = scheduler.spawn(SCHEDULER_TICK);
 
     let listener = tokio::net::TcpListener::bind(args.listen)

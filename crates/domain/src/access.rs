@@ -96,6 +96,9 @@ pub struct ViewAudit;
 /// Edit the service's own words (terms, element names, consent statement, lists, glossary).
 #[derive(Debug)]
 pub struct ConfigureWording;
+/// Switch the area's local alert rules on or off.
+#[derive(Debug)]
+pub struct ConfigureAlerts;
 
 /// See the service's periodic jobs and outgoing mail (not what any mail was about).
 #[derive(Debug)]
@@ -116,6 +119,7 @@ pub struct StartCaf;
 impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
 impl sealed::Sealed for ConfigureWording {}
+impl sealed::Sealed for ConfigureAlerts {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
 impl sealed::Sealed for StartCaf {}
@@ -166,6 +170,13 @@ impl Capability for ConfigureWording {
 
 impl Capability for OperateService {
     const NAME: &'static str = "see the service's jobs and outgoing mail";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for ConfigureAlerts {
+    const NAME: &'static str = "switch local alert rules on or off";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::Administrator)
     }

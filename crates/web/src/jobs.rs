@@ -214,6 +214,23 @@ pub fn register_mail_jobs(
     );
 }
 
+/// Register the job that turns the open CAFs' alerts into notifications (every 15 minutes, so
+/// a review that falls overdue is mailed within a quarter of an hour of the day changing).
+pub fn register_alert_job(scheduler: &mut Scheduler) {
+    scheduler.register(
+        "alerts",
+        Schedule::Every(Duration::minutes(15)),
+        |store, now| async move {
+            let (_, wording) = store.current_wording().await?;
+            let queued = store.queue_alert_notifications(now, &wording).await?;
+            Ok(JobReport::new(
+                queued as i64,
+                format!("{queued} notifications queued"),
+            ))
+        },
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,7 +72,7 @@ pub struct CafArgs {
 const AGENCIES: usize = 8;
 const ASSESSORS_PER_AGENCY: usize = 3;
 const CAFS_PER_TRANSACTION: usize = 1_000;
-const PASSWORD: &str = "benchmark password, not a secret";
+pub(super) const PASSWORD: &str = "benchmark password, not a secret";
 const WARM_UP: usize = 100;
 const ACCOUNT: &str = "account page (no case data: the baseline)";
 
@@ -103,7 +103,7 @@ pub struct CafReport {
     pub latencies: Vec<Latency>,
 }
 
-fn latency(what: &str, mut ms: Vec<f64>) -> Latency {
+pub(super) fn latency(what: &str, mut ms: Vec<f64>) -> Latency {
     ms.sort_by(f64::total_cmp);
     Latency {
         what: what.to_string(),
@@ -116,21 +116,21 @@ fn latency(what: &str, mut ms: Vec<f64>) -> Latency {
 }
 
 /// A signed-in browser: its session cookies and the CSRF token of the last page.
-struct Browser {
-    router: Router,
-    address: SocketAddr,
-    cookies: BTreeMap<String, String>,
-    csrf: Option<String>,
+pub(super) struct Browser {
+    pub(super) router: Router,
+    pub(super) address: SocketAddr,
+    pub(super) cookies: BTreeMap<String, String>,
+    pub(super) csrf: Option<String>,
 }
 
-struct Reply {
-    status: StatusCode,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
     location: Option<String>,
     text: String,
 }
 
 impl Browser {
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         method: Method,
         path: &str,
@@ -198,7 +198,7 @@ impl Browser {
         self.send(Method::GET, path, None, None).await
     }
 
-    async fn ok(&mut self, path: &str) -> anyhow::Result<Reply> {
+    pub(super) async fn ok(&mut self, path: &str) -> anyhow::Result<Reply> {
         let reply = self.get(path).await?;
         anyhow::ensure!(
             reply.status == StatusCode::OK,

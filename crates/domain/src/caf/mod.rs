@@ -1,6 +1,7 @@
 //! The CAF itself: its lifecycle, the family's consent, and who may see and change one
 //! child's record. Pure rules; the store asks them inside the transaction that reads the CAF.
 pub mod access;
+pub mod alerts;
 pub mod closure;
 pub mod consent;
 pub mod distance;

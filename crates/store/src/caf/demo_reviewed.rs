@@ -238,7 +238,8 @@ impl Store {
         )
         .await?;
 
-        // Review 2, six weeks later: speech better; making friends at nursery added.
+        // Review 2, six weeks later: speech better; making friends at nursery added. The next
+        // review is six weeks on, 11 days from today: the home page shows it due soon.
         clock.advance(Duration::weeks(6));
         let held = today(&past);
         past.record_caf_review(
@@ -276,7 +277,7 @@ impl Store {
                 child_view: "Ruby said “I like songs”.".into(),
                 feedback_offered: Some(false),
                 decision: Some(Decision::Continue),
-                next_review_on: Some(held + Duration::weeks(7)),
+                next_review_on: Some(held + Duration::weeks(6)),
             },
         )
         .await?;

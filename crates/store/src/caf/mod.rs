@@ -4,6 +4,7 @@
 //! event (`caf_events`) in the same transaction as the current state, so the chronology,
 //! the versions and the history all come from data.
 mod access;
+mod alerts;
 mod bulk;
 mod closure;
 mod consent;
@@ -12,6 +13,7 @@ mod demo_reviewed;
 mod episodes;
 mod events;
 mod handover;
+mod home;
 mod imported;
 mod meetings;
 mod ownership;
@@ -25,11 +27,16 @@ mod transfer;
 mod versions;
 mod wording;
 
+pub use alerts::{AlertRule, OpenAlert, ALERT_RULES};
 pub use bulk::BulkCaf;
 pub use closure::Episode;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
 pub use events::CafEventRow;
 pub use handover::{Caseload, HeldCaf};
+pub use home::{
+    HolderCount, HomeCaf, HomeList, HomeQuery, HomeScope, HomeSort, MonthCount, MyAction,
+    OpenCount, ServiceFigures,
+};
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;

@@ -3,6 +3,7 @@
 mod auth;
 mod cafs;
 mod closure;
+mod home;
 mod notifications;
 mod people;
 mod plan;
@@ -33,14 +34,16 @@ pub use auth::ApiUser;
         sharing::record, sharing::list, team::show, team::decide_lead, team::add_member, team::leave, team::record_meeting, closure::close, closure::reopen, step_up::step_up, step_up::takeover,
         plan::list, plan::add, plan::update, plan::agree, reviews::list, reviews::record, reviews::distance,
         transfer::export, transfer::import, transfer::step_down,
-        notifications::show, notifications::save),
+        notifications::show, notifications::save,
+        home::home, home::alerts),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
         sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest, step_up::StepUpRequest, step_up::TakeoverRequest,
         plan::ActionView, plan::PlanView, plan::ActionSaved, plan::ActionRequest, plan::ActionStatusRequest, plan::AgreePlanRequest, plan::PlanAgreed,
         reviews::ReviewView, reviews::ReviewsView, reviews::IndicatorNow, reviews::ReviewRequest, reviews::ReviewRecordedView,
         transfer::Received,
-        notifications::NotificationChoices)),
+        notifications::NotificationChoices,
+        home::HomeView, home::HomeCafView, home::StepView, home::MyActionView, home::AlertView)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -196,6 +199,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/distance-travelled", get(reviews::distance))
         .route("/people/{id}/chronology", get(cafs::chronology))
+        .route("/home", get(home::home))
+        .route("/alerts", get(home::alerts))
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

@@ -1,18 +1,24 @@
 //! The home page, which differs by role, and the static information pages.
-use super::render;
+mod list;
+
+use super::{render, Choice};
 use crate::error::PageError;
 use crate::visitor::{SignedIn, Visitor};
 use crate::AppState;
-use axum::extract::State;
-use axum::response::Html;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use ecaf_domain::access::Role;
+use ecaf_domain::caf::alerts::AlertKind;
 use ecaf_domain::caf::wording::Wording;
+pub(crate) use list::{headers, pagination, row, ListParams, View, PER_PAGE};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Link {
     text: String,
-    href: &'static str,
+    href: String,
+    current: bool,
 }
 
 #[derive(Serialize)]
@@ -37,58 +43,195 @@ fn section_in(wording: &Wording, title: &str, body: &str, links: Vec<Link>) -> S
     }
 }
 
-fn sections_for(role: Role, wording: &Wording) -> Section {
+/// What a role without a home page of its own can do.
+fn sections_for(role: Role, wording: &Wording) -> Option<Section> {
     let section =
         |title: &str, body: &str, links: Vec<Link>| section_in(wording, title, body, links);
-    let check = || Link {
-        text: in_terms("Check if {a_caf} exists", wording),
-        href: "/people/search",
-    };
-    match role {
-        Role::Practitioner => section("Your {caf} work", "Check whether {a_caf} already exists for a child before you start one, then complete the assessment with the family's consent. Your caseload, actions and reviews due will appear here.", vec![check()]),
-        Role::LineManager => section("Your team", "{cafs} held by the people you manage, reviews that are due or overdue, and quality checks will appear here.", vec![]),
-        Role::EarlyHelpTeam => section("Early help team", "Requests for {a_caf} waiting for allocation, {cafs} without a lead professional, and merges of duplicate records will appear here.", vec![check()]),
-        Role::ServiceManager => section("Service overview", "Figures on {caf} activity, closure reasons and distance travelled across agencies will appear here.", vec![]),
-        Role::QualityAssuranceReviewer => section("Quality assurance", "Anonymised {cafs} selected for multi-agency quality assurance will appear here.", vec![]),
-        Role::Administrator => section("Administration", "Manage who can use the service and which agencies take part, and read the audit log.", vec![
-                Link { text: "Users".into(), href: "/admin/users" },
-                Link { text: "Agencies and teams".into(), href: "/admin/agencies" },
-                Link { text: "Wording".into(), href: "/admin/wording" },
-                Link { text: "Audit log".into(), href: "/admin/audit" },
-            ]),
-    }
+    Some(match role {
+        Role::QualityAssuranceReviewer => section(
+            "Quality assurance",
+            "Anonymised {cafs} selected for multi-agency quality assurance will appear here.",
+            vec![],
+        ),
+        Role::Administrator => section(
+            "Administration",
+            "Manage who can use the service and which agencies take part, and read the audit log.",
+            vec![
+                Link {
+                    text: "Users".into(),
+                    href: "/admin/users".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Agencies and teams".into(),
+                    href: "/admin/agencies".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Wording".into(),
+                    href: "/admin/wording".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Audit log".into(),
+                    href: "/admin/audit".into(),
+                    current: false,
+                },
+                Link {
+                    text: "Alert rules".into(),
+                    href: "/admin/alert-rules".into(),
+                    current: false,
+                },
+            ],
+        ),
+        Role::Practitioner | Role::LineManager | Role::EarlyHelpTeam | Role::ServiceManager => {
+            return None
+        }
+    })
 }
 
+/// The home page: for each role that has one (practitioner, line manager, early help team,
+/// service manager) its own list, chosen by `?view=`; for the others, what they can do.
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
-) -> Result<Html<String>, PageError> {
+    Query(params): Query<ListParams>,
+) -> Result<Response, PageError> {
     let user = &signed_in.user;
     let (_, wording) = state.wording.get();
-    let sections: Vec<Section> = user
-        .roles
-        .iter()
-        .map(|r| sections_for(*r, &wording))
-        .collect();
     let first_name = user
         .name
         .split_whitespace()
         .find(|w| *w != "Dr")
         .unwrap_or(&user.name);
-    let ctx = minijinja::context! {
-        heading => format!("Hello, {first_name}"),
-        lede => "Early help for children and families: one assessment, one plan, shared with the people the family agrees to.",
-        sections => sections,
-        role_labels => user.roles.iter().map(|r| r.label()).collect::<Vec<_>>(),
+    let (view, query, errors) = match params.parse(&user.roles) {
+        Ok((view, query)) => (view, query, vec![]),
+        Err(errors) => {
+            let (view, query) = ListParams {
+                view: String::new(),
+                ..Default::default()
+            }
+            .parse(&user.roles)
+            .map_err(|_| PageError::BadRequest("The home page could not be shown".into()))?;
+            (view, query, errors)
+        }
     };
-    render(
-        &state,
-        &signed_in.visitor,
-        "/",
-        "pages/home.html",
-        "Home",
-        ctx,
-    )
+    let Some(view) = view else {
+        let sections: Vec<Section> = user
+            .roles
+            .iter()
+            .filter_map(|r| sections_for(*r, &wording))
+            .collect();
+        let ctx = minijinja::context! {
+            heading => format!("Hello, {first_name}"),
+            lede => "Early help for children and families: one assessment, one plan, shared with the people the family agrees to.",
+            sections => sections,
+            role_labels => user.roles.iter().map(|r| r.label()).collect::<Vec<_>>(),
+        };
+        return Ok(render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "pages/home.html",
+            "Home",
+            ctx,
+        )?
+        .into_response());
+    };
+    // With a bad parameter the list is shown as it is without any.
+    let shown = if errors.is_empty() {
+        params.clone()
+    } else {
+        ListParams {
+            view: view.code().into(),
+            ..Default::default()
+        }
+    };
+    let views: Vec<Link> = View::available(&user.roles)
+        .into_iter()
+        .map(|v| Link {
+            text: v.title(&wording),
+            href: format!("/?view={}", v.code()),
+            current: v == view,
+        })
+        .collect();
+    let actor = user.actor();
+    let by = signed_in.visitor.attribution();
+    let title = view.title(&wording);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let base = minijinja::context! {
+        heading => format!("Hello, {first_name}"),
+        title => title,
+        view => view.code(),
+        views => if views.len() > 1 { views } else { vec![] },
+        errors => errors,
+    };
+    let html = if view == View::Service {
+        let figures = state.store.service_figures().await?;
+        render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "home/service.html",
+            &title,
+            minijinja::context! { figures => figures, ..base },
+        )?
+    } else {
+        let list = state.store.home_cafs(&actor, &by, &query).await?;
+        let actions = if view == View::Mine {
+            state.store.my_actions(&actor, &by).await?
+        } else {
+            vec![]
+        };
+        let states: Vec<Choice> = list
+            .by_state
+            .iter()
+            .map(|(code, label, _)| Choice::new(code, *label))
+            .collect();
+        let alert_choices: Vec<Choice> = AlertKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.code(), k.label(&wording)))
+            .collect();
+        let holder_choices: Vec<Choice> = list
+            .holders
+            .iter()
+            .map(|h| Choice::new(h.user_id, h.name.clone()))
+            .collect();
+        let ctx = minijinja::context! {
+            headers => headers(&shown, &query, &wording),
+            pagination => pagination(&shown, list.page, list.pages),
+            rows => list.rows.clone().into_iter().map(|c| row(c, &wording)).collect::<Vec<_>>(),
+            total => list.total,
+            page => list.page,
+            pages => list.pages,
+            per_page => PER_PAGE,
+            by_state => list.by_state.iter().map(|(code, label, n)| minijinja::context! { label => label, count => n, href => shown.with(&[("state", (*code).into()), ("page", String::new())]) }).collect::<Vec<_>>(),
+            by_alert => list.by_alert.iter().map(|(k, n)| minijinja::context! { label => k.label(&wording), count => n, href => shown.with(&[("alert", k.code().into()), ("page", String::new())]) }).collect::<Vec<_>>(),
+            without_lead => list.without_lead,
+            without_lead_href => shown.with(&[("no_lead", "yes".into()), ("page", String::new())]),
+            holders => list.holders.iter().map(|h| minijinja::context! { holder => h, href => shown.with(&[("holder", h.user_id.to_string()), ("page", String::new())]) }).collect::<Vec<_>>(),
+            actions => actions,
+            states => states,
+            alert_choices => alert_choices,
+            holder_choices => holder_choices,
+            params => shown,
+            filtered => !(shown.state.is_empty() && shown.alert.is_empty() && shown.holder.is_empty() && shown.no_lead.is_empty()),
+            ..base
+        };
+        render(
+            &state,
+            &signed_in.visitor,
+            "/",
+            "home/cafs.html",
+            &title,
+            ctx,
+        )?
+    };
+    Ok((status, html).into_response())
 }
 
 pub async fn accessibility(

@@ -1,13 +1,14 @@
 //! Server-rendered GOV.UK pages.
 mod account;
 mod admin_agencies;
+mod admin_alert_rules;
 mod admin_audit;
 mod admin_jobs;
 mod admin_users;
 mod admin_wording;
 pub(crate) mod caf;
 mod health;
-mod home;
+pub(crate) mod home;
 mod notifications;
 mod people;
 mod sign_in;
@@ -85,6 +86,10 @@ pub fn routes() -> Router<AppState> {
             "/account/notifications",
             get(notifications::show).post(notifications::save),
         )
+        .route(
+            "/admin/alert-rules",
+            get(admin_alert_rules::form).post(admin_alert_rules::save),
+        )
         .merge(caf::routes())
 }
 
@@ -123,6 +128,7 @@ fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem>
                 ("Wording", "/admin/wording"),
                 ("Audit log", "/admin/audit"),
                 ("Jobs", "/admin/jobs"),
+                ("Alert rules", "/admin/alert-rules"),
             ]
             .map(|(text, href)| (text.to_string(), href)),
         );

@@ -1,0 +1,561 @@
+//! Home pages and alerts, on both databases: moving the clock makes a review due and then
+//! overdue on the practitioner's, their line manager's and the early help team's home pages
+//! (and in their alerts over the API) and on nobody else's; each role's page signed in and
+//! out, with and without filters, each bad parameter named; sorting, filtering and pages;
+//! and the local alert rules an administrator switches on.
+use super::caf_pages::{child_and_outsider, OUTSIDER};
+use super::caf_plan::{consent, signed_off};
+use axum::http::{Method, StatusCode};
+use chrono::{Duration, NaiveDate};
+use ecaf_domain::access::{operator_grant, Role, UseRegister};
+use ecaf_domain::caf::consent::{Agreement, Giver};
+use ecaf_domain::organisation::UserDetails;
+use ecaf_domain::person::PersonInput;
+use ecaf_store::caf::BulkCaf;
+use ecaf_store::Attribution;
+use ecaf_tests::{on_both_databases, Client, TestApp, ADMIN, EARLY_HELP, PASSWORD, PRACTITIONER};
+use serde_json::{json, Value};
+
+const MANAGER: &str = "lena@test.example";
+const OTHER_MANAGER: &str = "omar@test.example";
+const SERVICE_MANAGER: &str = "sol@test.example";
+
+/// Sam's line manager Lena, a line manager of nobody (Omar) and a service manager (Sol).
+async fn managers(app: &TestApp) {
+    let by = Attribution::default();
+    let mut tx = app.store.begin_write().await.unwrap();
+    for (name, email, role) in [
+        ("Lena Manager", MANAGER, Role::LineManager),
+        ("Omar Other", OTHER_MANAGER, Role::LineManager),
+        ("Sol Service", SERVICE_MANAGER, Role::ServiceManager),
+    ] {
+        let details = UserDetails {
+            name: name.into(),
+            email: email.into(),
+            agency_id: app.agency_id,
+            team_id: None,
+            job_title: "Manager".into(),
+            telephone: None,
+            mobile: None,
+            roles: vec![role],
+            line_manager_id: None,
+            deputy_id: None,
+        };
+        app.store
+            .create_user_tx(&mut tx, &by, &details, PASSWORD, false)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let lena = app
+        .count(&format!("SELECT id FROM users WHERE email = '{MANAGER}'"))
+        .await;
+    sqlx::query("UPDATE users SET line_manager_id = $1 WHERE id = $2")
+        .bind(lena)
+        .bind(app.practitioner_id)
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+}
+
+/// A page's text with the HTML escapes of link addresses undone.
+fn unescaped(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace("&#x27;", "'")
+}
+
+async fn api(app: &TestApp, email: &str) -> (Client, String) {
+    let mut client = app.signed_in(email).await;
+    let token = client.create_token("tests").await;
+    (client, token)
+}
+
+/// Sam's CAF for the child, signed off with consent naming his agency, an action due on 20
+/// December 2026, and the plan agreed with its review on 6 January 2027.
+async fn agreed(app: &TestApp, sam: &mut Client, child: i64) -> i64 {
+    let caf = signed_off(sam, child).await;
+    let consented = consent(sam, caf, &[app.agency_id]).await;
+    assert_eq!(
+        consented.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        consented.text
+    );
+    let (mut client, token) = api(app, PRACTITIONER).await;
+    let added = client
+        .api_json(
+            Method::POST,
+            &format!("/api/v1/cafs/{caf}/actions"),
+            &token,
+            &json!({
+                "what": "Meet Amelia each morning at the gate",
+                "owner": {"kind": "child", "person_id": child},
+                "due_on": "2026-12-20",
+                "outcome": "Amelia is at school on time every day",
+            }),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let plan = client
+        .api_get(&format!("/api/v1/cafs/{caf}/actions"), &token)
+        .await;
+    let revision = plan.json()["revision"].as_i64().unwrap();
+    let done = client
+        .api_json(
+            Method::POST,
+            &format!("/api/v1/cafs/{caf}/plan/agree"),
+            &token,
+            &json!({"review_on": "2027-01-06", "revision": revision}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    caf
+}
+
+fn move_clock_to(app: &TestApp, day: NaiveDate) {
+    let now = app.clock_now_ms();
+    let target = day
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc()
+        .timestamp_millis();
+    app.clock.advance(Duration::milliseconds(target - now));
+}
+
+async fn alert_kinds(app: &TestApp, email: &str, caf: i64) -> Vec<String> {
+    let (mut client, token) = api(app, email).await;
+    let reply = client.api_get("/api/v1/alerts", &token).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["caf_id"] == caf)
+        .map(|a| a["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+on_both_databases!(
+    due_and_overdue_reviews_appear_on_the_right_peoples_home_pages,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        managers(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        let caf = agreed(&app, &mut sam, child).await;
+        let reference: String = sqlx::query_scalar("SELECT reference FROM cafs WHERE id = $1")
+            .bind(caf)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap();
+        let due = "Arrange the review due on 6 January 2027";
+        let overdue = "Hold the review: it was due on 6 January 2027";
+        let pages = [
+            (PRACTITIONER, "/", true),
+            (MANAGER, "/", true),
+            (EARLY_HELP, "/", true),
+            (OTHER_MANAGER, "/", false),
+            (OUTSIDER, "/", false),
+        ];
+        let home = sam.get("/").await;
+        assert!(home.text.contains(&reference), "{}", home.text);
+        assert!(!home.text.contains(due), "six weeks off is not yet due");
+
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2026, 12, 23).unwrap());
+        for (who, path, sees) in pages {
+            let mut client = app.signed_in(who).await;
+            let page = client.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{who}: {}", page.text);
+            assert_eq!(page.text.contains(due), sees, "{who} 14 days before");
+            assert_eq!(page.text.contains(&reference), sees, "{who} lists it");
+            assert!(!page.text.contains(overdue), "{who}");
+        }
+        assert_eq!(
+            alert_kinds(&app, PRACTITIONER, caf).await,
+            ["actions_overdue", "review_due", "no_lead_professional"]
+        );
+
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2027, 1, 7).unwrap());
+        for (who, path, sees) in pages {
+            let mut client = app.signed_in(who).await;
+            let page = client.get(path).await;
+            assert_eq!(page.text.contains(overdue), sees, "{who} the day after");
+            assert!(!page.text.contains(due), "{who}");
+        }
+        assert_eq!(
+            alert_kinds(&app, PRACTITIONER, caf).await,
+            ["review_overdue", "actions_overdue", "no_lead_professional"]
+        );
+        assert_eq!(
+            alert_kinds(&app, MANAGER, caf).await,
+            ["review_overdue", "actions_overdue", "no_lead_professional"]
+        );
+        assert_eq!(
+            alert_kinds(&app, EARLY_HELP, caf).await,
+            ["review_overdue", "no_lead_professional"],
+            "the early help team hears of what it acts on"
+        );
+        assert!(alert_kinds(&app, OTHER_MANAGER, caf).await.is_empty());
+        assert!(alert_kinds(&app, OUTSIDER, caf).await.is_empty());
+
+        // The line manager's counts, and the list of one person's CAFs.
+        let mut lena = app.signed_in(MANAGER).await;
+        let team = lena.get("/").await;
+        assert!(team.text.contains("Sam Practitioner"), "{}", team.text);
+        let filtered = lena
+            .get(&format!("/?view=team&holder={}", app.practitioner_id))
+            .await;
+        assert!(filtered.text.contains(&reference));
+        let none = lena
+            .get(&format!("/?view=team&holder={}", app.admin_id))
+            .await;
+        assert!(!none.text.contains(&reference));
+
+        // The pure computation a job calls: every open CAF, with whom each alert is for.
+        let (_, wording) = app.store.current_wording().await.unwrap();
+        let all = app
+            .store
+            .open_alerts(ecaf_domain::clock::Clock::now(&app.clock), &wording)
+            .await
+            .unwrap();
+        let review = all
+            .iter()
+            .find(|a| a.caf_id == caf && a.alert.kind.code() == "review_overdue")
+            .expect("the overdue review");
+        assert_eq!(review.holders, [app.practitioner_id]);
+        assert_eq!(review.href, format!("/cafs/{caf}/reviews/new"));
+
+        // Every showing is audited.
+        let listed = app
+            .count("SELECT COUNT(*) FROM audit_events WHERE action = 'caf.list'")
+            .await;
+        assert!(listed >= 10, "{listed}");
+        assert!(app
+            .audit_actions()
+            .await
+            .contains(&"caf.alerts_view".to_string()));
+    }
+);
+
+/// `n` children on the register with a draft CAF each by Sam, opened a day apart.
+async fn drafts(app: &TestApp, n: i64) {
+    let by = Attribution::default();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let mut cafs = vec![];
+    for i in 0..n {
+        let person = PersonInput {
+            given_name: format!("Child{i:02}"),
+            family_name: "Draftson".into(),
+            date_of_birth: "2018-05-01".into(),
+            ..Default::default()
+        };
+        let id = app
+            .store
+            .create_person(
+                &operator_grant::<UseRegister>(),
+                &by,
+                &person.validate(today).unwrap(),
+                None,
+                "test",
+            )
+            .await
+            .unwrap();
+        let opened_on = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap() + Duration::days(i);
+        cafs.push(BulkCaf {
+            children: vec![id],
+            assessor_id: app.practitioner_id,
+            owning_agency_id: app.agency_id,
+            opened_on,
+            agreement: Agreement {
+                given_by: Giver::ParentOrCarer {
+                    name: "A Parent".into(),
+                },
+                on: opened_on,
+                may_contact_agencies: true,
+            },
+            sections: vec![],
+            sharing: None,
+            signed_off: false,
+        });
+    }
+    app.store.bulk_load_cafs(&by, &cafs).await.unwrap();
+}
+
+on_both_databases!(home_lists_sort_filter_and_page, |app| {
+    drafts(&app, 30).await;
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    let first = sam.get("/?view=mine&sort=opened").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    let text = unescaped(&first.text);
+    assert!(text.contains("Open CAFs: 30 (page 1 of 2)"), "{text}");
+    assert!(text.contains("class=\"govuk-pagination\""));
+    assert!(
+        text.contains("href=\"/?view=mine&sort=opened&page=2\" rel=\"next\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("aria-sort=\"ascending\"><a class=\"govuk-link\" href=\"/?view=mine&sort=opened&order=descending\""),
+        "the sorted column says so and links to the other order"
+    );
+    assert!(text.contains("aria-sort=\"none\"><a class=\"govuk-link\" href=\"/?view=mine&sort=reference&order=ascending\""));
+    // Drafts hold only what the practitioner may read: these are his.
+    assert!(first.text.contains("1 October 2026") && !first.text.contains("30 October 2026"));
+    let second = sam.get("/?view=mine&sort=opened&page=2").await;
+    assert!(second.text.contains("30 October 2026") && !second.text.contains(">1 October 2026<"));
+    let newest = sam.get("/?view=mine&sort=opened&order=descending").await;
+    let at = |page: &str, text: &str| page.find(text).unwrap_or(usize::MAX);
+    assert!(at(&newest.text, "30 October 2026") < at(&newest.text, "29 October 2026"));
+
+    // Filters: by state, and by next step (no draft has a review).
+    let drafts_only = sam.get("/?view=mine&state=draft").await;
+    assert!(drafts_only.text.contains("Open CAFs: 30"));
+    let none = sam.get("/?view=mine&alert=review_overdue").await;
+    assert!(
+        none.text.contains("No open CAFs match these filters"),
+        "{}",
+        none.text
+    );
+
+    // Each bad parameter is named, and the list shown without them.
+    let bad = sam.get("/?view=area&sort=colour&page=0&state=closed").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for message in [
+        "Choose a home page for one of your roles",
+        "Sort by one of the table's columns",
+        "Enter a page number from 1",
+        "Select a state from the list",
+    ] {
+        assert!(
+            unescaped(&bad.text).contains(message),
+            "{message}: {}",
+            bad.text
+        );
+    }
+
+    // The same list over the API.
+    let (mut client, token) = api(&app, PRACTITIONER).await;
+    let listed = client
+        .api_get(
+            "/api/v1/home?view=mine&sort=reference&order=descending&page=2",
+            &token,
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let body: Value = listed.json();
+    assert_eq!(body["total"], 30);
+    assert_eq!(body["pages"], 2);
+    assert_eq!(body["cafs"].as_array().unwrap().len(), 5);
+    assert_eq!(body["by_state"]["draft"], 30);
+    assert!(body["cafs"][0]["children"]
+        .as_str()
+        .unwrap()
+        .ends_with("Draftson"));
+    let refused = client
+        .api_get("/api/v1/home?view=service&page=x", &token)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = refused.json();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["view", "page"]);
+
+    // The early help team sees these drafts exist, without the children's names (no consent).
+    let mut eve = app.signed_in(EARLY_HELP).await;
+    let area = eve.get("/?view=area&state=draft").await;
+    assert!(area.text.contains("Open CAFs: 30"), "{}", area.text);
+    assert!(!area.text.contains("Draftson") && area.text.contains("Not shared with you"));
+});
+
+on_both_databases!(each_roles_home_page_renders_signed_in_and_out, |app| {
+    managers(&app).await;
+    drafts(&app, 2).await;
+    for (who, paths, heading) in [
+        (
+            PRACTITIONER,
+            vec!["/", "/?view=mine&state=draft&sort=state"],
+            "Your CAFs",
+        ),
+        (
+            MANAGER,
+            vec!["/", "/?view=team&alert=review_due"],
+            "Your team",
+        ),
+        (
+            EARLY_HELP,
+            vec!["/", "/?view=area&no_lead=yes&sort=holder&order=descending"],
+            "CAFs in the area",
+        ),
+        (
+            SERVICE_MANAGER,
+            vec!["/", "/?view=service"],
+            "Service overview",
+        ),
+        (ADMIN, vec!["/"], "Administration"),
+    ] {
+        for path in paths {
+            let mut client = app.client();
+            let out = client.get(path).await;
+            assert_eq!(out.status, StatusCode::SEE_OTHER, "{path} signed out");
+            let mut client = app.signed_in(who).await;
+            let page = client.get(path).await;
+            assert_eq!(page.status, StatusCode::OK, "{who} {path}: {}", page.text);
+            assert!(page.text.contains(heading), "{who} {path}: {}", page.text);
+        }
+    }
+    let mut sol = app.signed_in(SERVICE_MANAGER).await;
+    let figures = sol.get("/").await;
+    assert!(figures
+        .text
+        .contains("Opened and closed in the last six months"));
+    assert!(figures.text.contains("October 2026"), "{}", figures.text);
+    assert!(!figures.text.contains("Draftson"), "no child is named");
+    let (mut client, token) = api(&app, SERVICE_MANAGER).await;
+    let api_figures = client.api_get("/api/v1/home", &token).await;
+    assert_eq!(api_figures.json()["figures"]["by_agency"][0]["total"], 2);
+    let (mut client, token) = api(&app, ADMIN).await;
+    assert_eq!(
+        client.api_get("/api/v1/home", &token).await.status,
+        StatusCode::FORBIDDEN
+    );
+});
+
+on_both_databases!(an_administrator_switches_on_a_local_alert_rule, |app| {
+    drafts(&app, 1).await;
+    let rule = "Finish the assessment started on 1 October 2026, or close the CAF";
+    let mut sam = app.signed_in(PRACTITIONER).await;
+    assert!(!sam.get("/").await.text.contains(rule), "off to begin with");
+    assert_eq!(
+        sam.get("/admin/alert-rules").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = app.signed_in(ADMIN).await;
+    assert_eq!(admin.get("/admin/alert-rules").await.status, StatusCode::OK);
+    let bad = admin
+        .post(
+            "/admin/alert-rules",
+            &[
+                ("draft_unfinished-enabled", "yes"),
+                ("draft_unfinished-threshold", "thirty"),
+                ("no_review_held-threshold", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad
+        .text
+        .contains("Enter a whole number of days from 1 to 365"));
+    assert!(!sam.get("/").await.text.contains(rule), "nothing changed");
+    let saved = admin
+        .post(
+            "/admin/alert-rules",
+            &[
+                ("draft_unfinished-enabled", "yes"),
+                ("draft_unfinished-threshold", "30"),
+                ("no_review_held-threshold", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert!(sam.get("/").await.text.contains(rule));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'alert_rule.update'")
+            .await,
+        2
+    );
+});
+
+on_both_databases!(
+    an_overdue_review_is_mailed_once_to_each_person_even_with_two_instances,
+    |app| {
+        use ecaf_web::jobs::{register_alert_job, Scheduler};
+        use ecaf_web::mail::{FolderTransport, Mailer};
+        use std::sync::Arc;
+        managers(&app).await;
+        let child = child_and_outsider(&app).await;
+        let mut sam = app.signed_in(PRACTITIONER).await;
+        agreed(&app, &mut sam, child).await;
+        let instance = |name: &'static str| {
+            let url = app.url.clone();
+            let clock = app.clock.clone();
+            async move {
+                let store = ecaf_store::Store::connect(&url, Arc::new(clock))
+                    .await
+                    .expect("an instance's store");
+                let mut scheduler = Scheduler::new(store, name);
+                register_alert_job(&mut scheduler);
+                scheduler
+            }
+        };
+        let (a, b) = (instance("a").await, instance("b").await);
+        let overdue =
+            || app.count("SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'review_overdue:%'");
+
+        // The review is due on 6 January: nothing is overdue the day before.
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+        let (ran_a, ran_b) = tokio::join!(a.tick(), b.tick());
+        assert_eq!(ran_a.unwrap().len() + ran_b.unwrap().len(), 1, "one run");
+        assert_eq!(overdue().await, 0);
+
+        // A day after it, both instances run the job again and again: Sam and his line
+        // manager are each told once, the unrelated manager not at all.
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2027, 1, 7).unwrap());
+        for _ in 0..3 {
+            let (ran_a, ran_b) = tokio::join!(a.tick(), b.tick());
+            assert!(ran_a.unwrap().len() + ran_b.unwrap().len() <= 1);
+            app.clock.advance(Duration::minutes(15));
+        }
+        let recipients: Vec<String> = sqlx::query_scalar(
+            "SELECT u.email FROM outbox o JOIN users u ON u.id = o.user_id \
+             WHERE o.dedupe_key LIKE 'review_overdue:%' ORDER BY u.email",
+        )
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(recipients, [MANAGER, PRACTITIONER]);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM job_runs WHERE job = 'alerts'")
+                .await,
+            4,
+            "one run per period across both instances"
+        );
+
+        // Both instances send: one mail each, naming no child, linking to the CAF.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Arc::new(FolderTransport::new(dir.path()).unwrap());
+        let from = "Early help <ecaf@council.example>";
+        let mailers = [
+            Mailer::new(
+                Some(folder.clone()),
+                from,
+                "https://ecaf.council.example",
+                "a",
+            )
+            .unwrap(),
+            Mailer::new(Some(folder), from, "https://ecaf.council.example", "b").unwrap(),
+        ];
+        let (sent_a, sent_b) = tokio::join!(
+            mailers[0].send_due(&app.store),
+            mailers[1].send_due(&app.store)
+        );
+        sent_a.unwrap();
+        sent_b.unwrap();
+        let mails: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .filter(|m| m.contains("A review is overdue"))
+            .collect();
+        assert_eq!(mails.len(), 2, "one mail each");
+        for mail in &mails {
+            assert!(!mail.contains("Amelia"), "no case details: {mail}");
+            assert!(
+                mail.contains("https://ecaf.council.example/cafs/"),
+                "{mail}"
+            );
+        }
+    }
+);
