@@ -13,7 +13,9 @@ use ecaf_domain::organisation::UserDetails;
 use ecaf_domain::person::PersonInput;
 use ecaf_store::caf::BulkCaf;
 use ecaf_store::Attribution;
-use ecaf_tests::{on_both_databases, Client, TestApp, ADMIN, EARLY_HELP, PASSWORD, PRACTITIONER};
+use ecaf_tests::{
+    on_both_databases, with_token, Client, TestApp, ADMIN, EARLY_HELP, PASSWORD, PRACTITIONER,
+};
 use serde_json::{json, Value};
 
 const MANAGER: &str = "lena@test.example";
@@ -65,12 +67,6 @@ fn unescaped(html: &str) -> String {
         .replace("&#x27;", "'")
 }
 
-async fn api(app: &TestApp, email: &str) -> (Client, String) {
-    let mut client = app.signed_in(email).await;
-    let token = client.create_token("tests").await;
-    (client, token)
-}
-
 /// Sam's CAF for the child, signed off with consent naming his agency, an action due on 20
 /// December 2026, and the plan agreed with its review on 6 January 2027.
 async fn agreed(app: &TestApp, sam: &mut Client, child: i64) -> i64 {
@@ -82,7 +78,7 @@ async fn agreed(app: &TestApp, sam: &mut Client, child: i64) -> i64 {
         "{}",
         consented.text
     );
-    let (mut client, token) = api(app, PRACTITIONER).await;
+    let (mut client, token) = with_token(app, PRACTITIONER).await;
     let added = client
         .api_json(
             Method::POST,
@@ -124,7 +120,7 @@ fn move_clock_to(app: &TestApp, day: NaiveDate) {
 }
 
 async fn alert_kinds(app: &TestApp, email: &str, caf: i64) -> Vec<String> {
-    let (mut client, token) = api(app, email).await;
+    let (mut client, token) = with_token(app, email).await;
     let reply = client.api_get("/api/v1/alerts", &token).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     reply
@@ -334,7 +330,7 @@ on_both_databases!(home_lists_sort_filter_and_page, |app| {
     }
 
     // The same list over the API.
-    let (mut client, token) = api(&app, PRACTITIONER).await;
+    let (mut client, token) = with_token(&app, PRACTITIONER).await;
     let listed = client
         .api_get(
             "/api/v1/home?view=mine&sort=reference&order=descending&page=2",
@@ -414,10 +410,10 @@ on_both_databases!(each_roles_home_page_renders_signed_in_and_out, |app| {
         .contains("Opened and closed in the last six months"));
     assert!(figures.text.contains("October 2026"), "{}", figures.text);
     assert!(!figures.text.contains("Draftson"), "no child is named");
-    let (mut client, token) = api(&app, SERVICE_MANAGER).await;
+    let (mut client, token) = with_token(&app, SERVICE_MANAGER).await;
     let api_figures = client.api_get("/api/v1/home", &token).await;
     assert_eq!(api_figures.json()["figures"]["by_agency"][0]["total"], 2);
-    let (mut client, token) = api(&app, ADMIN).await;
+    let (mut client, token) = with_token(&app, ADMIN).await;
     assert_eq!(
         client.api_get("/api/v1/home", &token).await.status,
         StatusCode::FORBIDDEN

@@ -7,9 +7,8 @@
 //! Then the early help team's home page (every open CAF in the area) and practitioners' home
 //! pages are requested through the router as signed-in users, and `Store::open_alerts` is
 //! timed over every open CAF.
-use super::caf::{latency, Browser, Latency, PASSWORD};
+use super::caf::{latency, signed_in, Latency, PASSWORD};
 use super::{bar, drop_database, fresh_database};
-use axum::http::{Method, StatusCode};
 use chrono::{Duration, NaiveDate, Utc};
 use clap::Args;
 use ecaf_domain::access::Role;
@@ -20,8 +19,6 @@ use ecaf_web::{AppState, WebConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -541,30 +538,6 @@ async fn cafs(
     // Fresh statistics, as a service's database would have after its first day.
     sqlx::query("ANALYZE").execute(store.pool()).await?;
     Ok(loaded)
-}
-
-async fn signed_in(router: &axum::Router, email: &str, i: usize) -> anyhow::Result<Browser> {
-    let mut browser = Browser {
-        router: router.clone(),
-        address: SocketAddr::from(([192, 0, 2, (i % 250 + 1) as u8], 5000)),
-        cookies: BTreeMap::new(),
-        csrf: None,
-    };
-    browser.ok("/sign-in").await?;
-    let reply = browser
-        .send(
-            Method::POST,
-            "/sign-in",
-            Some(&[("email", email), ("password", PASSWORD)]),
-            None,
-        )
-        .await?;
-    anyhow::ensure!(
-        reply.status == StatusCode::SEE_OTHER,
-        "sign-in of {email} failed: {}",
-        reply.status
-    );
-    Ok(browser)
 }
 
 async fn measure(args: &HomeArgs, store: &Store) -> anyhow::Result<HomeReport> {
