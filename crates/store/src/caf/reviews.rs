@@ -5,7 +5,6 @@
 use super::access::{open_to_write, refused, stale_caf};
 use super::consent::insert_sharing_consent;
 use super::events::{self, Event};
-use super::plan::actions_of;
 use super::sections::{content, touch, CafContent};
 use super::versions::{freeze, Frozen};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
@@ -224,11 +223,10 @@ impl Store {
         {
             return Err(StoreError::Refused(problem.message));
         }
-        let actions = actions_of(&mut tx, caf.id).await?;
         if let Some(stranger) = review
             .progress
             .iter()
-            .find(|p| !actions.iter().any(|a| a.id == p.action_id))
+            .find(|p| !before.actions.iter().any(|a| a.id == p.action_id))
         {
             return Err(StoreError::Refused(format!(
                 "Action {} is not on this CAF's plan",

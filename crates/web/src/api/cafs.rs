@@ -12,7 +12,9 @@ use axum::Json;
 use ecaf_domain::access::{StartCaf, UseRegister};
 use ecaf_domain::caf::consent::{Agreement, SharingConsent, Withdrawal};
 use ecaf_domain::caf::form::{section, SectionStatus, SECTIONS};
-use ecaf_store::caf::{indicator_problems, CafEventRow, CafRead, NewCaf, OwnerChange, VersionRow};
+use ecaf_store::caf::{
+    indicator_problems, CafContent, CafEventRow, CafRead, NewCaf, OwnerChange, VersionRow,
+};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -32,6 +34,25 @@ pub(super) fn refused_at(field: impl Fn(&str) -> &'static str) -> impl Fn(StoreE
     move |err| match err {
         StoreError::Refused(why) => invalid(field(&why), why),
         other => other.into(),
+    }
+}
+
+/// The CAF's content for the caller, or 403 for someone who may only know it exists (the
+/// read is audited by the store either way).
+pub(super) async fn readable(
+    state: &AppState,
+    api: &ApiUser,
+    id: i64,
+) -> Result<Box<CafContent>, ApiError> {
+    match state
+        .store
+        .read_caf(&api.user.actor(), &api.attribution, id)
+        .await?
+    {
+        CafRead::Content(caf) => Ok(caf),
+        CafRead::ExistenceOnly(_) => {
+            Err(StoreError::Denied("no need to know: only that the CAF exists").into())
+        }
     }
 }
 
@@ -495,9 +516,7 @@ pub async fn compare(
         .store
         .caf_versions(&actor, &api.attribution, id)
         .await?;
-    let CafRead::Content(now) = state.store.read_caf(&actor, &api.attribution, id).await? else {
-        return Err(StoreError::Denied("no need to know: only that the CAF exists").into());
-    };
+    let now = readable(&state, &api, id).await?;
     let side = |field: &'static str, given: &Option<String>| {
         Side::parse(given.as_deref().unwrap_or_default())
             .and_then(|s| s.content(&versions, &now).map(|c| (s, c)))

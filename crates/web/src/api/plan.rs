@@ -1,6 +1,7 @@
 //! The action plan over the API: list a CAF's actions (overdue ones flagged), add one (every
 //! problem a 422 on its own field, nothing saved), update an action's status from its
 //! revision, and agree the plan with its next review date.
+use super::cafs::readable;
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -10,7 +11,7 @@ use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::plan::{is_overdue, too_many, ActionStatus, NewAction, Owner, StatusChange};
-use ecaf_store::caf::{ActionRow, CafRead, CONSENT_FIRST};
+use ecaf_store::caf::{ActionRow, CONSENT_FIRST};
 use ecaf_store::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -154,17 +155,8 @@ pub async fn list(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<PlanView>, ApiError> {
-    let read = state
-        .store
-        .read_caf(&api.user.actor(), &api.attribution, id)
-        .await?;
-    let CafRead::Content(caf) = read else {
-        return Err(ApiError::Forbidden(
-            "no need to know: only that the CAF exists".into(),
-        ));
-    };
+    let caf = *readable(&state, &api, id).await?;
     let today = today(&state);
-    let caf = *caf;
     Ok(Json(PlanView {
         too_many: too_many(caf.actions.len()),
         actions: caf

@@ -1,7 +1,7 @@
 //! Reviews and distance travelled over the API: a CAF's reviews, recording one (every problem
 //! a 422 on its own field, nothing saved), and each Parent/Child Indicator's scores from the
 //! start through every review.
-use super::cafs::refused_at;
+use super::cafs::{readable, refused_at};
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -13,22 +13,9 @@ use ecaf_domain::caf::distance::Series;
 use ecaf_domain::caf::meeting::Attendee;
 use ecaf_domain::caf::plan::MAX_REVIEW_WEEKS;
 use ecaf_domain::caf::review::{ActionProgress, ConsentCheck, Decision, Rescore, Review};
-use ecaf_store::caf::{CafContent, CafRead, ReviewRow};
+use ecaf_store::caf::ReviewRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-async fn content(state: &AppState, api: &ApiUser, id: i64) -> Result<Box<CafContent>, ApiError> {
-    match state
-        .store
-        .read_caf(&api.user.actor(), &api.attribution, id)
-        .await?
-    {
-        CafRead::Content(caf) => Ok(caf),
-        CafRead::ExistenceOnly(_) => Err(ApiError::Forbidden(
-            "no need to know: only that the CAF exists".into(),
-        )),
-    }
-}
 
 /// A review as recorded.
 #[derive(Serialize, ToSchema)]
@@ -90,7 +77,7 @@ pub async fn list(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<ReviewsView>, ApiError> {
-    let caf = content(&state, &api, id).await?;
+    let caf = readable(&state, &api, id).await?;
     let indicators = caf
         .current_indicators()
         .into_iter()
@@ -224,7 +211,7 @@ pub async fn record(
         decision,
         next_review_on: body.next_review_on,
     };
-    let caf = content(&state, &api, id).await?;
+    let caf = readable(&state, &api, id).await?;
     let today = state.store.clock().now().date_naive();
     let since = caf.reviewed_since().unwrap_or(NaiveDate::MIN);
     let problems = review.problems(today, since, MAX_REVIEW_WEEKS);
@@ -284,5 +271,5 @@ pub async fn distance(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<Series>, ApiError> {
-    Ok(Json(content(&state, &api, id).await?.distance))
+    Ok(Json(readable(&state, &api, id).await?.distance))
 }

@@ -1,6 +1,6 @@
 //! Stepping a CAF up, and the receiving service's confirmation that it has taken over (which
 //! closes it), over the API: the same rules as the pages, each problem on its own field.
-use super::cafs::refused_at;
+use super::cafs::{readable, refused_at};
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -8,8 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use ecaf_domain::caf::step_up::{Referral, StepUpProblem, Takeover};
-use ecaf_store::caf::CafRead;
-use ecaf_store::StoreError;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -100,9 +98,7 @@ pub async fn takeover(
     Json(body): Json<TakeoverRequest>,
 ) -> Result<StatusCode, ApiError> {
     let actor = api.user.actor();
-    let CafRead::Content(caf) = state.store.read_caf(&actor, &api.attribution, id).await? else {
-        return Err(StoreError::Denied("no need to know: only that the CAF exists").into());
-    };
+    let caf = readable(&state, &api, id).await?;
     if let Some(step_up) = &caf.step_up {
         let problems = body.takeover.problems(
             step_up.referral.referred_on,

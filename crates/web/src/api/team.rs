@@ -1,7 +1,7 @@
 //! The lead professional and the team around the family over the API: read them, record the
 //! decision about the lead professional, add a member (with or without an account), and
 //! record that a member left. The same rules as the pages, each problem on its own field.
-use super::cafs::refused_at;
+use super::cafs::{readable, refused_at};
 use super::ApiUser;
 use crate::error::{ApiError, FieldProblem};
 use crate::AppState;
@@ -11,8 +11,7 @@ use axum::Json;
 use chrono::NaiveDate;
 use ecaf_domain::caf::meeting::Meeting;
 use ecaf_domain::caf::team::{LeadDecision, NewMember, TeamProblem};
-use ecaf_store::caf::{CafRead, MeetingRow, TeamMemberRow};
-use ecaf_store::StoreError;
+use ecaf_store::caf::{MeetingRow, TeamMemberRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -59,21 +58,13 @@ pub async fn show(
     api: ApiUser,
     Path(id): Path<i64>,
 ) -> Result<Json<TeamView>, ApiError> {
-    match state
-        .store
-        .read_caf(&api.user.actor(), &api.attribution, id)
-        .await?
-    {
-        CafRead::Content(caf) => Ok(Json(TeamView {
-            lead_status: caf.lead_status,
-            lead_professional: caf.lead_professional,
-            members: caf.team,
-            meetings: caf.meetings,
-        })),
-        CafRead::ExistenceOnly(_) => {
-            Err(StoreError::Denied("no need to know: only that the CAF exists").into())
-        }
-    }
+    let caf = *readable(&state, &api, id).await?;
+    Ok(Json(TeamView {
+        lead_status: caf.lead_status,
+        lead_professional: caf.lead_professional,
+        members: caf.team,
+        meetings: caf.meetings,
+    }))
 }
 
 /// The decision about the lead professional.
@@ -120,12 +111,10 @@ pub async fn decide_lead(
     };
     let actor = api.user.actor();
     // Field by field first; the store checks the same rules again inside its transaction.
-    let has_lead = match state.store.read_caf(&actor, &api.attribution, id).await? {
-        CafRead::Content(caf) => caf.lead_professional.is_some(),
-        CafRead::ExistenceOnly(_) => {
-            return Err(StoreError::Denied("no need to know: only that the CAF exists").into())
-        }
-    };
+    let has_lead = readable(&state, &api, id)
+        .await?
+        .lead_professional
+        .is_some();
     let problems = decision.problems(has_lead, today(&state));
     if !problems.is_empty() {
         return Err(invalid(problems));

@@ -35,7 +35,7 @@ fn caf_context(caf: &CafContent) -> minijinja::Value {
 }
 
 /// The writers of the CAF: the assessor and the lead professional.
-fn writes(signed_in: &SignedIn, caf: &CafContent) -> bool {
+pub(super) fn writes(signed_in: &SignedIn, caf: &CafContent) -> bool {
     let me = Some(signed_in.user.id);
     caf.assessor_id == me || caf.lead_professional_id == me
 }

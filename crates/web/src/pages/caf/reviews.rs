@@ -33,8 +33,7 @@ const BLANK_INDICATORS: usize = 2;
 fn blocked(state: &AppState, caf: &CafContent, signed_in: &SignedIn) -> Option<String> {
     let wording = state.wording.get().1;
     let (term, lead) = (&wording.assessment, &wording.lead);
-    let me = Some(signed_in.user.id);
-    if caf.state.is_open() && caf.assessor_id != me && caf.lead_professional_id != me {
+    if caf.state.is_open() && !super::plan::writes(signed_in, caf) {
         return Some(format!(
             "Only the {lead} or the assessor records a review. Tell them what you know before it is held, or send a written report."
         ));
