@@ -15,6 +15,7 @@ mod events;
 mod handover;
 mod home;
 mod imported;
+mod join;
 mod meetings;
 mod ownership;
 mod plan;
@@ -38,6 +39,7 @@ pub use home::{
     OpenCount, ServiceFigures,
 };
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use join::JoinRequestRow;
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
 pub use plan::{ActionRow, CONSENT_FIRST};

@@ -374,7 +374,7 @@ impl Store {
 }
 
 /// Who gave the consent now standing: at a review the same people are asked again.
-async fn latest_givers(tx: &mut Tx, caf_id: i64) -> Result<Vec<Giver>> {
+pub(super) async fn latest_givers(tx: &mut Tx, caf_id: i64) -> Result<Vec<Giver>> {
     let row = sqlx::query(
         "SELECT given_by, withdrawn_on FROM caf_consents WHERE caf_id = $1 AND stage = 'sharing' \
          ORDER BY id DESC LIMIT 1",

@@ -4,6 +4,7 @@ mod auth;
 mod cafs;
 mod closure;
 mod home;
+mod join;
 mod notifications;
 mod people;
 mod plan;
@@ -35,7 +36,8 @@ pub use auth::ApiUser;
         plan::list, plan::add, plan::update, plan::agree, reviews::list, reviews::record, reviews::distance,
         transfer::export, transfer::import, transfer::step_down,
         notifications::show, notifications::save,
-        home::home, home::alerts),
+        home::home, home::alerts,
+        join::ask, join::list, join::mine, join::answer),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
         sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest, step_up::StepUpRequest, step_up::TakeoverRequest,
@@ -43,7 +45,8 @@ pub use auth::ApiUser;
         reviews::ReviewView, reviews::ReviewsView, reviews::IndicatorNow, reviews::ReviewRequest, reviews::ReviewRecordedView,
         transfer::Received,
         notifications::NotificationChoices,
-        home::HomeView, home::HomeCafView, home::StepView, home::MyActionView, home::AlertView)),
+        home::HomeView, home::HomeCafView, home::StepView, home::MyActionView, home::AlertView,
+        join::JoinRequestBody, join::JoinRequestView, join::JoinRequestsView, join::MyJoinRequestsView, join::Answered)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -199,6 +202,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/distance-travelled", get(reviews::distance))
         .route("/people/{id}/chronology", get(cafs::chronology))
+        .route("/cafs/{id}/join-requests", get(join::list).post(join::ask))
+        .route(
+            "/cafs/{id}/join-requests/{request_id}/answer",
+            axum::routing::post(join::answer),
+        )
+        .route("/join-requests", get(join::mine))
         .route("/home", get(home::home))
         .route("/alerts", get(home::alerts))
 }
