@@ -183,6 +183,14 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             "SELECT MAX(id) FROM caf_actions WHERE caf_id = {caf_id}"
         ))
         .await;
+    // Sam knows only that Eve's CAF exists: he asks to join its team.
+    let mut sam = app.signed_in(ecaf_tests::PRACTITIONER).await;
+    sam.get(&format!("{caf}/join")).await;
+    let asked = sam
+        .post(&format!("{caf}/join"), &[("reason", "I teach Rosa")])
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    let request = app.count("SELECT MAX(id) FROM caf_join_requests").await;
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -256,6 +264,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             ecaf_tests::PRACTITIONER,
         ),
         ("/admin/alert-rules".to_string(), ADMIN),
+        (format!("{caf}/join"), ecaf_tests::PRACTITIONER),
+        (format!("{caf}/join/sent"), ecaf_tests::PRACTITIONER),
+        (format!("{caf}/join-requests/{request}"), EARLY_HELP),
     ]);
     routes
 }
