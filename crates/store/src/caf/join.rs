@@ -4,9 +4,8 @@
 //! the member (and the agency to the consent, where the family agreed) in the same
 //! transaction, so access follows at once. Both ends are mailed.
 use super::access::{open, open_to_write, refused};
-use super::consent::insert_sharing_consent;
+use super::consent::{insert_sharing_consent, latest_givers};
 use super::events::{self, Event};
-use super::reviews::latest_givers;
 use super::sections::{consent_status, touch};
 use super::team::{account_member, insert_member};
 use crate::audit::{self, AuditEntry};
