@@ -1,7 +1,8 @@
 //! The lists on each role's home page: the CAFs a practitioner holds, those of the people a
 //! line manager manages or deputises for, every open CAF in the area for the early help team,
 //! a practitioner's actions on other people's CAFs, and a service manager's figures. Each CAF
-//! comes from one set-based read with the actor's relationship to it, and goes through
+//! comes with the actor's relationship to it (for the area, from the process's copy of it,
+//! `area`; otherwise from one set-based read of the actor's own), and goes through
 //! `domain::caf::access::decide` like any other read: one that may only be known to exist
 //! is listed without its children's names or actions; one the actor may not know of is not
 //! listed at all. Each showing is audited with the CAFs it showed.
@@ -11,7 +12,7 @@ use crate::{Attribution, Result, Store};
 use chrono::{Datelike, Months, NaiveDate};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::access::{decide, CafAction, CafStanding, Decision, Relationship};
-use ecaf_domain::caf::alerts::{alerts, Alert, AlertKind};
+use ecaf_domain::caf::alerts::{alerts, Alert, AlertKind, LocalRules};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::plan::ActionStatus;
 use serde::Serialize;
@@ -205,36 +206,6 @@ const RELATIONSHIP: &str = "\
      (SELECT COUNT(*) FROM caf_sharing_decisions d JOIN caf_sharing_decision_agencies a ON a.decision_id = d.id \
         WHERE d.caf_id = c.id AND d.shared = 1 AND a.agency_id = $3) AS shared_agency";
 
-/// Every open CAF with the same columns as [`FACTS`] and [`RELATIONSHIP`] ($1 today, $2 the
-/// actor, $3 their agency), read with joins on grouped counts instead of correlated
-/// subqueries: for the whole area a hash join is ten times faster on PostgreSQL than 20,000
-/// runs of each subquery (docs/PERFORMANCE.md); for one practitioner's hundred CAFs the
-/// correlated form, which reads only their rows, is the cheaper.
-pub(super) const EVERY_OPEN_CAF: &str = "SELECT c.id, c.reference, c.state, c.opened_on, c.next_review_on, c.lead_status, c.assessor_id, \
-     c.lead_professional_id, c.step_up, COALESCE(oa.n, 0) AS overdue_actions, COALESCE(sc.n, 0) \
-     AS sharing, COALESCE(wc.n, 0) AS withdrawn, CAST(CASE WHEN lk.withdrawn_on IS NOT NULL THEN \
-     1 ELSE 0 END AS BIGINT) AS latest_withdrawn, v.at AS signed_off_at, COALESCE(rv.n, 0) AS \
-     reviews_held, CAST(CASE WHEN tm.caf_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS team, \
-     CAST(CASE WHEN ua.line_manager_id = $2 OR ua.deputy_id = $2 THEN 1 ELSE 0 END AS BIGINT) AS \
-     manages_assessor, CAST(CASE WHEN ul.line_manager_id = $2 OR ul.deputy_id = $2 THEN 1 ELSE 0 \
-     END AS BIGINT) AS manages_lead, CAST(CASE WHEN ca.consent_id IS NOT NULL AND lk.withdrawn_on \
-     IS NULL THEN 1 ELSE 0 END AS BIGINT) AS consented_agency, CAST(CASE WHEN sh.caf_id IS NULL \
-     THEN 0 ELSE 1 END AS BIGINT) AS shared_agency, ag.name AS agency, ua.name AS assessor_name, \
-     ul.name AS lead_name FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id LEFT JOIN \
-     users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id LEFT \
-     JOIN (SELECT caf_id, COUNT(*) AS n FROM caf_actions WHERE due_on < $1 AND status NOT IN \
-     ('done', 'not_done') GROUP BY caf_id) oa ON oa.caf_id = c.id LEFT JOIN (SELECT caf_id, \
-     COUNT(*) AS n, MAX(id) AS latest FROM caf_consents WHERE stage = 'sharing' GROUP BY caf_id) \
-     sc ON sc.caf_id = c.id LEFT JOIN caf_consents lk ON lk.id = sc.latest LEFT JOIN (SELECT \
-     caf_id, COUNT(*) AS n FROM caf_consents WHERE withdrawn_on IS NOT NULL GROUP BY caf_id) wc \
-     ON wc.caf_id = c.id LEFT JOIN caf_versions v ON v.caf_id = c.id AND v.number = 1 LEFT JOIN \
-     (SELECT caf_id, COUNT(*) AS n FROM caf_reviews GROUP BY caf_id) rv ON rv.caf_id = c.id LEFT \
-     JOIN (SELECT DISTINCT caf_id FROM caf_team_members WHERE user_id = $2 AND left_on IS NULL) \
-     tm ON tm.caf_id = c.id LEFT JOIN caf_consent_agencies ca ON ca.consent_id = sc.latest AND \
-     ca.agency_id = $3 LEFT JOIN (SELECT DISTINCT d.caf_id FROM caf_sharing_decisions d JOIN \
-     caf_sharing_decision_agencies a ON a.decision_id = d.id WHERE d.shared = 1 AND a.agency_id = \
-     $3) sh ON sh.caf_id = c.id WHERE c.state <> 'closed' AND c.imported = 0";
-
 fn decision(actor: &Actor, row: &AnyRow, caf: &super::alerts::Read) -> Result<Decision> {
     let yes = |c: &str| -> Result<bool> { Ok(row.try_get::<i64, _>(c)? > 0) };
     let relationship = Relationship {
@@ -246,12 +217,26 @@ fn decision(actor: &Actor, row: &AnyRow, caf: &super::alerts::Read) -> Result<De
         manages_assessor: yes("manages_assessor")?,
         manages_lead_professional: yes("manages_lead")?,
     };
+    Ok(decide_read(actor, &relationship, caf))
+}
+
+fn decide_read(actor: &Actor, relationship: &Relationship, caf: &super::alerts::Read) -> Decision {
     let standing = CafStanding {
         sharing_consented: caf.ever_shared,
         consent_withdrawn: caf.ever_withdrawn,
         closed: caf.facts.state == CafState::Closed,
     };
-    Ok(decide(actor, &relationship, &standing, CafAction::Read).0)
+    decide(actor, relationship, &standing, CafAction::Read).0
+}
+
+/// Someone who may only know a CAF exists is told only what the early help team acts on, not
+/// how its plan or consent stands.
+fn shown_alerts<'a>(alerts: impl IntoIterator<Item = &'a Alert>, shared: bool) -> Vec<Alert> {
+    alerts
+        .into_iter()
+        .filter(|a| shared || a.kind.for_early_help_team())
+        .cloned()
+        .collect()
 }
 
 const OPEN_STATES: [CafState; 5] = [
@@ -308,57 +293,12 @@ impl Store {
     ) -> Result<HomeList> {
         let today = self.clock().now().date_naive();
         let rules = self.local_rules().await?;
-        let sql = match query.scope {
-            HomeScope::Area => EVERY_OPEN_CAF.to_string(),
-            HomeScope::Mine | HomeScope::Managed => format!(
-                "SELECT {FACTS}, {RELATIONSHIP}, ag.name AS agency, ua.name AS assessor_name, ul.name AS lead_name \
-                 FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id \
-                 LEFT JOIN users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id \
-                 WHERE c.state <> 'closed' AND c.imported = 0 AND {}",
-                if query.scope == HomeScope::Mine {
-                    "(c.assessor_id = $2 OR c.lead_professional_id = $2)"
-                } else {
-                    "(c.assessor_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2) \
-                     OR c.lead_professional_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2))"
-                }
-            ),
+        let all = match query.scope {
+            HomeScope::Area => self.area_cafs(actor, today, rules).await?,
+            HomeScope::Mine | HomeScope::Managed => {
+                self.holders_cafs(actor, query.scope, today, rules).await?
+            }
         };
-        let rows = sqlx::query(&sql)
-            .bind(today.to_string())
-            .bind(actor.user_id)
-            .bind(actor.agency_id)
-            .fetch_all(self.pool())
-            .await?;
-        let mut all = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let caf = read(row)?;
-            let shared = match decision(actor, row, &caf)? {
-                Decision::Allowed => true,
-                Decision::ExistenceOnly => false,
-                Decision::Refused => continue,
-            };
-            all.push(HomeCaf {
-                id: caf.id,
-                reference: caf.reference,
-                state: caf.facts.state.code(),
-                state_label: caf.facts.state.label(),
-                opened_on: caf.facts.opened_on,
-                next_review_on: caf.facts.next_review_on,
-                agency: row.try_get("agency")?,
-                assessor_id: caf.assessor_id,
-                assessor: row.try_get("assessor_name")?,
-                lead_professional_id: caf.lead_professional_id,
-                lead_professional: row.try_get("lead_name")?,
-                shared,
-                children: String::new(),
-                // Someone who may only know the CAF exists is told only what the early help
-                // team acts on, not how its plan or consent stands.
-                alerts: alerts(&caf.facts, &rules, today)
-                    .into_iter()
-                    .filter(|a| shared || a.kind.for_early_help_team())
-                    .collect(),
-            });
-        }
         let by_state = OPEN_STATES
             .iter()
             .map(|s| {
@@ -440,6 +380,102 @@ impl Store {
             without_lead,
             holders,
         })
+    }
+
+    /// Every open CAF in the area that `actor` may know of, from the process's copy.
+    async fn area_cafs(
+        &self,
+        actor: &Actor,
+        today: NaiveDate,
+        rules: LocalRules,
+    ) -> Result<Vec<HomeCaf>> {
+        let area = self.area(today, rules).await?;
+        let mut all = Vec::with_capacity(area.cafs.len());
+        for held in area.cafs.values() {
+            let caf = &held.caf;
+            let shared = match decide_read(actor, &held.relationship(actor, &area.people), caf) {
+                Decision::Allowed => true,
+                Decision::ExistenceOnly => false,
+                Decision::Refused => continue,
+            };
+            all.push(HomeCaf {
+                id: caf.id,
+                reference: caf.reference.clone(),
+                state: caf.facts.state.code(),
+                state_label: caf.facts.state.label(),
+                opened_on: caf.facts.opened_on,
+                next_review_on: caf.facts.next_review_on,
+                agency: area
+                    .people
+                    .agencies
+                    .get(&held.agency_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                assessor_id: caf.assessor_id,
+                assessor: area.people.user_name(caf.assessor_id),
+                lead_professional_id: caf.lead_professional_id,
+                lead_professional: area.people.user_name(caf.lead_professional_id),
+                shared,
+                children: String::new(),
+                alerts: shown_alerts(&held.alerts, shared),
+            });
+        }
+        Ok(all)
+    }
+
+    /// The open CAFs `actor` holds, or the people they manage hold, that they may know of: a
+    /// hundred-odd each, read through the indexes.
+    async fn holders_cafs(
+        &self,
+        actor: &Actor,
+        scope: HomeScope,
+        today: NaiveDate,
+        rules: LocalRules,
+    ) -> Result<Vec<HomeCaf>> {
+        let sql = format!(
+            "SELECT {FACTS}, {RELATIONSHIP}, ag.name AS agency, ua.name AS assessor_name, ul.name AS lead_name \
+             FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id \
+             LEFT JOIN users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id \
+             WHERE c.state <> 'closed' AND c.imported = 0 AND {}",
+            if scope == HomeScope::Mine {
+                "(c.assessor_id = $2 OR c.lead_professional_id = $2)"
+            } else {
+                "(c.assessor_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2) \
+                 OR c.lead_professional_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2))"
+            }
+        );
+        let rows = sqlx::query(&sql)
+            .bind(today.to_string())
+            .bind(actor.user_id)
+            .bind(actor.agency_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut all = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let caf = read(row)?;
+            let shared = match decision(actor, row, &caf)? {
+                Decision::Allowed => true,
+                Decision::ExistenceOnly => false,
+                Decision::Refused => continue,
+            };
+            all.push(HomeCaf {
+                id: caf.id,
+                reference: caf.reference,
+                state: caf.facts.state.code(),
+                state_label: caf.facts.state.label(),
+                opened_on: caf.facts.opened_on,
+                next_review_on: caf.facts.next_review_on,
+                agency: row.try_get("agency")?,
+                assessor_id: caf.assessor_id,
+                assessor: row.try_get("assessor_name")?,
+                lead_professional_id: caf.lead_professional_id,
+                lead_professional: row.try_get("lead_name")?,
+                shared,
+                children: String::new(),
+                alerts: shown_alerts(&alerts(&caf.facts, &rules, today), shared),
+            });
+        }
+        Ok(all)
     }
 
     async fn audit_listing(
