@@ -7,6 +7,7 @@
 //! is listed without its children's names or actions; one the actor may not know of is not
 //! listed at all. Each showing is audited with the CAFs it showed.
 use super::alerts::{read, FACTS};
+use super::area::{AreaCaf, People};
 use crate::audit::{self, AuditEntry};
 use crate::{Attribution, Result, Store};
 use chrono::{Datelike, Months, NaiveDate};
@@ -18,7 +19,7 @@ use ecaf_domain::caf::plan::ActionStatus;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Whose CAFs a list holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -231,12 +232,8 @@ fn decide_read(actor: &Actor, relationship: &Relationship, caf: &super::alerts::
 
 /// Someone who may only know a CAF exists is told only what the early help team acts on, not
 /// how its plan or consent stands.
-fn shown_alerts<'a>(alerts: impl IntoIterator<Item = &'a Alert>, shared: bool) -> Vec<Alert> {
-    alerts
-        .into_iter()
-        .filter(|a| shared || a.kind.for_early_help_team())
-        .cloned()
-        .collect()
+fn shown_to(alert: &Alert, shared: bool) -> bool {
+    shared || alert.kind.for_early_help_team()
 }
 
 const OPEN_STATES: [CafState; 5] = [
@@ -247,33 +244,160 @@ const OPEN_STATES: [CafState; 5] = [
     CafState::SteppedUp,
 ];
 
-fn sort_rows(rows: &mut [HomeCaf], sort: HomeSort, descending: bool) {
-    let holder = |c: &HomeCaf| {
-        c.lead_professional
-            .clone()
-            .or_else(|| c.assessor.clone())
+/// What a list counts, filters and sorts each CAF by before the page shown is built: a
+/// [`HomeCaf`] for the lists read from the database (a hundred-odd CAFs), a reference into the
+/// process's copy of the area for the early help team's (20,000), so that only a page of those
+/// become `HomeCaf`s.
+trait Listed {
+    fn id(&self) -> i64;
+    fn reference(&self) -> &str;
+    fn state(&self) -> &'static str;
+    fn opened_on(&self) -> NaiveDate;
+    fn next_review_on(&self) -> Option<NaiveDate>;
+    fn assessor_id(&self) -> Option<i64>;
+    fn lead_professional_id(&self) -> Option<i64>;
+    /// The lead professional's name, or the assessor's.
+    fn holder(&self) -> &str;
+    /// The alerts shown to the actor, most urgent first.
+    fn alerts(&self) -> impl Iterator<Item = &Alert>;
+    fn into_home_caf(self) -> HomeCaf;
+
+    fn has_alert(&self, kind: AlertKind) -> bool {
+        self.alerts().any(|a| a.kind == kind)
+    }
+
+    fn held_by(&self, user: i64) -> bool {
+        self.assessor_id() == Some(user) || self.lead_professional_id() == Some(user)
+    }
+}
+
+impl Listed for HomeCaf {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+    fn state(&self) -> &'static str {
+        self.state
+    }
+    fn opened_on(&self) -> NaiveDate {
+        self.opened_on
+    }
+    fn next_review_on(&self) -> Option<NaiveDate> {
+        self.next_review_on
+    }
+    fn assessor_id(&self) -> Option<i64> {
+        self.assessor_id
+    }
+    fn lead_professional_id(&self) -> Option<i64> {
+        self.lead_professional_id
+    }
+    fn holder(&self) -> &str {
+        self.lead_professional
+            .as_deref()
+            .or(self.assessor.as_deref())
             .unwrap_or_default()
-    };
+    }
+    fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter()
+    }
+    fn into_home_caf(self) -> HomeCaf {
+        self
+    }
+}
+
+/// An open CAF of the area's copy, as one actor may know of it.
+struct AreaRow<'a> {
+    held: &'a AreaCaf,
+    people: &'a People,
+    shared: bool,
+}
+
+impl Listed for AreaRow<'_> {
+    fn id(&self) -> i64 {
+        self.held.caf.id
+    }
+    fn reference(&self) -> &str {
+        &self.held.caf.reference
+    }
+    fn state(&self) -> &'static str {
+        self.held.caf.facts.state.code()
+    }
+    fn opened_on(&self) -> NaiveDate {
+        self.held.caf.facts.opened_on
+    }
+    fn next_review_on(&self) -> Option<NaiveDate> {
+        self.held.caf.facts.next_review_on
+    }
+    fn assessor_id(&self) -> Option<i64> {
+        self.held.caf.assessor_id
+    }
+    fn lead_professional_id(&self) -> Option<i64> {
+        self.held.caf.lead_professional_id
+    }
+    fn holder(&self) -> &str {
+        let name = |id: Option<i64>| {
+            id.and_then(|id| self.people.users.get(&id))
+                .map(|u| u.name.as_str())
+        };
+        name(self.lead_professional_id())
+            .or_else(|| name(self.assessor_id()))
+            .unwrap_or_default()
+    }
+    fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        let shared = self.shared;
+        self.held.alerts.iter().filter(move |a| shown_to(a, shared))
+    }
+    fn into_home_caf(self) -> HomeCaf {
+        let caf = &self.held.caf;
+        HomeCaf {
+            id: caf.id,
+            reference: caf.reference.clone(),
+            state: caf.facts.state.code(),
+            state_label: caf.facts.state.label(),
+            opened_on: caf.facts.opened_on,
+            next_review_on: caf.facts.next_review_on,
+            agency: self
+                .people
+                .agencies
+                .get(&self.held.agency_id)
+                .cloned()
+                .unwrap_or_default(),
+            assessor_id: caf.assessor_id,
+            assessor: self.people.user_name(caf.assessor_id),
+            lead_professional_id: caf.lead_professional_id,
+            lead_professional: self.people.user_name(caf.lead_professional_id),
+            shared: self.shared,
+            children: String::new(),
+            alerts: self.alerts().cloned().collect(),
+        }
+    }
+}
+
+fn sort_rows<T: Listed>(rows: &mut [T], sort: HomeSort, descending: bool) {
     rows.sort_by(|a, b| {
         let order = match sort {
             HomeSort::NextStep => {
-                let first = |c: &HomeCaf| c.alerts.first().map_or(usize::MAX, |a| a.kind as usize);
-                first(a).cmp(&first(b)).then(a.opened_on.cmp(&b.opened_on))
+                let first = |c: &T| c.alerts().next().map_or(usize::MAX, |a| a.kind as usize);
+                first(a)
+                    .cmp(&first(b))
+                    .then(a.opened_on().cmp(&b.opened_on()))
             }
-            HomeSort::Reference => a.reference.cmp(&b.reference),
+            HomeSort::Reference => a.reference().cmp(b.reference()),
             HomeSort::State => {
-                let at = |c: &HomeCaf| OPEN_STATES.iter().position(|s| s.code() == c.state);
+                let at = |c: &T| OPEN_STATES.iter().position(|s| s.code() == c.state());
                 at(a).cmp(&at(b))
             }
-            HomeSort::Opened => a.opened_on.cmp(&b.opened_on),
+            HomeSort::Opened => a.opened_on().cmp(&b.opened_on()),
             // Those without a review date after those with one.
             HomeSort::NextReview => a
-                .next_review_on
+                .next_review_on()
                 .unwrap_or(NaiveDate::MAX)
-                .cmp(&b.next_review_on.unwrap_or(NaiveDate::MAX)),
-            HomeSort::Holder => holder(a).cmp(&holder(b)),
+                .cmp(&b.next_review_on().unwrap_or(NaiveDate::MAX)),
+            HomeSort::Holder => a.holder().cmp(b.holder()),
         }
-        .then(a.id.cmp(&b.id));
+        .then(a.id().cmp(&b.id()));
         if descending {
             order.reverse()
         } else {
@@ -293,57 +417,70 @@ impl Store {
     ) -> Result<HomeList> {
         let today = self.clock().now().date_naive();
         let rules = self.local_rules().await?;
-        let all = match query.scope {
-            HomeScope::Area => self.area_cafs(actor, today, rules).await?,
-            HomeScope::Mine | HomeScope::Managed => {
-                self.holders_cafs(actor, query.scope, today, rules).await?
+        match query.scope {
+            HomeScope::Area => {
+                let area = self.area(today, rules).await?;
+                let mut all = Vec::with_capacity(area.cafs.len());
+                for held in area.cafs.values() {
+                    let relationship = held.relationship(actor, &area.people);
+                    let shared = match decide_read(actor, &relationship, &held.caf) {
+                        Decision::Allowed => true,
+                        Decision::ExistenceOnly => false,
+                        Decision::Refused => continue,
+                    };
+                    all.push(AreaRow {
+                        held,
+                        people: &area.people,
+                        shared,
+                    });
+                }
+                self.list(actor, by, query, all).await
             }
-        };
+            HomeScope::Mine | HomeScope::Managed => {
+                let all = self.holders_cafs(actor, query.scope, today, rules).await?;
+                self.list(actor, by, query, all).await
+            }
+        }
+    }
+
+    /// One page of `all`, filtered and sorted, with counts over the whole; the showing audited.
+    async fn list<T: Listed>(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        query: &HomeQuery,
+        all: Vec<T>,
+    ) -> Result<HomeList> {
         let by_state = OPEN_STATES
             .iter()
             .map(|s| {
                 (
                     s.code(),
                     s.label(),
-                    all.iter().filter(|c| c.state == s.code()).count(),
+                    all.iter().filter(|c| c.state() == s.code()).count(),
                 )
             })
             .collect();
         let by_alert = AlertKind::ALL
             .iter()
-            .map(|k| {
-                (
-                    *k,
-                    all.iter()
-                        .filter(|c| c.alerts.iter().any(|a| a.kind == *k))
-                        .count(),
-                )
-            })
+            .map(|k| (*k, all.iter().filter(|c| c.has_alert(*k)).count()))
             .filter(|(_, n)| *n > 0)
             .collect();
         let without_lead = all
             .iter()
-            .filter(|c| c.lead_professional_id.is_none())
+            .filter(|c| c.lead_professional_id().is_none())
             .count();
         let holders = if query.scope == HomeScope::Managed {
             self.holder_counts(actor, &all).await?
         } else {
             vec![]
         };
-        let mut chosen: Vec<HomeCaf> = all
+        let mut chosen: Vec<T> = all
             .into_iter()
-            .filter(|c| query.state.is_none_or(|s| s.code() == c.state))
-            .filter(|c| {
-                query
-                    .alert
-                    .is_none_or(|k| c.alerts.iter().any(|a| a.kind == k))
-            })
-            .filter(|c| {
-                query
-                    .holder
-                    .is_none_or(|h| c.assessor_id == Some(h) || c.lead_professional_id == Some(h))
-            })
-            .filter(|c| !query.no_lead || c.lead_professional_id.is_none())
+            .filter(|c| query.state.is_none_or(|s| s.code() == c.state()))
+            .filter(|c| query.alert.is_none_or(|k| c.has_alert(k)))
+            .filter(|c| query.holder.is_none_or(|h| c.held_by(h)))
+            .filter(|c| !query.no_lead || c.lead_professional_id().is_none())
             .collect();
         sort_rows(&mut chosen, query.sort, query.descending);
         let total = chosen.len();
@@ -354,9 +491,12 @@ impl Store {
             .into_iter()
             .skip((page - 1) * per_page)
             .take(per_page)
+            .map(Listed::into_home_caf)
             .collect();
-        for caf in shown.iter_mut().filter(|c| c.shared) {
-            caf.children = self.children_named(caf.id).await?;
+        let shared: Vec<i64> = shown.iter().filter(|c| c.shared).map(|c| c.id).collect();
+        let mut children = self.children_named(&shared).await?;
+        for caf in &mut shown {
+            caf.children = children.remove(&caf.id).unwrap_or_default();
         }
         let references: Vec<&str> = shown.iter().map(|c| c.reference.as_str()).collect();
         self.audit_listing(
@@ -380,47 +520,6 @@ impl Store {
             without_lead,
             holders,
         })
-    }
-
-    /// Every open CAF in the area that `actor` may know of, from the process's copy.
-    async fn area_cafs(
-        &self,
-        actor: &Actor,
-        today: NaiveDate,
-        rules: LocalRules,
-    ) -> Result<Vec<HomeCaf>> {
-        let area = self.area(today, rules).await?;
-        let mut all = Vec::with_capacity(area.cafs.len());
-        for held in area.cafs.values() {
-            let caf = &held.caf;
-            let shared = match decide_read(actor, &held.relationship(actor, &area.people), caf) {
-                Decision::Allowed => true,
-                Decision::ExistenceOnly => false,
-                Decision::Refused => continue,
-            };
-            all.push(HomeCaf {
-                id: caf.id,
-                reference: caf.reference.clone(),
-                state: caf.facts.state.code(),
-                state_label: caf.facts.state.label(),
-                opened_on: caf.facts.opened_on,
-                next_review_on: caf.facts.next_review_on,
-                agency: area
-                    .people
-                    .agencies
-                    .get(&held.agency_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                assessor_id: caf.assessor_id,
-                assessor: area.people.user_name(caf.assessor_id),
-                lead_professional_id: caf.lead_professional_id,
-                lead_professional: area.people.user_name(caf.lead_professional_id),
-                shared,
-                children: String::new(),
-                alerts: shown_alerts(&held.alerts, shared),
-            });
-        }
-        Ok(all)
     }
 
     /// The open CAFs `actor` holds, or the people they manage hold, that they may know of: a
@@ -472,7 +571,10 @@ impl Store {
                 lead_professional: row.try_get("lead_name")?,
                 shared,
                 children: String::new(),
-                alerts: shown_alerts(&alerts(&caf.facts, &rules, today), shared),
+                alerts: alerts(&caf.facts, &rules, today)
+                    .into_iter()
+                    .filter(|a| shown_to(a, shared))
+                    .collect(),
             });
         }
         Ok(all)
@@ -499,27 +601,40 @@ impl Store {
         Ok(())
     }
 
-    async fn children_named(&self, caf_id: i64) -> Result<String> {
-        let names: Vec<String> = sqlx::query(
-            "SELECT p.given_name, p.family_name FROM caf_children k JOIN people p ON p.id = k.person_id \
-             WHERE k.caf_id = $1 ORDER BY p.id",
-        )
-        .bind(caf_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|p| {
-            Ok(format!(
+    /// The children's names of each of `cafs`, joined with "and".
+    async fn children_named(&self, cafs: &[i64]) -> Result<HashMap<i64, String>> {
+        if cafs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut named: HashMap<i64, Vec<String>> = HashMap::new();
+        let placeholders: Vec<String> = (1..=cafs.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT k.caf_id, p.given_name, p.family_name FROM caf_children k JOIN people p ON p.id = k.person_id \
+             WHERE k.caf_id IN ({}) ORDER BY k.caf_id, p.id",
+            placeholders.join(", ")
+        );
+        let mut select = sqlx::query(&sql);
+        for caf in cafs {
+            select = select.bind(caf);
+        }
+        for p in select.fetch_all(self.pool()).await? {
+            named.entry(p.try_get("caf_id")?).or_default().push(format!(
                 "{} {}",
                 p.try_get::<String, _>("given_name")?,
                 p.try_get::<String, _>("family_name")?
-            ))
-        })
-        .collect::<Result<_>>()?;
-        Ok(names.join(" and "))
+            ));
+        }
+        Ok(named
+            .into_iter()
+            .map(|(caf, names)| (caf, names.join(" and ")))
+            .collect())
     }
 
-    async fn holder_counts(&self, actor: &Actor, cafs: &[HomeCaf]) -> Result<Vec<HolderCount>> {
+    async fn holder_counts<T: Listed>(
+        &self,
+        actor: &Actor,
+        cafs: &[T],
+    ) -> Result<Vec<HolderCount>> {
         let people = sqlx::query(
             "SELECT id, name FROM users WHERE (line_manager_id = $1 OR deputy_id = $1) AND id <> $1 ORDER BY name, id",
         )
@@ -529,16 +644,8 @@ impl Store {
         let mut counts = vec![];
         for p in people {
             let id: i64 = p.try_get("id")?;
-            let theirs: Vec<&HomeCaf> = cafs
-                .iter()
-                .filter(|c| c.assessor_id == Some(id) || c.lead_professional_id == Some(id))
-                .collect();
-            let with = |k: AlertKind| {
-                theirs
-                    .iter()
-                    .filter(|c| c.alerts.iter().any(|a| a.kind == k))
-                    .count()
-            };
+            let theirs: Vec<&T> = cafs.iter().filter(|c| c.held_by(id)).collect();
+            let with = |k: AlertKind| theirs.iter().filter(|c| c.has_alert(k)).count();
             counts.push(HolderCount {
                 user_id: id,
                 name: p.try_get("name")?,
