@@ -878,3 +878,18 @@ async fn a_change_committed_after_a_later_one_still_shows_on_the_early_help_team
     slow.commit().await.unwrap();
     assert_eq!(review(&look().await, ids[0]), "2027-03-01");
 }
+
+on_both_databases!(
+    more_cafs_changed_at_once_than_are_read_one_by_one_rebuild_the_early_help_teams_list,
+    |app| {
+        let (mut eve, token) = with_token(&app, EARLY_HELP).await;
+        assert_eq!(area_list(&mut eve, &token, "").await["total"], 0);
+        // More than the 500 CAFs read again one by one: the area's copy is built again.
+        drafts(&app, 501, None).await;
+        let list = area_list(&mut eve, &token, "").await;
+        assert_eq!(list["total"], 501);
+        assert_eq!(list["by_state"]["draft"], 501);
+        drafts(&app, 1, None).await;
+        assert_eq!(area_list(&mut eve, &token, "").await["total"], 502);
+    }
+);
