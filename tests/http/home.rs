@@ -3,12 +3,13 @@
 //! (and in their alerts over the API) and on nobody else's; each role's page signed in and
 //! out, with and without filters, each bad parameter named; sorting, filtering and pages;
 //! and the local alert rules an administrator switches on.
-use super::caf_pages::{child_and_outsider, OUTSIDER};
+use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
 use super::caf_plan::{consent, signed_off};
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{operator_grant, Role, UseRegister};
-use ecaf_domain::caf::consent::{Agreement, Giver};
+use ecaf_domain::caf::consent::{Agreement, Giver, SharingConsent};
+use ecaf_domain::caf::form::SECTIONS;
 use ecaf_domain::organisation::UserDetails;
 use ecaf_domain::person::PersonInput;
 use ecaf_store::caf::BulkCaf;
@@ -234,8 +235,9 @@ on_both_databases!(
     }
 );
 
-/// `n` children on the register with a draft CAF each by Sam, opened a day apart.
-async fn drafts(app: &TestApp, n: i64) {
+/// `n` children on the register with a draft CAF each by Sam, opened a day apart, with the
+/// family's consent to share with `shared_with` if any.
+async fn drafts(app: &TestApp, n: i64, shared_with: Option<i64>) {
     let by = Attribution::default();
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     let mut cafs = vec![];
@@ -271,7 +273,14 @@ async fn drafts(app: &TestApp, n: i64) {
                 may_contact_agencies: true,
             },
             sections: vec![],
-            sharing: None,
+            sharing: shared_with.map(|agency| SharingConsent {
+                given_by: vec![Giver::ParentOrCarer {
+                    name: "A Parent".into(),
+                }],
+                on: opened_on,
+                signed_copy_kept: "On the school's file".into(),
+                agencies: [agency].into(),
+            }),
             signed_off: false,
         });
     }
@@ -279,7 +288,7 @@ async fn drafts(app: &TestApp, n: i64) {
 }
 
 on_both_databases!(home_lists_sort_filter_and_page, |app| {
-    drafts(&app, 30).await;
+    drafts(&app, 30, None).await;
     let mut sam = app.signed_in(PRACTITIONER).await;
     let first = sam.get("/?view=mine&sort=opened").await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
@@ -369,7 +378,7 @@ on_both_databases!(home_lists_sort_filter_and_page, |app| {
 
 on_both_databases!(each_roles_home_page_renders_signed_in_and_out, |app| {
     managers(&app).await;
-    drafts(&app, 2).await;
+    drafts(&app, 2, None).await;
     for (who, paths, heading) in [
         (
             PRACTITIONER,
@@ -421,7 +430,7 @@ on_both_databases!(each_roles_home_page_renders_signed_in_and_out, |app| {
 });
 
 on_both_databases!(an_administrator_switches_on_a_local_alert_rule, |app| {
-    drafts(&app, 1).await;
+    drafts(&app, 1, None).await;
     let rule = "Finish the assessment started on 1 October 2026, or close the CAF";
     let mut sam = app.signed_in(PRACTITIONER).await;
     assert!(!sam.get("/").await.text.contains(rule), "off to begin with");
@@ -553,5 +562,334 @@ on_both_databases!(
                 "{mail}"
             );
         }
+    }
+);
+
+/// The early help team's list (`query` after `view=area`) over the API, through `client`.
+async fn area_list(client: &mut Client, token: &str, query: &str) -> Value {
+    let reply = client
+        .api_get(&format!("/api/v1/home?view=area{query}"), token)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json()
+}
+
+/// The row of `caf` on a list, if it is listed.
+fn listed(list: &Value, caf: i64) -> Option<Value> {
+    list["cafs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == caf)
+        .cloned()
+}
+
+fn alert_codes(row: &Value) -> Vec<&str> {
+    row["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect()
+}
+
+async fn revision_of(app: &TestApp, caf: i64) -> i64 {
+    app.count(&format!("SELECT revision FROM cafs WHERE id = {caf}"))
+        .await
+}
+
+on_both_databases!(
+    every_change_shows_on_the_early_help_teams_list_at_the_next_request_from_either_instance,
+    |app| {
+        let child = child_and_outsider(&app).await;
+        // Eve reads through this instance, whose copy of the area her first look builds; Sam
+        // writes through a second instance on the same database.
+        let look = async |query: &str| {
+            let (mut eve, token) = with_token(&app, EARLY_HELP).await;
+            area_list(&mut eve, &token, query).await
+        };
+        assert_eq!(look("").await["total"], 0);
+        let second = app.second_instance(&app.url).await;
+        let sam_on_second = async || {
+            let mut sam = app.client_of(second.clone());
+            assert_eq!(
+                sam.sign_in(PRACTITIONER, PASSWORD).await.status,
+                StatusCode::SEE_OTHER
+            );
+            let token = sam.create_token("tests").await;
+            (sam, token)
+        };
+        let (mut sam, mut token) = sam_on_second().await;
+
+        // A new CAF.
+        let caf = start(&mut sam, child).await;
+        let list = look("").await;
+        assert_eq!(list["total"], 1);
+        assert_eq!(list["by_state"]["draft"], 1);
+        let row = listed(&list, caf).expect("the new CAF");
+        assert_eq!(row["state"], "draft");
+        assert_eq!(row["assessor"], "Sam Practitioner");
+        assert_eq!(row["shared"], false, "no consent to share yet");
+
+        // Each section edited, then the assessment signed off.
+        for section in SECTIONS.iter().filter(|s| s.required) {
+            let path = section_path(caf, section.key, section.per_child, child);
+            sam.get(&path).await;
+            let saved = sam.post(&path, &answers(section.key)).await;
+            assert_eq!(
+                saved.status,
+                StatusCode::SEE_OTHER,
+                "{path}: {}",
+                saved.text
+            );
+        }
+        sam.get(&format!("/cafs/{caf}/sign-off")).await;
+        let revision = revision_of(&app, caf).await.to_string();
+        let signed = sam
+            .post(&format!("/cafs/{caf}/sign-off"), &[("revision", &revision)])
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(row["state"], "assessment_signed_off");
+
+        // Consent to share naming Eve's agency: she may now read it.
+        let consented = consent(&mut sam, caf, &[app.agency_id]).await;
+        assert_eq!(
+            consented.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            consented.text
+        );
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(row["shared"], true);
+        assert_eq!(row["children"], "Amelia Hughes");
+
+        // An action, and the plan agreed with its review on 6 January.
+        let added = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/actions"),
+                &token,
+                &json!({"what": "Meet Amelia each morning at the gate", "owner": {"kind": "child", "person_id": child}, "due_on": "2026-12-20", "outcome": "Amelia is at school on time every day"}),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+        let agreed = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/plan/agree"),
+                &token,
+                &json!({"review_on": "2027-01-06", "revision": revision_of(&app, caf).await}),
+            )
+            .await;
+        assert_eq!(agreed.status, StatusCode::OK, "{}", agreed.text);
+        let list = look("").await;
+        let row = listed(&list, caf).unwrap();
+        assert_eq!(row["state"], "plan_in_place");
+        assert_eq!(row["next_review_on"], "2027-01-06");
+        assert_eq!(alert_codes(&row), ["no_lead_professional"]);
+        assert_eq!(list["without_lead_professional"], 1);
+
+        // Sam appointed lead professional.
+        let appointed = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/lead-professional"),
+                &token,
+                &json!({"choice": {"kind": "appointed", "user_id": app.practitioner_id}, "on": "2026-11-25", "family_view": "Laura is glad", "child_view": "Amelia likes Sam", "revision": revision_of(&app, caf).await}),
+            )
+            .await;
+        assert_eq!(
+            appointed.status,
+            StatusCode::NO_CONTENT,
+            "{}",
+            appointed.text
+        );
+        let list = look("").await;
+        let row = listed(&list, caf).unwrap();
+        assert_eq!(row["lead_professional"], "Sam Practitioner");
+        assert!(alert_codes(&row).is_empty(), "{row}");
+        assert_eq!(list["without_lead_professional"], 0);
+
+        // Sam's name and the child's changed, straight in the database as any tool might.
+        sqlx::query("UPDATE users SET name = 'Samuel Practitioner' WHERE id = $1")
+            .bind(app.practitioner_id)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE people SET given_name = 'Amelie' WHERE id = $1")
+            .bind(child)
+            .execute(app.store.pool())
+            .await
+            .unwrap();
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(row["lead_professional"], "Samuel Practitioner");
+        assert_eq!(row["assessor"], "Samuel Practitioner");
+        assert_eq!(row["children"], "Amelie Hughes");
+
+        // The clock: a review due within 14 days and an action overdue, then the review
+        // overdue the day after it.
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2026, 12, 23).unwrap());
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(alert_codes(&row), ["actions_overdue", "review_due"]);
+        move_clock_to(&app, NaiveDate::from_ymd_opt(2027, 1, 7).unwrap());
+        let overdue = look("&alert=review_overdue").await;
+        (sam, token) = sam_on_second().await;
+        assert_eq!(overdue["total"], 1);
+        assert_eq!(overdue["by_alert"]["review_overdue"], 1);
+
+        // A review recorded, the next due on 17 February.
+        let reviewed = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/reviews"),
+                &token,
+                &json!({
+                    "held_on": "2027-01-07", "setting": "review_meeting", "chair": "Sam Taylor",
+                    "present": [{"name": "Laura Hughes", "agency": "Mother"}],
+                    "undertaken": "some", "improvements": "Amelia is late less often",
+                    "scores": [{"need": "School attendance", "score": 3}],
+                    "consent": {"resought": "yes", "agencies": [app.agency_id]},
+                    "family_view": "Calmer mornings", "child_view": "Likes the gate",
+                    "feedback_offered": true, "decision": "continue",
+                    "next_review_on": "2027-02-17", "revision": revision_of(&app, caf).await,
+                }),
+            )
+            .await;
+        assert_eq!(reviewed.status, StatusCode::CREATED, "{}", reviewed.text);
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(row["next_review_on"], "2027-02-17");
+        assert!(!alert_codes(&row).contains(&"review_overdue"), "{row}");
+        assert_eq!(look("&alert=review_overdue").await["total"], 0);
+
+        // Stepped up to children's social care: the written follow-up is due.
+        let stepped = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/step-up"),
+                &token,
+                &json!({"referral": {"service": "childrens_social_care", "referred_on": "2027-01-07", "to_whom": "Duty social worker", "why": "Bruising seen at school", "with_consent": true}, "revision": revision_of(&app, caf).await}),
+            )
+            .await;
+        assert!(stepped.status.is_success(), "{}", stepped.text);
+        let list = look("").await;
+        let row = listed(&list, caf).unwrap();
+        assert_eq!(row["state"], "stepped_up");
+        assert!(alert_codes(&row).contains(&"follow_up_due"), "{row}");
+        assert_eq!(list["by_state"]["stepped_up"], 1);
+
+        // Consent withdrawn: Eve may know only that the CAF exists.
+        let withdrawn = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/consent/withdrawal"),
+                &token,
+                &json!({"on": "2027-01-07", "reason_code": "needs_met", "explanation": "", "harm_decision": {"risk_of_significant_harm": true, "reasoning": "Safeguarding procedures followed"}}),
+            )
+            .await;
+        assert!(withdrawn.status.is_success(), "{}", withdrawn.text);
+        let row = listed(&look("").await, caf).unwrap();
+        assert_eq!(row["shared"], false, "{row}");
+        assert!(row["children"].is_null(), "{row}");
+
+        // Closed: it leaves the list.
+        let closed = sam
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/cafs/{caf}/close"),
+                &token,
+                &json!({"reason": "no_longer_relevant", "summary": "Children's social care have taken over.", "closed_on": "2027-01-07", "revision": revision_of(&app, caf).await}),
+            )
+            .await;
+        assert!(closed.status.is_success(), "{}", closed.text);
+        let list = look("").await;
+        assert!(listed(&list, caf).is_none());
+        assert_eq!(list["total"], 0);
+    }
+);
+
+on_both_databases!(
+    bulk_loaded_cafs_and_the_alert_rules_show_on_the_early_help_teams_page_at_once,
+    |app| {
+        let mut eve = app.signed_in(EARLY_HELP).await;
+        assert_eq!(eve.get("/").await.status, StatusCode::OK);
+        // Written in bulk by the store, not by a page, with consent to share with Eve's agency.
+        drafts(&app, 3, Some(app.agency_id)).await;
+        let page = eve.get("/?view=area").await;
+        assert!(page.text.contains("Open CAFs: 3"), "{}", page.text);
+        // An administrator on a second instance switches a local rule on.
+        let mut admin = app.client_of(app.second_instance(&app.url).await);
+        admin.sign_in(ADMIN, PASSWORD).await;
+        admin.get("/admin/alert-rules").await;
+        let saved = admin
+            .post(
+                "/admin/alert-rules",
+                &[
+                    ("draft_unfinished-enabled", "yes"),
+                    ("draft_unfinished-threshold", "53"),
+                    ("no_review_held-threshold", "3"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+        // Opened 55, 54 and 53 days ago: two are more than 53 days old.
+        let (mut client, token) = with_token(&app, EARLY_HELP).await;
+        let list = area_list(&mut client, &token, "").await;
+        assert_eq!(list["by_alert"]["draft_unfinished"], 2, "{list}");
+        // A day later, the third too.
+        app.clock.advance(Duration::days(1));
+        let list = area_list(&mut client, &token, "").await;
+        assert_eq!(list["by_alert"]["draft_unfinished"], 3, "{list}");
+    }
+);
+
+/// PostgreSQL only: on SQLite a write transaction holds the database's one write lock, so no
+/// change can commit after a later one.
+#[tokio::test]
+async fn a_change_committed_after_a_later_one_still_shows_on_the_early_help_teams_list() {
+    let app = TestApp::new(ecaf_tests::Db::Postgres).await;
+    drafts(&app, 2, Some(app.agency_id)).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cafs ORDER BY id")
+        .fetch_all(app.store.pool())
+        .await
+        .unwrap();
+    let look = async || {
+        let (mut eve, token) = with_token(&app, EARLY_HELP).await;
+        area_list(&mut eve, &token, "").await
+    };
+    let review = |list: &Value, caf: i64| listed(list, caf).unwrap()["next_review_on"].clone();
+    assert_eq!(look().await["total"], 2);
+    // One writer's transaction changes the first CAF and stays open while another changes
+    // the second and commits, and Eve looks: the first change's feed row is the earlier.
+    let mut slow = app.store.begin_write().await.unwrap();
+    sqlx::query("UPDATE cafs SET next_review_on = '2027-03-01' WHERE id = $1")
+        .bind(ids[0])
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cafs SET next_review_on = '2027-04-01' WHERE id = $1")
+        .bind(ids[1])
+        .execute(app.store.pool())
+        .await
+        .unwrap();
+    let list = look().await;
+    assert_eq!(review(&list, ids[1]), "2027-04-01");
+    assert!(review(&list, ids[0]).is_null(), "not committed yet");
+    slow.commit().await.unwrap();
+    assert_eq!(review(&look().await, ids[0]), "2027-03-01");
+}
+
+on_both_databases!(
+    more_cafs_changed_at_once_than_are_read_one_by_one_rebuild_the_early_help_teams_list,
+    |app| {
+        let (mut eve, token) = with_token(&app, EARLY_HELP).await;
+        assert_eq!(area_list(&mut eve, &token, "").await["total"], 0);
+        // More than the 500 CAFs read again one by one: the area's copy is built again.
+        drafts(&app, 501, None).await;
+        let list = area_list(&mut eve, &token, "").await;
+        assert_eq!(list["total"], 501);
+        assert_eq!(list["by_state"]["draft"], 501);
+        drafts(&app, 1, None).await;
+        assert_eq!(area_list(&mut eve, &token, "").await["total"], 502);
     }
 );

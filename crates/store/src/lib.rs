@@ -77,6 +77,7 @@ pub struct Store {
     register: Arc<register::Register>,
     form_key: Arc<Vec<u8>>,
     wordings: Arc<caf::WordingCache>,
+    area: Arc<caf::AreaCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,6 +140,7 @@ impl Store {
             register: Arc::default(),
             form_key: Arc::default(),
             wordings: Arc::default(),
+            area: Arc::default(),
         };
         store.migrate().await?;
         store.form_key = Arc::new(store.load_form_token_key().await?);
@@ -170,6 +172,10 @@ impl Store {
 
     pub(crate) fn register(&self) -> &register::Register {
         &self.register
+    }
+
+    pub(crate) fn area_cache(&self) -> &caf::AreaCache {
+        &self.area
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -1,12 +1,13 @@
-//! Alerts on every open CAF, computed (never stored) from one set-based read of the facts
-//! `domain::caf::alerts` needs, with the local rules an administrator has switched on. The
-//! home pages read the same facts, scoped to the actor, with the access decision per CAF.
+//! Alerts on every open CAF, computed (never stored) from the facts `domain::caf::alerts`
+//! needs, with the local rules an administrator has switched on: over the whole area from the
+//! process's copy of it (`area`), for a practitioner's or manager's home page from one
+//! set-based read of theirs with the access decision per CAF.
 use crate::audit::{self, AuditEntry};
 use crate::outbox::{Enqueued, Notification};
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::{Actor, ConfigureAlerts, Grant, Role};
-use ecaf_domain::caf::alerts::{alerts, Alert, CafFacts, LocalRules, SharingConsent};
+use ecaf_domain::caf::alerts::{Alert, CafFacts, LocalRules, SharingConsent};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::step_up::Referral;
 use ecaf_domain::caf::wording::Wording;
@@ -27,6 +28,7 @@ pub(super) const FACTS: &str = "c.id, c.reference, c.state, c.opened_on, c.next_
      (SELECT COUNT(*) FROM caf_reviews r WHERE r.caf_id = c.id) AS reviews_held";
 
 /// One open CAF's facts as read, with who holds it.
+#[derive(Clone)]
 pub(super) struct Read {
     pub id: i64,
     pub reference: String,
@@ -288,17 +290,21 @@ impl Store {
     ) -> Result<Vec<OpenAlert>> {
         let today = now.date_naive();
         let rules = self.local_rules().await?;
-        // No actor: the relationship columns come out as "none".
-        let rows = sqlx::query(super::home::EVERY_OPEN_CAF)
-            .bind(today.to_string())
-            .bind(0_i64)
-            .bind(0_i64)
-            .fetch_all(self.pool())
-            .await?;
-        let managers = self.managers_of_holders().await?;
+        let area = self.area(today, rules).await?;
+        let managers_of = |user: &i64| {
+            area.people
+                .users
+                .get(user)
+                .map(|u| [u.line_manager_id, u.deputy_id])
+                .into_iter()
+                .flatten()
+                .flatten()
+        };
+        let mut cafs: Vec<&super::area::AreaCaf> = area.cafs.values().collect();
+        cafs.sort_by_key(|held| held.caf.id);
         let mut found = vec![];
-        for row in &rows {
-            let caf = read(row)?;
+        for held in cafs {
+            let caf = &held.caf;
             let holders: Vec<i64> = [caf.assessor_id, caf.lead_professional_id]
                 .into_iter()
                 .flatten()
@@ -307,13 +313,11 @@ impl Store {
                 .collect();
             let their_managers: Vec<i64> = holders
                 .iter()
-                .filter_map(|h| managers.get(h))
-                .flatten()
-                .copied()
+                .flat_map(managers_of)
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            for alert in alerts(&caf.facts, &rules, today) {
+            for alert in &held.alerts {
                 found.push(OpenAlert {
                     caf_id: caf.id,
                     reference: caf.reference.clone(),
@@ -322,7 +326,7 @@ impl Store {
                     for_early_help_team: alert.kind.for_early_help_team(),
                     holders: holders.clone(),
                     managers: their_managers.clone(),
-                    alert,
+                    alert: alert.clone(),
                 });
             }
         }
@@ -355,26 +359,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(theirs)
-    }
-
-    /// Each user who holds a CAF, with their line manager and deputy.
-    async fn managers_of_holders(&self) -> Result<HashMap<i64, Vec<i64>>> {
-        let rows = sqlx::query(
-            "SELECT id, line_manager_id, deputy_id FROM users WHERE line_manager_id IS NOT NULL OR deputy_id IS NOT NULL",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let mut managers = HashMap::new();
-        for r in rows {
-            let of: Vec<i64> = [
-                r.try_get::<Option<i64>, _>("line_manager_id")?,
-                r.try_get::<Option<i64>, _>("deputy_id")?,
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            managers.insert(r.try_get("id")?, of);
-        }
-        Ok(managers)
     }
 }

@@ -1,23 +1,25 @@
 //! The lists on each role's home page: the CAFs a practitioner holds, those of the people a
 //! line manager manages or deputises for, every open CAF in the area for the early help team,
 //! a practitioner's actions on other people's CAFs, and a service manager's figures. Each CAF
-//! comes from one set-based read with the actor's relationship to it, and goes through
+//! comes with the actor's relationship to it (for the area, from the process's copy of it,
+//! `area`; otherwise from one set-based read of the actor's own), and goes through
 //! `domain::caf::access::decide` like any other read: one that may only be known to exist
 //! is listed without its children's names or actions; one the actor may not know of is not
 //! listed at all. Each showing is audited with the CAFs it showed.
 use super::alerts::{read, FACTS};
+use super::area::{AreaCaf, People};
 use crate::audit::{self, AuditEntry};
 use crate::{Attribution, Result, Store};
 use chrono::{Datelike, Months, NaiveDate};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::access::{decide, CafAction, CafStanding, Decision, Relationship};
-use ecaf_domain::caf::alerts::{alerts, Alert, AlertKind};
+use ecaf_domain::caf::alerts::{alerts, Alert, AlertKind, LocalRules};
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::plan::ActionStatus;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Whose CAFs a list holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -205,36 +207,6 @@ const RELATIONSHIP: &str = "\
      (SELECT COUNT(*) FROM caf_sharing_decisions d JOIN caf_sharing_decision_agencies a ON a.decision_id = d.id \
         WHERE d.caf_id = c.id AND d.shared = 1 AND a.agency_id = $3) AS shared_agency";
 
-/// Every open CAF with the same columns as [`FACTS`] and [`RELATIONSHIP`] ($1 today, $2 the
-/// actor, $3 their agency), read with joins on grouped counts instead of correlated
-/// subqueries: for the whole area a hash join is ten times faster on PostgreSQL than 20,000
-/// runs of each subquery (docs/PERFORMANCE.md); for one practitioner's hundred CAFs the
-/// correlated form, which reads only their rows, is the cheaper.
-pub(super) const EVERY_OPEN_CAF: &str = "SELECT c.id, c.reference, c.state, c.opened_on, c.next_review_on, c.lead_status, c.assessor_id, \
-     c.lead_professional_id, c.step_up, COALESCE(oa.n, 0) AS overdue_actions, COALESCE(sc.n, 0) \
-     AS sharing, COALESCE(wc.n, 0) AS withdrawn, CAST(CASE WHEN lk.withdrawn_on IS NOT NULL THEN \
-     1 ELSE 0 END AS BIGINT) AS latest_withdrawn, v.at AS signed_off_at, COALESCE(rv.n, 0) AS \
-     reviews_held, CAST(CASE WHEN tm.caf_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS team, \
-     CAST(CASE WHEN ua.line_manager_id = $2 OR ua.deputy_id = $2 THEN 1 ELSE 0 END AS BIGINT) AS \
-     manages_assessor, CAST(CASE WHEN ul.line_manager_id = $2 OR ul.deputy_id = $2 THEN 1 ELSE 0 \
-     END AS BIGINT) AS manages_lead, CAST(CASE WHEN ca.consent_id IS NOT NULL AND lk.withdrawn_on \
-     IS NULL THEN 1 ELSE 0 END AS BIGINT) AS consented_agency, CAST(CASE WHEN sh.caf_id IS NULL \
-     THEN 0 ELSE 1 END AS BIGINT) AS shared_agency, ag.name AS agency, ua.name AS assessor_name, \
-     ul.name AS lead_name FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id LEFT JOIN \
-     users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id LEFT \
-     JOIN (SELECT caf_id, COUNT(*) AS n FROM caf_actions WHERE due_on < $1 AND status NOT IN \
-     ('done', 'not_done') GROUP BY caf_id) oa ON oa.caf_id = c.id LEFT JOIN (SELECT caf_id, \
-     COUNT(*) AS n, MAX(id) AS latest FROM caf_consents WHERE stage = 'sharing' GROUP BY caf_id) \
-     sc ON sc.caf_id = c.id LEFT JOIN caf_consents lk ON lk.id = sc.latest LEFT JOIN (SELECT \
-     caf_id, COUNT(*) AS n FROM caf_consents WHERE withdrawn_on IS NOT NULL GROUP BY caf_id) wc \
-     ON wc.caf_id = c.id LEFT JOIN caf_versions v ON v.caf_id = c.id AND v.number = 1 LEFT JOIN \
-     (SELECT caf_id, COUNT(*) AS n FROM caf_reviews GROUP BY caf_id) rv ON rv.caf_id = c.id LEFT \
-     JOIN (SELECT DISTINCT caf_id FROM caf_team_members WHERE user_id = $2 AND left_on IS NULL) \
-     tm ON tm.caf_id = c.id LEFT JOIN caf_consent_agencies ca ON ca.consent_id = sc.latest AND \
-     ca.agency_id = $3 LEFT JOIN (SELECT DISTINCT d.caf_id FROM caf_sharing_decisions d JOIN \
-     caf_sharing_decision_agencies a ON a.decision_id = d.id WHERE d.shared = 1 AND a.agency_id = \
-     $3) sh ON sh.caf_id = c.id WHERE c.state <> 'closed' AND c.imported = 0";
-
 fn decision(actor: &Actor, row: &AnyRow, caf: &super::alerts::Read) -> Result<Decision> {
     let yes = |c: &str| -> Result<bool> { Ok(row.try_get::<i64, _>(c)? > 0) };
     let relationship = Relationship {
@@ -246,12 +218,22 @@ fn decision(actor: &Actor, row: &AnyRow, caf: &super::alerts::Read) -> Result<De
         manages_assessor: yes("manages_assessor")?,
         manages_lead_professional: yes("manages_lead")?,
     };
+    Ok(decide_read(actor, &relationship, caf))
+}
+
+fn decide_read(actor: &Actor, relationship: &Relationship, caf: &super::alerts::Read) -> Decision {
     let standing = CafStanding {
         sharing_consented: caf.ever_shared,
         consent_withdrawn: caf.ever_withdrawn,
         closed: caf.facts.state == CafState::Closed,
     };
-    Ok(decide(actor, &relationship, &standing, CafAction::Read).0)
+    decide(actor, relationship, &standing, CafAction::Read).0
+}
+
+/// Someone who may only know a CAF exists is told only what the early help team acts on, not
+/// how its plan or consent stands.
+fn shown_to(alert: &Alert, shared: bool) -> bool {
+    shared || alert.kind.for_early_help_team()
 }
 
 const OPEN_STATES: [CafState; 5] = [
@@ -262,33 +244,160 @@ const OPEN_STATES: [CafState; 5] = [
     CafState::SteppedUp,
 ];
 
-fn sort_rows(rows: &mut [HomeCaf], sort: HomeSort, descending: bool) {
-    let holder = |c: &HomeCaf| {
-        c.lead_professional
-            .clone()
-            .or_else(|| c.assessor.clone())
+/// What a list counts, filters and sorts each CAF by before the page shown is built: a
+/// [`HomeCaf`] for the lists read from the database (a hundred-odd CAFs), a reference into the
+/// process's copy of the area for the early help team's (20,000), so that only a page of those
+/// become `HomeCaf`s.
+trait Listed {
+    fn id(&self) -> i64;
+    fn reference(&self) -> &str;
+    fn state(&self) -> &'static str;
+    fn opened_on(&self) -> NaiveDate;
+    fn next_review_on(&self) -> Option<NaiveDate>;
+    fn assessor_id(&self) -> Option<i64>;
+    fn lead_professional_id(&self) -> Option<i64>;
+    /// The lead professional's name, or the assessor's.
+    fn holder(&self) -> &str;
+    /// The alerts shown to the actor, most urgent first.
+    fn alerts(&self) -> impl Iterator<Item = &Alert>;
+    fn into_home_caf(self) -> HomeCaf;
+
+    fn has_alert(&self, kind: AlertKind) -> bool {
+        self.alerts().any(|a| a.kind == kind)
+    }
+
+    fn held_by(&self, user: i64) -> bool {
+        self.assessor_id() == Some(user) || self.lead_professional_id() == Some(user)
+    }
+}
+
+impl Listed for HomeCaf {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn reference(&self) -> &str {
+        &self.reference
+    }
+    fn state(&self) -> &'static str {
+        self.state
+    }
+    fn opened_on(&self) -> NaiveDate {
+        self.opened_on
+    }
+    fn next_review_on(&self) -> Option<NaiveDate> {
+        self.next_review_on
+    }
+    fn assessor_id(&self) -> Option<i64> {
+        self.assessor_id
+    }
+    fn lead_professional_id(&self) -> Option<i64> {
+        self.lead_professional_id
+    }
+    fn holder(&self) -> &str {
+        self.lead_professional
+            .as_deref()
+            .or(self.assessor.as_deref())
             .unwrap_or_default()
-    };
+    }
+    fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts.iter()
+    }
+    fn into_home_caf(self) -> HomeCaf {
+        self
+    }
+}
+
+/// An open CAF of the area's copy, as one actor may know of it.
+struct AreaRow<'a> {
+    held: &'a AreaCaf,
+    people: &'a People,
+    shared: bool,
+}
+
+impl Listed for AreaRow<'_> {
+    fn id(&self) -> i64 {
+        self.held.caf.id
+    }
+    fn reference(&self) -> &str {
+        &self.held.caf.reference
+    }
+    fn state(&self) -> &'static str {
+        self.held.caf.facts.state.code()
+    }
+    fn opened_on(&self) -> NaiveDate {
+        self.held.caf.facts.opened_on
+    }
+    fn next_review_on(&self) -> Option<NaiveDate> {
+        self.held.caf.facts.next_review_on
+    }
+    fn assessor_id(&self) -> Option<i64> {
+        self.held.caf.assessor_id
+    }
+    fn lead_professional_id(&self) -> Option<i64> {
+        self.held.caf.lead_professional_id
+    }
+    fn holder(&self) -> &str {
+        let name = |id: Option<i64>| {
+            id.and_then(|id| self.people.users.get(&id))
+                .map(|u| u.name.as_str())
+        };
+        name(self.lead_professional_id())
+            .or_else(|| name(self.assessor_id()))
+            .unwrap_or_default()
+    }
+    fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        let shared = self.shared;
+        self.held.alerts.iter().filter(move |a| shown_to(a, shared))
+    }
+    fn into_home_caf(self) -> HomeCaf {
+        let caf = &self.held.caf;
+        HomeCaf {
+            id: caf.id,
+            reference: caf.reference.clone(),
+            state: caf.facts.state.code(),
+            state_label: caf.facts.state.label(),
+            opened_on: caf.facts.opened_on,
+            next_review_on: caf.facts.next_review_on,
+            agency: self
+                .people
+                .agencies
+                .get(&self.held.agency_id)
+                .cloned()
+                .unwrap_or_default(),
+            assessor_id: caf.assessor_id,
+            assessor: self.people.user_name(caf.assessor_id),
+            lead_professional_id: caf.lead_professional_id,
+            lead_professional: self.people.user_name(caf.lead_professional_id),
+            shared: self.shared,
+            children: String::new(),
+            alerts: self.alerts().cloned().collect(),
+        }
+    }
+}
+
+fn sort_rows<T: Listed>(rows: &mut [T], sort: HomeSort, descending: bool) {
     rows.sort_by(|a, b| {
         let order = match sort {
             HomeSort::NextStep => {
-                let first = |c: &HomeCaf| c.alerts.first().map_or(usize::MAX, |a| a.kind as usize);
-                first(a).cmp(&first(b)).then(a.opened_on.cmp(&b.opened_on))
+                let first = |c: &T| c.alerts().next().map_or(usize::MAX, |a| a.kind as usize);
+                first(a)
+                    .cmp(&first(b))
+                    .then(a.opened_on().cmp(&b.opened_on()))
             }
-            HomeSort::Reference => a.reference.cmp(&b.reference),
+            HomeSort::Reference => a.reference().cmp(b.reference()),
             HomeSort::State => {
-                let at = |c: &HomeCaf| OPEN_STATES.iter().position(|s| s.code() == c.state);
+                let at = |c: &T| OPEN_STATES.iter().position(|s| s.code() == c.state());
                 at(a).cmp(&at(b))
             }
-            HomeSort::Opened => a.opened_on.cmp(&b.opened_on),
+            HomeSort::Opened => a.opened_on().cmp(&b.opened_on()),
             // Those without a review date after those with one.
             HomeSort::NextReview => a
-                .next_review_on
+                .next_review_on()
                 .unwrap_or(NaiveDate::MAX)
-                .cmp(&b.next_review_on.unwrap_or(NaiveDate::MAX)),
-            HomeSort::Holder => holder(a).cmp(&holder(b)),
+                .cmp(&b.next_review_on().unwrap_or(NaiveDate::MAX)),
+            HomeSort::Holder => a.holder().cmp(b.holder()),
         }
-        .then(a.id.cmp(&b.id));
+        .then(a.id().cmp(&b.id()));
         if descending {
             order.reverse()
         } else {
@@ -308,21 +417,132 @@ impl Store {
     ) -> Result<HomeList> {
         let today = self.clock().now().date_naive();
         let rules = self.local_rules().await?;
-        let sql = match query.scope {
-            HomeScope::Area => EVERY_OPEN_CAF.to_string(),
-            HomeScope::Mine | HomeScope::Managed => format!(
-                "SELECT {FACTS}, {RELATIONSHIP}, ag.name AS agency, ua.name AS assessor_name, ul.name AS lead_name \
-                 FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id \
-                 LEFT JOIN users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id \
-                 WHERE c.state <> 'closed' AND c.imported = 0 AND {}",
-                if query.scope == HomeScope::Mine {
-                    "(c.assessor_id = $2 OR c.lead_professional_id = $2)"
-                } else {
-                    "(c.assessor_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2) \
-                     OR c.lead_professional_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2))"
+        match query.scope {
+            HomeScope::Area => {
+                let area = self.area(today, rules).await?;
+                let mut all = Vec::with_capacity(area.cafs.len());
+                for held in area.cafs.values() {
+                    let relationship = held.relationship(actor, &area.people);
+                    let shared = match decide_read(actor, &relationship, &held.caf) {
+                        Decision::Allowed => true,
+                        Decision::ExistenceOnly => false,
+                        Decision::Refused => continue,
+                    };
+                    all.push(AreaRow {
+                        held,
+                        people: &area.people,
+                        shared,
+                    });
                 }
-            ),
+                self.list(actor, by, query, all).await
+            }
+            HomeScope::Mine | HomeScope::Managed => {
+                let all = self.holders_cafs(actor, query.scope, today, rules).await?;
+                self.list(actor, by, query, all).await
+            }
+        }
+    }
+
+    /// One page of `all`, filtered and sorted, with counts over the whole; the showing audited.
+    async fn list<T: Listed>(
+        &self,
+        actor: &Actor,
+        by: &Attribution,
+        query: &HomeQuery,
+        all: Vec<T>,
+    ) -> Result<HomeList> {
+        let by_state = OPEN_STATES
+            .iter()
+            .map(|s| {
+                (
+                    s.code(),
+                    s.label(),
+                    all.iter().filter(|c| c.state() == s.code()).count(),
+                )
+            })
+            .collect();
+        let by_alert = AlertKind::ALL
+            .iter()
+            .map(|k| (*k, all.iter().filter(|c| c.has_alert(*k)).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let without_lead = all
+            .iter()
+            .filter(|c| c.lead_professional_id().is_none())
+            .count();
+        let holders = if query.scope == HomeScope::Managed {
+            self.holder_counts(actor, &all).await?
+        } else {
+            vec![]
         };
+        let mut chosen: Vec<T> = all
+            .into_iter()
+            .filter(|c| query.state.is_none_or(|s| s.code() == c.state()))
+            .filter(|c| query.alert.is_none_or(|k| c.has_alert(k)))
+            .filter(|c| query.holder.is_none_or(|h| c.held_by(h)))
+            .filter(|c| !query.no_lead || c.lead_professional_id().is_none())
+            .collect();
+        sort_rows(&mut chosen, query.sort, query.descending);
+        let total = chosen.len();
+        let per_page = query.per_page.max(1);
+        let pages = total.div_ceil(per_page).max(1);
+        let page = query.page.clamp(1, pages);
+        let mut shown: Vec<HomeCaf> = chosen
+            .into_iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .map(Listed::into_home_caf)
+            .collect();
+        let shared: Vec<i64> = shown.iter().filter(|c| c.shared).map(|c| c.id).collect();
+        let mut children = self.children_named(&shared).await?;
+        for caf in &mut shown {
+            caf.children = children.remove(&caf.id).unwrap_or_default();
+        }
+        let references: Vec<&str> = shown.iter().map(|c| c.reference.as_str()).collect();
+        self.audit_listing(
+            by,
+            actor,
+            "caf.list",
+            format!(
+                "home page ({}): {total} CAFs, page {page} shows {}",
+                query.scope.code(),
+                references.join(", ")
+            ),
+        )
+        .await?;
+        Ok(HomeList {
+            rows: shown,
+            total,
+            page,
+            pages,
+            by_state,
+            by_alert,
+            without_lead,
+            holders,
+        })
+    }
+
+    /// The open CAFs `actor` holds, or the people they manage hold, that they may know of: a
+    /// hundred-odd each, read through the indexes.
+    async fn holders_cafs(
+        &self,
+        actor: &Actor,
+        scope: HomeScope,
+        today: NaiveDate,
+        rules: LocalRules,
+    ) -> Result<Vec<HomeCaf>> {
+        let sql = format!(
+            "SELECT {FACTS}, {RELATIONSHIP}, ag.name AS agency, ua.name AS assessor_name, ul.name AS lead_name \
+             FROM cafs c JOIN agencies ag ON ag.id = c.owning_agency_id \
+             LEFT JOIN users ua ON ua.id = c.assessor_id LEFT JOIN users ul ON ul.id = c.lead_professional_id \
+             WHERE c.state <> 'closed' AND c.imported = 0 AND {}",
+            if scope == HomeScope::Mine {
+                "(c.assessor_id = $2 OR c.lead_professional_id = $2)"
+            } else {
+                "(c.assessor_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2) \
+                 OR c.lead_professional_id IN (SELECT u.id FROM users u WHERE u.line_manager_id = $2 OR u.deputy_id = $2))"
+            }
+        );
         let rows = sqlx::query(&sql)
             .bind(today.to_string())
             .bind(actor.user_id)
@@ -351,95 +571,13 @@ impl Store {
                 lead_professional: row.try_get("lead_name")?,
                 shared,
                 children: String::new(),
-                // Someone who may only know the CAF exists is told only what the early help
-                // team acts on, not how its plan or consent stands.
                 alerts: alerts(&caf.facts, &rules, today)
                     .into_iter()
-                    .filter(|a| shared || a.kind.for_early_help_team())
+                    .filter(|a| shown_to(a, shared))
                     .collect(),
             });
         }
-        let by_state = OPEN_STATES
-            .iter()
-            .map(|s| {
-                (
-                    s.code(),
-                    s.label(),
-                    all.iter().filter(|c| c.state == s.code()).count(),
-                )
-            })
-            .collect();
-        let by_alert = AlertKind::ALL
-            .iter()
-            .map(|k| {
-                (
-                    *k,
-                    all.iter()
-                        .filter(|c| c.alerts.iter().any(|a| a.kind == *k))
-                        .count(),
-                )
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        let without_lead = all
-            .iter()
-            .filter(|c| c.lead_professional_id.is_none())
-            .count();
-        let holders = if query.scope == HomeScope::Managed {
-            self.holder_counts(actor, &all).await?
-        } else {
-            vec![]
-        };
-        let mut chosen: Vec<HomeCaf> = all
-            .into_iter()
-            .filter(|c| query.state.is_none_or(|s| s.code() == c.state))
-            .filter(|c| {
-                query
-                    .alert
-                    .is_none_or(|k| c.alerts.iter().any(|a| a.kind == k))
-            })
-            .filter(|c| {
-                query
-                    .holder
-                    .is_none_or(|h| c.assessor_id == Some(h) || c.lead_professional_id == Some(h))
-            })
-            .filter(|c| !query.no_lead || c.lead_professional_id.is_none())
-            .collect();
-        sort_rows(&mut chosen, query.sort, query.descending);
-        let total = chosen.len();
-        let per_page = query.per_page.max(1);
-        let pages = total.div_ceil(per_page).max(1);
-        let page = query.page.clamp(1, pages);
-        let mut shown: Vec<HomeCaf> = chosen
-            .into_iter()
-            .skip((page - 1) * per_page)
-            .take(per_page)
-            .collect();
-        for caf in shown.iter_mut().filter(|c| c.shared) {
-            caf.children = self.children_named(caf.id).await?;
-        }
-        let references: Vec<&str> = shown.iter().map(|c| c.reference.as_str()).collect();
-        self.audit_listing(
-            by,
-            actor,
-            "caf.list",
-            format!(
-                "home page ({}): {total} CAFs, page {page} shows {}",
-                query.scope.code(),
-                references.join(", ")
-            ),
-        )
-        .await?;
-        Ok(HomeList {
-            rows: shown,
-            total,
-            page,
-            pages,
-            by_state,
-            by_alert,
-            without_lead,
-            holders,
-        })
+        Ok(all)
     }
 
     async fn audit_listing(
@@ -463,27 +601,40 @@ impl Store {
         Ok(())
     }
 
-    async fn children_named(&self, caf_id: i64) -> Result<String> {
-        let names: Vec<String> = sqlx::query(
-            "SELECT p.given_name, p.family_name FROM caf_children k JOIN people p ON p.id = k.person_id \
-             WHERE k.caf_id = $1 ORDER BY p.id",
-        )
-        .bind(caf_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|p| {
-            Ok(format!(
+    /// The children's names of each of `cafs`, joined with "and".
+    async fn children_named(&self, cafs: &[i64]) -> Result<HashMap<i64, String>> {
+        if cafs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut named: HashMap<i64, Vec<String>> = HashMap::new();
+        let placeholders: Vec<String> = (1..=cafs.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT k.caf_id, p.given_name, p.family_name FROM caf_children k JOIN people p ON p.id = k.person_id \
+             WHERE k.caf_id IN ({}) ORDER BY k.caf_id, p.id",
+            placeholders.join(", ")
+        );
+        let mut select = sqlx::query(&sql);
+        for caf in cafs {
+            select = select.bind(caf);
+        }
+        for p in select.fetch_all(self.pool()).await? {
+            named.entry(p.try_get("caf_id")?).or_default().push(format!(
                 "{} {}",
                 p.try_get::<String, _>("given_name")?,
                 p.try_get::<String, _>("family_name")?
-            ))
-        })
-        .collect::<Result<_>>()?;
-        Ok(names.join(" and "))
+            ));
+        }
+        Ok(named
+            .into_iter()
+            .map(|(caf, names)| (caf, names.join(" and ")))
+            .collect())
     }
 
-    async fn holder_counts(&self, actor: &Actor, cafs: &[HomeCaf]) -> Result<Vec<HolderCount>> {
+    async fn holder_counts<T: Listed>(
+        &self,
+        actor: &Actor,
+        cafs: &[T],
+    ) -> Result<Vec<HolderCount>> {
         let people = sqlx::query(
             "SELECT id, name FROM users WHERE (line_manager_id = $1 OR deputy_id = $1) AND id <> $1 ORDER BY name, id",
         )
@@ -493,16 +644,8 @@ impl Store {
         let mut counts = vec![];
         for p in people {
             let id: i64 = p.try_get("id")?;
-            let theirs: Vec<&HomeCaf> = cafs
-                .iter()
-                .filter(|c| c.assessor_id == Some(id) || c.lead_professional_id == Some(id))
-                .collect();
-            let with = |k: AlertKind| {
-                theirs
-                    .iter()
-                    .filter(|c| c.alerts.iter().any(|a| a.kind == k))
-                    .count()
-            };
+            let theirs: Vec<&T> = cafs.iter().filter(|c| c.held_by(id)).collect();
+            let with = |k: AlertKind| theirs.iter().filter(|c| c.has_alert(k)).count();
             counts.push(HolderCount {
                 user_id: id,
                 name: p.try_get("name")?,

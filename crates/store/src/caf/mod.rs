@@ -5,6 +5,7 @@
 //! the versions and the history all come from data.
 mod access;
 mod alerts;
+mod area;
 mod bulk;
 mod closure;
 mod consent;
@@ -29,6 +30,7 @@ mod versions;
 mod wording;
 
 pub use alerts::{AlertRule, OpenAlert, ALERT_RULES};
+pub(crate) use area::AreaCache;
 pub use bulk::BulkCaf;
 pub use closure::Episode;
 pub use episodes::{CafExistence, NewCaf, MAX_CHILDREN};
