@@ -491,6 +491,7 @@ impl Store {
             },
         )
         .await?;
+        self.load_sign_off_demo(&by).await?;
         Ok(8)
     }
 }

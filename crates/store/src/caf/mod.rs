@@ -10,11 +10,13 @@ mod closure;
 mod consent;
 mod demo;
 mod demo_reviewed;
+mod demo_sign_off;
 mod episodes;
 mod events;
 mod handover;
 mod home;
 mod imported;
+mod manager_sign_off;
 mod meetings;
 mod ownership;
 mod plan;
@@ -38,6 +40,7 @@ pub use home::{
     OpenCount, ServiceFigures,
 };
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use manager_sign_off::{SignOffRequest, SignOffSwitches, NO_MANAGER};
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
 pub use plan::{ActionRow, CONSENT_FIRST};

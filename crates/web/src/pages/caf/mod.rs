@@ -12,6 +12,7 @@ mod distance;
 mod family_copy;
 mod fields;
 mod handover;
+mod manager_sign_off;
 mod meetings;
 mod owner;
 mod plan;
