@@ -1,6 +1,7 @@
 //! Every page route, as a practitioner whose session has ended meets it: signed out it lands
 //! on a working sign-in page, and after signing in on the page itself, which renders.
 use super::caf_pages::{answers, section_path};
+use super::caf_sign_off::MANAGER;
 use axum::http::StatusCode;
 use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
@@ -183,6 +184,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             "SELECT MAX(id) FROM caf_actions WHERE caf_id = {caf_id}"
         ))
         .await;
+    // The plan sent to Eve's line manager, for the sign-off pages.
+    let sign_off = super::caf_sign_off::plan_waiting(app, &mut eve, caf_id).await;
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -256,6 +259,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             ecaf_tests::PRACTITIONER,
         ),
         ("/admin/alert-rules".to_string(), ADMIN),
+        ("/admin/sign-off".to_string(), ADMIN),
+        ("/sign-offs".to_string(), MANAGER),
+        (format!("/sign-offs/{sign_off}"), MANAGER),
     ]);
     routes
 }
