@@ -31,7 +31,7 @@ pub(super) enum Effect {
 }
 
 /// What a practitioner without a line manager or deputy is told: nobody can sign off.
-pub const NO_MANAGER: &str = "You have no line manager or deputy recorded, so there is nobody to send this to for sign-off. Ask an administrator to record your line manager";
+const NO_MANAGER: &str = "You have no line manager or deputy recorded, so there is nobody to send this to for sign-off. Ask an administrator to record your line manager";
 
 /// Which steps need a manager's sign-off in this area.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -123,10 +123,13 @@ fn found_from(row: &crate::Row) -> Result<Found> {
     })
 }
 
+const SWITCHES_SQL: &str = "SELECT step, required FROM manager_sign_off_switches";
+
 async fn switches_in(tx: &mut Tx) -> Result<SignOffSwitches> {
-    let rows = sqlx::query("SELECT step, required FROM manager_sign_off_switches")
-        .fetch_all(&mut **tx)
-        .await?;
+    switches_from(sqlx::query(SWITCHES_SQL).fetch_all(&mut **tx).await?)
+}
+
+fn switches_from(rows: Vec<crate::Row>) -> Result<SignOffSwitches> {
     let mut switches = SignOffSwitches::default();
     for row in rows {
         let on = row.try_get::<i64, _>("required")? != 0;
@@ -189,10 +192,7 @@ pub(super) async fn withdraw_waiting(tx: &mut Tx, now: i64, caf_id: i64) -> Resu
 impl Store {
     /// Which steps need a manager's sign-off.
     pub async fn sign_off_switches(&self) -> Result<SignOffSwitches> {
-        let mut tx = self.begin_write().await?;
-        let switches = switches_in(&mut tx).await?;
-        tx.commit().await?;
-        Ok(switches)
+        switches_from(sqlx::query(SWITCHES_SQL).fetch_all(self.pool()).await?)
     }
 
     /// Switch manager sign-off of each step on or off, audited in the same transaction. A

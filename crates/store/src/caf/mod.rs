@@ -40,7 +40,7 @@ pub use home::{
     OpenCount, ServiceFigures,
 };
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
-pub use manager_sign_off::{SignOffRequest, SignOffSwitches, NO_MANAGER};
+pub use manager_sign_off::{SignOffRequest, SignOffSwitches};
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;
 pub use plan::{ActionRow, CONSENT_FIRST};
