@@ -11,13 +11,19 @@ pub(super) async fn required(state: &AppState, step: SignOffStep) -> Result<bool
 }
 
 /// The request waiting on this CAF, or the one last returned, for `caf/manager_sign_off.html`;
-/// and whether `step` is waiting (so it is not offered again).
+/// and whether it is about `step` and waiting (so the step is not offered again). A step's
+/// own page (`step` given) shows only what is about that step; the task list shows all.
 pub(super) async fn status(
     state: &AppState,
     caf: &CafContent,
     step: Option<SignOffStep>,
 ) -> Result<(minijinja::Value, bool), PageError> {
-    let Some(request) = state.store.sign_off_of(caf).await? else {
+    let request = state
+        .store
+        .sign_off_of(caf)
+        .await?
+        .filter(|r| step.is_none_or(|s| s == r.step));
+    let Some(request) = request else {
         return Ok((minijinja::Value::from(()), false));
     };
     let waiting = request.status == RequestStatus::Waiting;

@@ -503,7 +503,7 @@ async fn agree_page(
             max_weeks => MAX_REVIEW_WEEKS,
             values => values,
             errors => errors,
-            manager_sign_off => manager_sign_off::status(state, caf, None).await?.0,
+            manager_sign_off => manager_sign_off::status(state, caf, Some(SignOffStep::Plan)).await?.0,
             needs_manager => manager_sign_off::required(state, SignOffStep::Plan).await?,
         },
     )?;
