@@ -71,9 +71,10 @@ export function freePort() {
 
 /**
  * Starts `$ECAF_BIN serve --demo --data-dir <fresh temp dir> --listen 127.0.0.1:<free port>`
- * and waits until `GET /healthz` answers 200. Returns { baseURL, logPath, logTail(), stop() }.
+ * (plus `extraArgs`; in `dataDir` instead, which is then kept at stop) and waits until
+ * `GET /healthz` answers 200. Returns { baseURL, logPath, logTail(), stop() }.
  */
-export async function startServer({ name = 'server' } = {}) {
+export async function startServer({ name = 'server', dataDir: givenDir, extraArgs = [] } = {}) {
   const bin = path.resolve(ROOT, process.env.ECAF_BIN || 'target/debug/ecaf');
   if (!existsSync(bin)) {
     throw new Error(
@@ -81,10 +82,10 @@ export async function startServer({ name = 'server' } = {}) {
         'or point ECAF_BIN at it (scripts/test does both).',
     );
   }
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ecaf-browser-'));
+  const dataDir = givenDir || (await mkdtemp(path.join(os.tmpdir(), 'ecaf-browser-')));
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`];
+  const args = ['serve', '--demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, ...extraArgs];
 
   const logDir = path.join(ROOT, 'test-results', 'browser');
   mkdirSync(logDir, { recursive: true });
@@ -133,7 +134,7 @@ export async function startServer({ name = 'server' } = {}) {
       clearTimeout(timer);
     }
     await new Promise((resolve) => logFile.end(resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    if (!givenDir) await rm(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + SERVER_START_TIMEOUT_MS;

@@ -552,6 +552,9 @@ fn serve_refuses_invalid_configuration_before_opening_the_database() {
             "--public-url",
         ),
         (&["--digest-hour", "24"][..], None, "--digest-hour"),
+        // The clock runs ahead only for the demo, and not by more than 400 days.
+        (&["--days-ahead", "5"][..], None, "--demo"),
+        (&["--demo", "--days-ahead", "401"][..], None, "--days-ahead"),
         (
             &[
                 "--session-idle-minutes",

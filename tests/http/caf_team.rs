@@ -19,7 +19,7 @@ async fn revision(app: &TestApp, caf: i64) -> String {
 
 /// The family's consent to store and share with the owning agency alone, so that anyone
 /// else reads the CAF only through the team.
-async fn consent_to_share(app: &TestApp, sam: &mut Client, caf: i64) {
+pub(crate) async fn consent_to_share(app: &TestApp, sam: &mut Client, caf: i64) {
     let token = sam.create_token("consent").await;
     let body = json!({ "given_by": [{ "kind": "parent_or_carer", "name": "Laura Hughes" }], "on": "2026-11-24", "signed_copy_kept": "School file", "agencies": [app.agency_id] });
     let recorded = sam

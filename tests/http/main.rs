@@ -6,6 +6,7 @@ mod caf_api;
 mod caf_closure;
 mod caf_handover;
 mod caf_import;
+mod caf_join;
 mod caf_pages;
 mod caf_plan;
 mod caf_reviews;

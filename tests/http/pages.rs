@@ -186,6 +186,14 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .await;
     // The plan sent to Eve's line manager, for the sign-off pages.
     let sign_off = super::caf_sign_off::plan_waiting(app, &mut eve, caf_id).await;
+    // Sam knows only that Eve's CAF exists: he asks to join its team.
+    let mut sam = app.signed_in(ecaf_tests::PRACTITIONER).await;
+    sam.get(&format!("{caf}/join")).await;
+    let asked = sam
+        .post(&format!("{caf}/join"), &[("reason", "I teach Rosa")])
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    let request = app.count("SELECT MAX(id) FROM caf_join_requests").await;
     let user = app.practitioner_id;
     let agency = app.agency_id;
     let mut routes: Vec<(String, &'static str)> = [
@@ -262,6 +270,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         ("/admin/sign-off".to_string(), ADMIN),
         ("/sign-offs".to_string(), MANAGER),
         (format!("/sign-offs/{sign_off}"), MANAGER),
+        (format!("{caf}/join"), ecaf_tests::PRACTITIONER),
+        (format!("{caf}/join/sent"), ecaf_tests::PRACTITIONER),
+        (format!("{caf}/join-requests/{request}"), EARLY_HELP),
     ]);
     routes
 }

@@ -8,7 +8,7 @@ mod users;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use ecaf_domain::clock::SystemClock;
+use ecaf_domain::clock::{Clock, SystemClock};
 use ecaf_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -43,7 +43,11 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     pub async fn open(&self) -> anyhow::Result<Store> {
-        let clock = Arc::new(SystemClock);
+        self.open_with(Arc::new(SystemClock)).await
+    }
+
+    /// Open with a clock of the caller's (`serve --days-ahead`).
+    pub async fn open_with(&self, clock: Arc<dyn Clock>) -> anyhow::Result<Store> {
         let store = match &self.database_url {
             Some(url) => Store::connect(url, clock)
                 .await

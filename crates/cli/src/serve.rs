@@ -20,6 +20,11 @@ pub struct ServeArgs {
     /// Load the demo local authority before serving (idempotent).
     #[arg(long)]
     demo: bool,
+    /// With --demo only: run as if it were this many days later (0 to 400), to see what the
+    /// service does as time passes (reviews falling due and overdue, their alerts and mail).
+    /// Restart without it to come back to today.
+    #[arg(long, requires = "demo", value_parser = clap::value_parser!(i64).range(0..=400))]
+    days_ahead: Option<i64>,
     /// Mark cookies Secure: set this when the service is reached over HTTPS.
     #[arg(long, env = "ECAF_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -121,7 +126,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .into());
     }
     let mailer = mailer(&args)?;
-    let store = args.db.open().await?;
+    let store = match args.days_ahead {
+        Some(days) => {
+            tracing::warn!(days, "the clock runs ahead of today (--days-ahead)");
+            args.db
+                .open_with(std::sync::Arc::new(ecaf_domain::clock::AheadClock(
+                    chrono::Duration::days(days),
+                )))
+                .await?
+        }
+        None => args.db.open().await?,
+    };
     if args.demo {
         match store.load_demo().await {
             Ok(done) => tracing::info!(
@@ -150,6 +165,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit_kb * 1024,
         request_timeout: Duration::from_secs(args.request_timeout_seconds),
         demo: store.holds_demo_data().await?,
+        days_ahead: args.days_ahead.unwrap_or(0),
         trusted_proxies: args.trusted_proxies,
         organisation_name: args
             .organisation_name

@@ -17,6 +17,17 @@ impl Clock for SystemClock {
     }
 }
 
+/// The wall clock moved a fixed time ahead: a demonstration of what the service does on a
+/// later day (reviews falling due, alerts, their mail) without waiting for it.
+#[derive(Debug, Clone, Copy)]
+pub struct AheadClock(pub chrono::Duration);
+
+impl Clock for AheadClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// A clock that only moves when told to; shared between clones.
 #[derive(Debug, Clone)]
 pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);

@@ -20,6 +20,7 @@ pub enum NotificationKind {
     FollowUpDue,
     OpenOverAYear,
     JoinRequest,
+    JoinAnswered,
     ReturnedForChanges,
     SignOffRequested,
     LocalRule,
@@ -28,7 +29,7 @@ pub enum NotificationKind {
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 12] = [
+    pub const ALL: [NotificationKind; 13] = [
         Self::ReviewDueSoon,
         Self::ReviewOverdue,
         Self::ActionOverdue,
@@ -37,6 +38,7 @@ impl NotificationKind {
         Self::FollowUpDue,
         Self::OpenOverAYear,
         Self::JoinRequest,
+        Self::JoinAnswered,
         Self::ReturnedForChanges,
         Self::SignOffRequested,
         Self::LocalRule,
@@ -54,6 +56,7 @@ impl NotificationKind {
             Self::FollowUpDue => "follow_up_due",
             Self::OpenOverAYear => "open_over_a_year",
             Self::JoinRequest => "join_request",
+            Self::JoinAnswered => "join_answered",
             Self::ReturnedForChanges => "returned_for_changes",
             Self::SignOffRequested => "sign_off_requested",
             Self::LocalRule => "local_rule",
@@ -72,6 +75,7 @@ impl NotificationKind {
             Self::ReviewOverdue
                 | Self::FollowUpDue
                 | Self::JoinRequest
+                | Self::JoinAnswered
                 | Self::ReturnedForChanges
                 | Self::Digest
         )
@@ -87,6 +91,7 @@ impl NotificationKind {
             Self::FollowUpDue => "A written follow-up is due within 48 hours",
             Self::OpenOverAYear => "A CAF has been open for over a year",
             Self::JoinRequest => "Someone has asked to join a team around the family",
+            Self::JoinAnswered => "Your request to join a team around the family was answered",
             Self::ReturnedForChanges => "Something you sent for sign-off was returned",
             Self::SignOffRequested => "Something is waiting for your sign-off",
             Self::LocalRule => "Something needs your attention",
@@ -110,6 +115,9 @@ impl NotificationKind {
             Self::OpenOverAYear => "One of your CAFs has been open for more than 12 months.",
             Self::JoinRequest => {
                 "A practitioner has asked to join the team around the family on one of your CAFs."
+            }
+            Self::JoinAnswered => {
+                "Your request to join the team around the family on a CAF has been answered."
             }
             Self::ReturnedForChanges => {
                 "Something you sent for sign-off has been returned with comments."
@@ -137,6 +145,10 @@ impl NotificationKind {
             Self::FollowUpDue => ("written follow-up due", "written follow-ups due"),
             Self::OpenOverAYear => ("CAF open over a year", "CAFs open over a year"),
             Self::JoinRequest => ("request to join", "requests to join"),
+            Self::JoinAnswered => (
+                "answer to your request to join",
+                "answers to your requests to join",
+            ),
             Self::ReturnedForChanges => ("return for changes", "returns for changes"),
             Self::SignOffRequested => ("sign-off waiting", "sign-offs waiting"),
             Self::LocalRule => ("other thing", "other things"),

@@ -37,6 +37,8 @@ pub struct WebConfig {
     pub token_lifetime_days: i64,
     /// The database holds demo data: every page shows a "demo" banner.
     pub demo: bool,
+    /// Days the clock runs ahead of today (`serve --demo --days-ahead`), said in the banner.
+    pub days_ahead: i64,
     /// Proxies (load balancers) whose `X-Forwarded-For` is believed for the client address.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// What the service calls itself, the same on every page ("Early help assessment",
@@ -60,6 +62,7 @@ impl Default for WebConfig {
             request_timeout: std::time::Duration::from_secs(30),
             token_lifetime_days: 90,
             demo: false,
+            days_ahead: 0,
             trusted_proxies: Vec::new(),
             service_name: "Early help assessment".into(),
             organisation_name: None,

@@ -7,6 +7,7 @@ pub mod consent;
 pub mod distance;
 pub mod form;
 pub mod handover;
+pub mod join;
 pub mod lifecycle;
 pub mod meeting;
 pub mod plain_language;

@@ -6,8 +6,9 @@ use super::plan::plan_agency_ids;
 use super::sections::touch;
 use crate::{Attribution, Result, Store, StoreError, Tx};
 use ecaf_domain::access::Actor;
-use ecaf_domain::caf::consent::{ConsentError, SharingConsent, Withdrawal};
+use ecaf_domain::caf::consent::{ConsentError, Giver, SharingConsent, Withdrawal};
 use ecaf_domain::text::sentence_start;
+use sqlx::Row;
 use std::collections::BTreeSet;
 
 impl Store {
@@ -195,4 +196,25 @@ pub(super) async fn insert_sharing_consent(
     )
     .await?;
     Ok(())
+}
+
+/// Who gave the consent now standing, to ask the same people again (at a review, or to add
+/// an agency when someone joins the team).
+pub(super) async fn latest_givers(tx: &mut Tx, caf_id: i64) -> Result<Vec<Giver>> {
+    let row = sqlx::query(
+        "SELECT given_by, withdrawn_on FROM caf_consents WHERE caf_id = $1 AND stage = 'sharing' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(caf_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let refusal = "Record the family's consent to share on the consent page: there is no consent standing to ask about again";
+    let Some(row) = row else {
+        return Err(StoreError::Refused(refusal.into()));
+    };
+    if row.try_get::<Option<String>, _>("withdrawn_on")?.is_some() {
+        return Err(StoreError::Refused(refusal.into()));
+    }
+    serde_json::from_str(&row.try_get::<String, _>("given_by")?)
+        .map_err(|e| StoreError::Refused(format!("the stored consent is unreadable: {e}")))
 }

@@ -4,7 +4,8 @@
 //! was withdrawn, and one closed with its outcomes achieved; the family CAF has its team,
 //! a team meeting, a lead professional and its action plan agreed; and one stepped up to
 //! children's social care, open until it confirms the takeover; and one reviewed twice
-//! (`demo_reviewed`); and one stepped down from children's social care.
+//! (`demo_reviewed`); and one stepped down from children's social care. A practitioner of
+//! the youth service waits for an answer to their request to join the Hughes family's team.
 use crate::{Attribution, Result, Store, StoreError};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{authorise, Actor, StartCaf};
@@ -489,6 +490,16 @@ impl Store {
                 reason: "Stepped down: the early help team leads from here".into(),
                 expected_revision: revision,
             },
+        )
+        .await?;
+
+        // 12. Leon Walsh of the youth service found through the search that the Hughes
+        // family has a CAF, and asked Sam (its lead professional) to be added to the team.
+        self.ask_to_join(
+            &user("leon.walsh").await?,
+            &by,
+            hughes,
+            "I run the Tuesday youth club Oliver has started coming to, and could help with his confidence and friendships.",
         )
         .await?;
         self.load_sign_off_demo(&by).await?;

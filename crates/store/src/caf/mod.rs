@@ -16,6 +16,7 @@ mod events;
 mod handover;
 mod home;
 mod imported;
+mod join;
 mod manager_sign_off;
 mod meetings;
 mod ownership;
@@ -40,6 +41,7 @@ pub use home::{
     OpenCount, ServiceFigures,
 };
 pub use imported::{CloseImported, ExistingCaf, ImportCaf, ImportedCafs, OpenCaf, RegisterChild};
+pub use join::JoinRequestRow;
 pub use manager_sign_off::{SignOffRequest, SignOffSwitches};
 pub use meetings::MeetingRow;
 pub use ownership::OwnerChange;

@@ -3,14 +3,14 @@
 //! carries the plan on to its next review or leaves the CAF "under review" for the step up or
 //! closure the review decided — all in one transaction.
 use super::access::{open_to_write, refused, stale_caf};
-use super::consent::insert_sharing_consent;
+use super::consent::{insert_sharing_consent, latest_givers};
 use super::events::{self, Event};
 use super::sections::{content, touch, CafContent};
 use super::versions::{freeze, Frozen};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
 use chrono::{DateTime, NaiveDate, Utc};
 use ecaf_domain::access::Actor;
-use ecaf_domain::caf::consent::{Giver, SharingConsent};
+use ecaf_domain::caf::consent::SharingConsent;
 use ecaf_domain::caf::distance::Measure;
 use ecaf_domain::caf::form::SectionStatus;
 use ecaf_domain::caf::lifecycle::Step;
@@ -371,26 +371,6 @@ impl Store {
             decision,
         })
     }
-}
-
-/// Who gave the consent now standing: at a review the same people are asked again.
-async fn latest_givers(tx: &mut Tx, caf_id: i64) -> Result<Vec<Giver>> {
-    let row = sqlx::query(
-        "SELECT given_by, withdrawn_on FROM caf_consents WHERE caf_id = $1 AND stage = 'sharing' \
-         ORDER BY id DESC LIMIT 1",
-    )
-    .bind(caf_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let refusal = "Record the family's consent to share on the consent page: there is no consent standing to ask about again";
-    let Some(row) = row else {
-        return Err(StoreError::Refused(refusal.into()));
-    };
-    if row.try_get::<Option<String>, _>("withdrawn_on")?.is_some() {
-        return Err(StoreError::Refused(refusal.into()));
-    }
-    serde_json::from_str(&row.try_get::<String, _>("given_by")?)
-        .map_err(|e| StoreError::Refused(format!("the stored consent is unreadable: {e}")))
 }
 
 /// Write the review's scores into the priorities section, so the CAF (and the version the

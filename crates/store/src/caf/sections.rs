@@ -120,6 +120,8 @@ pub struct CafContent {
     pub next_review_on: Option<NaiveDate>,
     /// Its reviews, oldest first.
     pub reviews: Vec<super::reviews::ReviewRow>,
+    /// Requests to join its team, the latest first.
+    pub join_requests: Vec<super::join::JoinRequestRow>,
     /// The Parent/Child Indicators' scores from sign-off through every review (not part of
     /// a version's snapshot: it is read from the versions).
     #[serde(skip)]
@@ -410,6 +412,7 @@ pub(super) async fn content(tx: &mut Tx, caf: &CafRow, wording: &Wording) -> Res
             series(&super::reviews::measures_of(tx, caf.id, &reviews).await?)
         },
         reviews,
+        join_requests: super::join::join_requests_of(tx, caf.id).await?,
         purpose: lead.try_get("purpose")?,
         received: super::transfer::received_of(tx, caf.id).await?,
     })

@@ -86,6 +86,101 @@ pub(super) async fn team_of(tx: &mut Tx, caf_id: i64) -> Result<Vec<TeamMemberRo
     .collect()
 }
 
+/// Someone about to join the team, as the row will name them.
+pub(super) struct Joining {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub agency_id: Option<i64>,
+    pub agency_name: String,
+    pub role: String,
+}
+
+/// A user of the service about to join: `None` if they are not an active user, a refusal if
+/// they are already in the team.
+pub(super) async fn account_member(
+    tx: &mut Tx,
+    caf_id: i64,
+    user_id: i64,
+) -> Result<Option<Result<Joining>>> {
+    let Some(row) = sqlx::query(
+        "SELECT u.name, u.job_title, u.agency_id, a.name AS agency FROM users u \
+         JOIN agencies a ON a.id = u.agency_id WHERE u.id = $1 AND u.active = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let name: String = row.try_get("name")?;
+    let already = sqlx::query(
+        "SELECT id FROM caf_team_members WHERE caf_id = $1 AND user_id = $2 AND left_on IS NULL",
+    )
+    .bind(caf_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if already.is_some() {
+        return Ok(Some(Err(StoreError::Refused(format!(
+            "{name} is already in the team"
+        )))));
+    }
+    Ok(Some(Ok(Joining {
+        user_id: Some(user_id),
+        name,
+        agency_id: row.try_get("agency_id")?,
+        agency_name: row.try_get("agency")?,
+        role: row
+            .try_get::<Option<String>, _>("job_title")?
+            .unwrap_or_default(),
+    })))
+}
+
+/// Write the member and the chronology's line in the caller's transaction.
+pub(super) async fn insert_member(
+    tx: &mut Tx,
+    caf_id: i64,
+    now: i64,
+    by_user: i64,
+    joining: &Joining,
+    contact: &str,
+    joined_on: NaiveDate,
+) -> Result<i64> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO caf_team_members (caf_id, user_id, name, agency_id, agency_name, role, contact, joined_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(caf_id)
+    .bind(joining.user_id)
+    .bind(&joining.name)
+    .bind(joining.agency_id)
+    .bind(&joining.agency_name)
+    .bind(&joining.role)
+    .bind(contact)
+    .bind(joined_on.to_string())
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    events::record(
+        tx,
+        caf_id,
+        now,
+        Some(by_user),
+        Event {
+            kind: "team.joined",
+            summary: format!(
+                "{} ({}) joined the team around the family",
+                joining.name, joining.agency_name
+            ),
+            occurred_on: Some(joined_on),
+            significant: true,
+            detail: serde_json::json!({ "member": id, "user": joining.user_id }),
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
 impl Store {
     /// Everyone who may be chosen for a CAF's team or as its lead professional: active users
     /// who work with families (administrators alone do not).
@@ -221,73 +316,31 @@ impl Store {
         if !problems.is_empty() {
             return Err(refusal(problems));
         }
-        let (name, agency_name, role) = match member.user_id {
+        let joining = match member.user_id {
             Some(user_id) => {
-                let Some((name, agency)) = user_name(&mut tx, user_id).await? else {
+                let Some(account) = account_member(&mut tx, caf.id, user_id).await? else {
                     return Err(StoreError::Refused(
                         "Choose an active practitioner to join the team".into(),
                     ));
                 };
-                let already = sqlx::query(
-                    "SELECT id FROM caf_team_members WHERE caf_id = $1 AND user_id = $2 AND left_on IS NULL",
-                )
-                .bind(caf.id)
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if already.is_some() {
-                    return Err(StoreError::Refused(format!(
-                        "{name} is already in the team"
-                    )));
-                }
-                let role: Option<String> = sqlx::query("SELECT job_title FROM users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("job_title")?;
-                (name, agency, role.unwrap_or_default())
+                account?
             }
-            None => (
-                member.name.trim().to_string(),
-                member.agency_name.trim().to_string(),
-                member.role.trim().to_string(),
-            ),
+            None => Joining {
+                user_id: None,
+                name: member.name.trim().to_string(),
+                agency_id: None,
+                agency_name: member.agency_name.trim().to_string(),
+                role: member.role.trim().to_string(),
+            },
         };
-        let agency_id: Option<i64> = match member.user_id {
-            Some(user_id) => sqlx::query("SELECT agency_id FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("agency_id")?,
-            None => None,
-        };
-        let id: i64 = sqlx::query(
-            "INSERT INTO caf_team_members (caf_id, user_id, name, agency_id, agency_name, role, contact, joined_on) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-        )
-        .bind(caf.id)
-        .bind(member.user_id)
-        .bind(&name)
-        .bind(agency_id)
-        .bind(&agency_name)
-        .bind(&role)
-        .bind(member.contact.trim())
-        .bind(member.joined_on.to_string())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        events::record(
+        let id = insert_member(
             &mut tx,
             caf.id,
             now,
-            Some(actor.user_id),
-            Event {
-                kind: "team.joined",
-                summary: format!("{name} ({agency_name}) joined the team around the family"),
-                occurred_on: Some(member.joined_on),
-                significant: true,
-                detail: serde_json::json!({ "member": id, "user": member.user_id }),
-            },
+            actor.user_id,
+            &joining,
+            member.contact.trim(),
+            member.joined_on,
         )
         .await?;
         touch(&mut tx, caf.id, now, actor.user_id).await?;

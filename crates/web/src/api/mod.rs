@@ -4,6 +4,7 @@ mod auth;
 mod cafs;
 mod closure;
 mod home;
+mod join;
 mod notifications;
 mod people;
 mod plan;
@@ -37,7 +38,8 @@ pub use auth::ApiUser;
         transfer::export, transfer::import, transfer::step_down,
         notifications::show, notifications::save,
         home::home, home::alerts,
-        sign_offs::queue, sign_offs::show, sign_offs::current, sign_offs::send, sign_offs::approve, sign_offs::return_with_comments),
+        sign_offs::queue, sign_offs::show, sign_offs::current, sign_offs::send, sign_offs::approve, sign_offs::return_with_comments,
+        join::ask, join::list, join::mine, join::answer),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
         sharing::SharingDecisionRequest, sharing::SharingDecisionRecorded, sharing::SharedAgency, sharing::SharingDecisionView, team::TeamView, team::LeadRequest, team::MemberAdded, team::LeaveRequest, team::MeetingRecorded, closure::CloseRequest, closure::ReopenRequest, step_up::StepUpRequest, step_up::TakeoverRequest,
@@ -46,7 +48,8 @@ pub use auth::ApiUser;
         transfer::Received,
         notifications::NotificationChoices,
         home::HomeView, home::HomeCafView, home::StepView, home::MyActionView, home::AlertView,
-        sign_offs::SignOffView, sign_offs::SignOffSend, sign_offs::SignOffReturn)),
+        sign_offs::SignOffView, sign_offs::SignOffSend, sign_offs::SignOffReturn,
+        join::JoinRequestBody, join::JoinRequestView, join::JoinRequestsView, join::MyJoinRequestsView, join::Answered)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
 )]
@@ -216,6 +219,12 @@ pub fn routes() -> Router<AppState> {
             "/cafs/{id}/sign-off-requests",
             get(sign_offs::current).post(sign_offs::send),
         )
+        .route("/cafs/{id}/join-requests", get(join::list).post(join::ask))
+        .route(
+            "/cafs/{id}/join-requests/{request_id}/answer",
+            axum::routing::post(join::answer),
+        )
+        .route("/join-requests", get(join::mine))
         .route("/home", get(home::home))
         .route("/alerts", get(home::alerts))
 }

@@ -190,10 +190,13 @@ pub async fn show(
         )?
     } else {
         let list = state.store.home_cafs(&actor, &by, &query).await?;
-        let actions = if view == View::Mine {
-            state.store.my_actions(&actor, &by).await?
+        let (actions, join_requests) = if view == View::Mine {
+            (
+                state.store.my_actions(&actor, &by).await?,
+                state.store.join_requests_to_answer(&actor, &by).await?,
+            )
         } else {
-            vec![]
+            (vec![], vec![])
         };
         let states: Vec<Choice> = list
             .by_state
@@ -223,6 +226,7 @@ pub async fn show(
             without_lead_href => shown.with(&[("no_lead", "yes".into()), ("page", String::new())]),
             holders => list.holders.iter().map(|h| minijinja::context! { holder => h, href => shown.with(&[("holder", h.user_id.to_string()), ("page", String::new())]) }).collect::<Vec<_>>(),
             actions => actions,
+            join_requests => join_requests,
             states => states,
             alert_choices => alert_choices,
             holder_choices => holder_choices,

@@ -177,6 +177,7 @@ pub(crate) fn render(
         title => title,
         csrf_token => visitor.csrf_token,
         demo => state.config.demo,
+        days_ahead => state.config.days_ahead,
         request_id => visitor.request_id,
         user => visitor.user.as_ref().map(|u| UserSummary { name: &u.name, agency_name: &u.agency_name }),
         nav => navigation(visitor, current_path, &wording),

@@ -35,7 +35,9 @@ pub async fn show(
     let caf = match read {
         CafRead::Content(caf) => caf,
         CafRead::ExistenceOnly(existence) => {
-            return Ok(existence_page(&state, &signed_in, &existence)?.into_response())
+            return Ok(existence_page(&state, &signed_in, &existence)
+                .await?
+                .into_response())
         }
     };
     let content = match which.version {

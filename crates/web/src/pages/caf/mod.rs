@@ -12,6 +12,7 @@ mod distance;
 mod family_copy;
 mod fields;
 mod handover;
+mod join;
 mod manager_sign_off;
 mod meetings;
 mod owner;
@@ -49,6 +50,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/people/{id}/chronology", get(versions::chronology))
         .route("/cafs/{id}", get(task_list::show))
+        .route("/cafs/{id}/join", get(join::ask_form).post(join::ask))
+        .route("/cafs/{id}/join/sent", get(join::sent))
+        .route(
+            "/cafs/{id}/join-requests/{request_id}",
+            get(join::answer_form).post(join::answer),
+        )
         .route(
             "/cafs/{id}/sections/{key}",
             get(section::form).post(section::save),
@@ -185,17 +192,22 @@ pub(super) async fn open(
         .await?;
     match read {
         CafRead::Content(content) => Ok(Ok(content)),
-        CafRead::ExistenceOnly(existence) => Ok(Err(
-            existence_page(state, signed_in, &existence)?.into_response()
-        )),
+        CafRead::ExistenceOnly(existence) => Ok(Err(existence_page(state, signed_in, &existence)
+            .await?
+            .into_response())),
     }
 }
 
-fn existence_page(
+async fn existence_page(
     state: &AppState,
     signed_in: &SignedIn,
     existence: &CafExistence,
 ) -> Result<axum::response::Html<String>, PageError> {
+    // The asker's own latest request, so the page says where it stands.
+    let asked = state
+        .store
+        .my_join_requests(&signed_in.user.actor(), Some(existence.caf_id))
+        .await?;
     render(
         state,
         &signed_in.visitor,
@@ -205,6 +217,8 @@ fn existence_page(
         minijinja::context! {
             existence => existence,
             state_label => existence.state.label(),
+            asked => asked.first().map(join::request_context),
+            may_ask => existence.open && !existence.imported,
         },
     )
 }

@@ -179,6 +179,11 @@ pub async fn show(
             distance => super::distance::chart(&caf.distance),
             received => caf.received.as_ref().map(|r| minijinja::context! { sender => r.sender, sender_reference => r.sender_reference, kind => r.kind }),
             consent_again => super::transfer::consent_again(&caf),
+            join_waiting => if super::plan::writes(&signed_in, &caf) && caf.state.is_open() {
+                caf.join_requests.iter().filter(|r| r.status == ecaf_domain::caf::join::JoinStatus::Pending).count()
+            } else {
+                0
+            },
             may_reopen => caf.episode.followed_by.is_none()
                 && authorise::<StartCaf>(&signed_in.user.actor()).is_ok(),
         },

@@ -68,6 +68,11 @@ pub async fn show(
             past => caf.team.iter().filter(|m| m.left_on.is_some()).collect::<Vec<_>>(),
             open => caf.state.is_open(),
             meetings => caf.meetings,
+            waiting => caf.join_requests.iter()
+                .filter(|r| r.status == ecaf_domain::caf::join::JoinStatus::Pending)
+                .map(super::join::request_context)
+                .collect::<Vec<_>>(),
+            may_answer => super::plan::writes(&signed_in, &caf) && caf.state.is_open(),
         },
     )?;
     Ok(html.into_response())
