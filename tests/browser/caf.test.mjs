@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { DEMO_PRACTITIONER, checkPage, h1Text, signIn, submitAndWait, useApp, visit, where } from './harness.mjs';
+import { switchManagerSignOff } from './manager_sign_off.mjs';
 import { enter, tabToId, tabToText, tabUntil, typeDate, typeInto } from './keyboard.mjs';
 
 const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
@@ -23,6 +24,8 @@ describe('a CAF by keyboard', () => {
   const app = useApp();
 
   it('goes from the agreement to version 1 and the chronology', async (t) => {
+    // The practitioner takes the step themselves, as where the area asks for no sign-off.
+    await switchManagerSignOff(app, t, []);
     const page = await app.newPage(t);
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, DEMO_PRACTITIONER);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { DEMO_PRACTITIONER, h1Text, signIn, useApp, visit, where } from './harness.mjs';
+import { switchManagerSignOff } from './manager_sign_off.mjs';
 import { enter, hughesTaskList, tabToId, tabToText, typeInto } from './keyboard.mjs';
 
 const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
@@ -48,6 +49,8 @@ describe('reviews and distance travelled', () => {
   const app = useApp();
 
   it('reviews the plan twice and closes the CAF by keyboard alone', async (t) => {
+    // The practitioner takes the step themselves, as where the area asks for no sign-off.
+    await switchManagerSignOff(app, t, []);
     const page = await app.newPage(t);
     await page.setViewportSize({ width: 1280, height: 900 });
     await signIn(page, DEMO_PRACTITIONER);

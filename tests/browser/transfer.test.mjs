@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { checkPage, h1Text, signIn, submitAndWait, useApp, visit, where } from './harness.mjs';
+import { switchManagerSignOff } from './manager_sign_off.mjs';
 
 const SHOTS = process.env.ECAF_TEST_SHOTS || '/tmp/shots';
 
@@ -22,6 +23,8 @@ describe('the child moving away', () => {
   const app = useApp({ name: 'transfer' });
 
   it('downloads the CAF Jayden agreed to and closes it as moved out of the area', async (t) => {
+    // The practitioner takes the step themselves, as where the area asks for no sign-off.
+    await switchManagerSignOff(app, t, []);
     const page = await app.newPage(t);
     await signIn(page, 'leon.walsh@demo.ecaf.org.uk');
     await visit(page, '/people/search');

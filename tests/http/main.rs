@@ -11,6 +11,7 @@ mod caf_pages;
 mod caf_plan;
 mod caf_reviews;
 mod caf_sharing;
+mod caf_sign_off;
 mod caf_step_up;
 mod caf_team;
 mod caf_transfer;

@@ -1,6 +1,7 @@
 //! Every page route, as a practitioner whose session has ended meets it: signed out it lands
 //! on a working sign-in page, and after signing in on the page itself, which renders.
 use super::caf_pages::{answers, section_path};
+use super::caf_sign_off::MANAGER;
 use axum::http::StatusCode;
 use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
@@ -183,6 +184,8 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             "SELECT MAX(id) FROM caf_actions WHERE caf_id = {caf_id}"
         ))
         .await;
+    // The plan sent to Eve's line manager, for the sign-off pages.
+    let sign_off = super::caf_sign_off::plan_waiting(app, &mut eve, caf_id).await;
     // Sam knows only that Eve's CAF exists: he asks to join its team.
     let mut sam = app.signed_in(ecaf_tests::PRACTITIONER).await;
     sam.get(&format!("{caf}/join")).await;
@@ -264,6 +267,9 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
             ecaf_tests::PRACTITIONER,
         ),
         ("/admin/alert-rules".to_string(), ADMIN),
+        ("/admin/sign-off".to_string(), ADMIN),
+        ("/sign-offs".to_string(), MANAGER),
+        (format!("/sign-offs/{sign_off}"), MANAGER),
         (format!("{caf}/join"), ecaf_tests::PRACTITIONER),
         (format!("{caf}/join/sent"), ecaf_tests::PRACTITIONER),
         (format!("{caf}/join-requests/{request}"), EARLY_HELP),

@@ -100,6 +100,10 @@ pub struct ConfigureWording;
 #[derive(Debug)]
 pub struct ConfigureAlerts;
 
+/// Switch manager sign-off of the assessment, the plan and closure on or off.
+#[derive(Debug)]
+pub struct ConfigureSignOff;
+
 /// See the service's periodic jobs and outgoing mail (not what any mail was about).
 #[derive(Debug)]
 pub struct OperateService;
@@ -120,6 +124,7 @@ impl sealed::Sealed for ManageUsers {}
 impl sealed::Sealed for ViewAudit {}
 impl sealed::Sealed for ConfigureWording {}
 impl sealed::Sealed for ConfigureAlerts {}
+impl sealed::Sealed for ConfigureSignOff {}
 impl sealed::Sealed for UseRegister {}
 impl sealed::Sealed for MergePeople {}
 impl sealed::Sealed for StartCaf {}
@@ -177,6 +182,13 @@ impl Capability for OperateService {
 
 impl Capability for ConfigureAlerts {
     const NAME: &'static str = "switch local alert rules on or off";
+    fn allowed(actor: &Actor) -> bool {
+        actor.has(Role::Administrator)
+    }
+}
+
+impl Capability for ConfigureSignOff {
+    const NAME: &'static str = "switch manager sign-off on or off";
     fn allowed(actor: &Actor) -> bool {
         actor.has(Role::Administrator)
     }

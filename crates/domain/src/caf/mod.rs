@@ -13,6 +13,7 @@ pub mod meeting;
 pub mod plain_language;
 pub mod plan;
 pub mod review;
+pub mod sign_off;
 pub mod step_up;
 pub mod team;
 pub mod transfer;

@@ -1,8 +1,9 @@
 //! Closing a CAF, and starting a new one after it: a closed CAF is final and read-only (the
 //! access decision refuses every change to it), so reopening is a new CAF for the same
 //! children, with a fresh agreement, linked to the one before.
-use super::access::{open_to_read, open_to_write, refused, stale_caf};
+use super::access::{open_to_read, open_to_write, refused, stale_caf, CafRow};
 use super::events::{self, Event};
+use super::manager_sign_off::{needs_no_manager, withdraw_waiting, Effect};
 use super::sections::{children_of, touch};
 use crate::audit::{self, AuditEntry};
 use crate::{Attribution, Result, Store, StoreError, Tx};
@@ -11,6 +12,7 @@ use ecaf_domain::access::{Actor, Grant, StartCaf};
 use ecaf_domain::caf::closure::{Closure, ClosureError};
 use ecaf_domain::caf::consent::Agreement;
 use ecaf_domain::caf::lifecycle::{CafState, Step};
+use ecaf_domain::caf::sign_off::SignOffStep;
 use ecaf_domain::caf::wording::Wording;
 use ecaf_domain::text::sentence_start;
 use serde::Serialize;
@@ -75,6 +77,14 @@ pub(super) async fn episode_of(tx: &mut Tx, caf_id: i64, wording: &Wording) -> R
     })
 }
 
+/// How a CAF is closed: see [`Store::close_by`].
+pub(super) struct Closing<'a> {
+    pub closure: &'a Closure,
+    pub expected_revision: i64,
+    pub step: Step,
+    pub taken_over: Option<String>,
+}
+
 impl Store {
     /// Close the CAF from any open state with a reason from its wording and a closing
     /// summary. The outer error is the store's (not allowed, stale, not found); the inner
@@ -113,24 +123,67 @@ impl Store {
         taken_over: Option<String>,
     ) -> Result<Result<(), Vec<ClosureError>>> {
         let now = self.now_ms();
-        let today = self.clock().now().date_naive();
         let mut tx = self.begin_write().await?;
         let caf = match open_to_write(&mut tx, now, actor, by, caf_id, "closure").await? {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
+        // A takeover is the receiving service's confirmation, not the practitioner's closure.
+        if step == Step::Close {
+            needs_no_manager(&mut tx, caf.id, SignOffStep::Closure).await?;
+        }
+        let closed = self
+            .close_on(
+                &mut tx,
+                by,
+                &caf,
+                actor.user_id,
+                Closing {
+                    closure,
+                    expected_revision,
+                    step,
+                    taken_over,
+                },
+                Effect::Take,
+            )
+            .await?;
+        if closed.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(closed)
+    }
+
+    /// Close `caf`, opened in `tx` by whoever may, as `closing` says. With [`Effect::Check`]
+    /// only the rules are checked and nothing is written.
+    pub(super) async fn close_on(
+        &self,
+        tx: &mut Tx,
+        by: &Attribution,
+        caf: &CafRow,
+        user_id: i64,
+        closing: Closing<'_>,
+        effect: Effect,
+    ) -> Result<Result<(), Vec<ClosureError>>> {
+        let Closing {
+            closure,
+            expected_revision,
+            step,
+            taken_over,
+        } = closing;
+        let now = self.now_ms();
+        let today = self.clock().now().date_naive();
         caf.state
             .apply(step)
             .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         if caf.revision != expected_revision {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
         }
         let opened: String = sqlx::query("SELECT opened_on FROM cafs WHERE id = $1")
             .bind(caf.id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?
             .try_get("opened_on")?;
-        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
+        let wording = self.wording_on(tx, caf.wording_version).await?;
         let problems = closure.problems(
             &wording.closure_pairs(),
             opened.parse().unwrap_or_default(),
@@ -138,6 +191,9 @@ impl Store {
         );
         if !problems.is_empty() {
             return Ok(Err(problems));
+        }
+        if effect == Effect::Check {
+            return Ok(Ok(()));
         }
         let code = closure.reason_code.trim();
         let explanation = closure.explanation.trim();
@@ -152,10 +208,10 @@ impl Store {
         .bind(closure.summary.trim())
         .bind(caf.id)
         .bind(expected_revision)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
         }
         let label = wording
             .closure_reasons
@@ -169,10 +225,10 @@ impl Store {
         };
         if let Some(summary) = taken_over {
             events::record(
-                &mut tx,
+                tx,
                 caf.id,
                 now,
-                Some(actor.user_id),
+                Some(user_id),
                 Event {
                     kind: "caf.taken_over",
                     summary,
@@ -184,10 +240,10 @@ impl Store {
             .await?;
         }
         events::record(
-            &mut tx,
+            tx,
             caf.id,
             now,
-            Some(actor.user_id),
+            Some(user_id),
             Event {
                 kind: "caf.closed",
                 summary: format!("{} closed ({why})", caf.reference),
@@ -198,7 +254,7 @@ impl Store {
         )
         .await?;
         audit::record(
-            &mut tx,
+            tx,
             now,
             by,
             AuditEntry::new("caf.close")
@@ -206,8 +262,8 @@ impl Store {
                 .detail(format!("{} closed: {code}", caf.reference)),
         )
         .await?;
-        touch(&mut tx, caf.id, now, actor.user_id).await?;
-        tx.commit().await?;
+        withdraw_waiting(tx, now, caf.id).await?;
+        touch(tx, caf.id, now, user_id).await?;
         Ok(Ok(()))
     }
 

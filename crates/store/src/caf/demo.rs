@@ -502,6 +502,7 @@ impl Store {
             "I run the Tuesday youth club Oliver has started coming to, and could help with his confidence and friendships.",
         )
         .await?;
+        self.load_sign_off_demo(&by).await?;
         Ok(8)
     }
 }

@@ -3,6 +3,7 @@
 //! CAF to "plan in place" and sets its next review. Every change is an event of the CAF.
 use super::access::{open_to_update_own, open_to_write, refused, stale, stale_caf, CafRow};
 use super::events::{self, Event};
+use super::manager_sign_off::{held_still, needs_no_manager, Effect};
 use super::sections::{children_of, touch};
 use super::team::{team_of, TeamMemberRow};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
@@ -12,6 +13,7 @@ use ecaf_domain::caf::lifecycle::{CafState, Step};
 use ecaf_domain::caf::plan::{
     review_date_problems, ActionStatus, NewAction, Owner, StatusChange, MAX_REVIEW_WEEKS,
 };
+use ecaf_domain::caf::sign_off::SignOffStep;
 use ecaf_domain::text::sentence_start;
 use serde::Serialize;
 use sqlx::Row;
@@ -218,6 +220,7 @@ impl Store {
             Err(refusal) => return refused(tx, refusal).await,
         };
         writable_plan(&caf)?;
+        held_still(&mut tx, caf.id, SignOffStep::Plan).await?;
         let (member_id, person_id, name, agency_id, who) = match owner {
             Owner::TeamMember { member_id } => {
                 let team = present_team(&mut tx, caf.id).await?;
@@ -363,6 +366,7 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         writable_plan(&caf)?;
+        held_still(&mut tx, caf.id, SignOffStep::Plan).await?;
         // Each agency answers for its own actions: the assessor or lead professional updates
         // those of the family, of people without an account and of their own agency, not
         // another agency's member's.
@@ -455,18 +459,53 @@ impl Store {
                 Ok(caf) => caf,
                 Err(refusal) => return refused(tx, refusal).await,
             };
+        needs_no_manager(&mut tx, caf.id, SignOffStep::Plan).await?;
+        self.agree_plan_on(
+            &mut tx,
+            now,
+            &caf,
+            actor.user_id,
+            expected_revision,
+            review_on,
+            Effect::Take,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Agree the plan of `caf`, opened in `tx` by whoever may, with its review on
+    /// `review_on`. With [`Effect::Check`] only the rules are checked and nothing is written.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn agree_plan_on(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        caf: &CafRow,
+        user_id: i64,
+        expected_revision: i64,
+        review_on: NaiveDate,
+        effect: Effect,
+    ) -> Result<()> {
+        let today = self.clock().now().date_naive();
+        if let Some(problem) = review_date_problems(today, review_on, MAX_REVIEW_WEEKS) {
+            return Err(StoreError::Refused(problem));
+        }
         let next = caf
             .state
             .apply(Step::AgreePlan)
             .map_err(|refused| StoreError::Refused(sentence_start(&refused.to_string())))?;
-        let actions = actions_of(&mut tx, caf.id).await?;
+        let actions = actions_of(tx, caf.id).await?;
         if actions.is_empty() {
             return Err(StoreError::Refused(
                 "Add at least one action before agreeing the plan".into(),
             ));
         }
         if caf.revision != expected_revision {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
+        }
+        if effect == Effect::Check {
+            return Ok(());
         }
         let updated = sqlx::query(
             "UPDATE cafs SET state = $1, next_review_on = $2, revision = revision + 1 \
@@ -476,16 +515,16 @@ impl Store {
         .bind(review_on.to_string())
         .bind(caf.id)
         .bind(expected_revision)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
         }
         events::record(
-            &mut tx,
+            tx,
             caf.id,
             now,
-            Some(actor.user_id),
+            Some(user_id),
             Event {
                 kind: "plan.agreed",
                 summary: format!(
@@ -500,8 +539,7 @@ impl Store {
             },
         )
         .await?;
-        touch(&mut tx, caf.id, now, actor.user_id).await?;
-        tx.commit().await?;
+        touch(tx, caf.id, now, user_id).await?;
         Ok(())
     }
 }

@@ -12,6 +12,7 @@ use ecaf_domain::caf::consent::{may_save_content, ConsentStatus};
 use ecaf_domain::caf::distance::{series, Series};
 use ecaf_domain::caf::form::{section, SectionStatus};
 use ecaf_domain::caf::lifecycle::CafState;
+use ecaf_domain::caf::sign_off::SignOffStep;
 use ecaf_domain::caf::wording::Wording;
 use ecaf_domain::text::sentence_start;
 use serde::Serialize;
@@ -228,6 +229,7 @@ impl Store {
                 "The assessment has been signed off: changes are made at a review".into(),
             ));
         }
+        super::manager_sign_off::held_still(&mut tx, caf.id, SignOffStep::Assessment).await?;
         may_save_content(&consent_status(&mut tx, caf.id).await?)
             .map_err(|e| StoreError::Refused(sentence_start(&e.to_string())))?;
         let children = children_of(&mut tx, caf.id).await?;

@@ -1,7 +1,8 @@
 //! Versions: the assessment frozen at sign-off (version 1) and at each review after it; and
 //! the child's chronology across all their CAFs.
-use super::access::{open_to_read, open_to_write, refused, stale_caf};
+use super::access::{open_to_read, open_to_write, refused, stale_caf, CafRow};
 use super::events::{self, event_from_row, CafEventRow, Event, EVENT_COLUMNS};
+use super::manager_sign_off::{needs_no_manager, Effect};
 use super::sections::CafContent;
 use super::sections::{content, touch};
 use crate::{from_ms, Attribution, Result, Store, StoreError, Tx};
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use ecaf_domain::access::Actor;
 use ecaf_domain::caf::form::{missing_for_sign_off, SectionStatus};
 use ecaf_domain::caf::lifecycle::Step;
+use ecaf_domain::caf::sign_off::SignOffStep;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -69,15 +71,41 @@ impl Store {
             Ok(caf) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
+        needs_no_manager(&mut tx, caf.id, SignOffStep::Assessment).await?;
+        let version = self
+            .sign_off_on(
+                &mut tx,
+                now,
+                &caf,
+                actor.user_id,
+                expected_revision,
+                Effect::Take,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    /// Sign off `caf`, opened in `tx` by whoever may: every required section must be
+    /// complete. With [`Effect::Check`] only the rules are checked and nothing is written.
+    pub(super) async fn sign_off_on(
+        &self,
+        tx: &mut Tx,
+        now: i64,
+        caf: &CafRow,
+        user_id: i64,
+        expected_revision: i64,
+        effect: Effect,
+    ) -> Result<i64> {
         if caf.revision != expected_revision {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
         }
         let next = caf
             .state
             .apply(Step::SignOffAssessment)
             .map_err(|refused| StoreError::Refused(refused.to_string()))?;
-        let wording = self.wording_on(&mut tx, caf.wording_version).await?;
-        let current = content(&mut tx, &caf, &wording).await?;
+        let wording = self.wording_on(tx, caf.wording_version).await?;
+        let current = content(tx, caf, &wording).await?;
         let children: Vec<i64> = current.children.iter().map(|(id, _)| *id).collect();
         let missing = missing_for_sign_off(|section| {
             let rows: Vec<_> = current
@@ -106,33 +134,36 @@ impl Store {
                 missing.join("; ")
             )));
         }
+        if effect == Effect::Check {
+            return Ok(1);
+        }
         let updated = sqlx::query(
             "UPDATE cafs SET state = $1, revision = revision + 1 WHERE id = $2 AND revision = $3",
         )
         .bind(next.code())
         .bind(caf.id)
         .bind(expected_revision)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if updated.rows_affected() == 0 {
-            return Err(stale_caf(&mut tx, caf.id).await);
+            return Err(stale_caf(tx, caf.id).await);
         }
         freeze(
-            &mut tx,
+            tx,
             &current,
             Frozen {
                 number: 1,
                 at: now,
-                user_id: actor.user_id,
+                user_id,
                 reason: "Assessment signed off",
             },
         )
         .await?;
         events::record(
-            &mut tx,
+            tx,
             caf.id,
             now,
-            Some(actor.user_id),
+            Some(user_id),
             Event {
                 kind: "caf.signed_off",
                 summary: format!("Assessment signed off: version 1 of {}", caf.reference),
@@ -142,8 +173,7 @@ impl Store {
             },
         )
         .await?;
-        touch(&mut tx, caf.id, now, actor.user_id).await?;
-        tx.commit().await?;
+        touch(tx, caf.id, now, user_id).await?;
         Ok(1)
     }
 

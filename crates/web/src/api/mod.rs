@@ -10,6 +10,7 @@ mod people;
 mod plan;
 mod reviews;
 mod sharing;
+mod sign_offs;
 mod step_up;
 mod team;
 mod transfer;
@@ -37,6 +38,7 @@ pub use auth::ApiUser;
         transfer::export, transfer::import, transfer::step_down,
         notifications::show, notifications::save,
         home::home, home::alerts,
+        sign_offs::queue, sign_offs::show, sign_offs::current, sign_offs::send, sign_offs::approve, sign_offs::return_with_comments,
         join::ask, join::list, join::mine, join::answer),
     components(schemas(crate::error::Problem, crate::error::FieldProblem, users::UserView, people::Candidate, people::NewPerson, people::PersonView, people::PersonUpdate, people::PossibleMatches, people::MergeBody, people::MergeView,
         cafs::StartCafRequest, cafs::CafView, cafs::SectionSave, cafs::Saved, cafs::SignOff, cafs::SignedOff, cafs::Withdrawn, cafs::Version, cafs::Comparison, cafs::OwnerChangeRequest, crate::pages::caf::summary::SectionChange, crate::pages::caf::summary::Change, cafs::ChronologyEvent,
@@ -46,6 +48,7 @@ pub use auth::ApiUser;
         transfer::Received,
         notifications::NotificationChoices,
         home::HomeView, home::HomeCafView, home::StepView, home::MyActionView, home::AlertView,
+        sign_offs::SignOffView, sign_offs::SignOffSend, sign_offs::SignOffReturn,
         join::JoinRequestBody, join::JoinRequestView, join::JoinRequestsView, join::MyJoinRequestsView, join::Answered)),
     modifiers(&BearerAuth, &CommonProblems),
     security(("bearer" = []))
@@ -202,6 +205,20 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/cafs/{id}/distance-travelled", get(reviews::distance))
         .route("/people/{id}/chronology", get(cafs::chronology))
+        .route("/sign-offs", get(sign_offs::queue))
+        .route("/sign-offs/{id}", get(sign_offs::show))
+        .route(
+            "/sign-offs/{id}/approve",
+            axum::routing::post(sign_offs::approve),
+        )
+        .route(
+            "/sign-offs/{id}/return",
+            axum::routing::post(sign_offs::return_with_comments),
+        )
+        .route(
+            "/cafs/{id}/sign-off-requests",
+            get(sign_offs::current).post(sign_offs::send),
+        )
         .route("/cafs/{id}/join-requests", get(join::list).post(join::ask))
         .route(
             "/cafs/{id}/join-requests/{request_id}/answer",

@@ -82,6 +82,11 @@ fn sections_for(role: Role, wording: &Wording) -> Option<Section> {
                     href: "/admin/alert-rules".into(),
                     current: false,
                 },
+                Link {
+                    text: "Manager sign-off".into(),
+                    href: "/admin/sign-off".into(),
+                    current: false,
+                },
             ],
         ),
         Role::Practitioner | Role::LineManager | Role::EarlyHelpTeam | Role::ServiceManager => {
@@ -163,7 +168,10 @@ pub async fn show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    // What the people they line-manage or deputise for sent them to sign off, on any view.
+    let sign_offs_waiting = state.store.sign_offs_waiting(&actor).await?;
     let base = minijinja::context! {
+        sign_offs_waiting => sign_offs_waiting,
         heading => format!("Hello, {first_name}"),
         title => title,
         view => view.code(),

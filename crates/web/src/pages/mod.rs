@@ -4,6 +4,7 @@ mod admin_agencies;
 mod admin_alert_rules;
 mod admin_audit;
 mod admin_jobs;
+mod admin_sign_off;
 mod admin_users;
 mod admin_wording;
 pub(crate) mod caf;
@@ -12,6 +13,7 @@ pub(crate) mod home;
 mod notifications;
 mod people;
 mod sign_in;
+mod sign_offs;
 
 use crate::error::PageError;
 use crate::visitor::Visitor;
@@ -90,6 +92,17 @@ pub fn routes() -> Router<AppState> {
             "/admin/alert-rules",
             get(admin_alert_rules::form).post(admin_alert_rules::save),
         )
+        .route(
+            "/admin/sign-off",
+            get(admin_sign_off::form).post(admin_sign_off::save),
+        )
+        .route("/sign-offs", get(sign_offs::queue))
+        .route("/sign-offs/{id}", get(sign_offs::show))
+        .route("/sign-offs/{id}/approve", post(sign_offs::approve))
+        .route(
+            "/sign-offs/{id}/return",
+            post(sign_offs::return_with_comments),
+        )
         .merge(caf::routes())
 }
 
@@ -129,6 +142,7 @@ fn navigation(visitor: &Visitor, current: &str, terms: &Wording) -> Vec<NavItem>
                 ("Audit log", "/admin/audit"),
                 ("Jobs", "/admin/jobs"),
                 ("Alert rules", "/admin/alert-rules"),
+                ("Sign-off", "/admin/sign-off"),
             ]
             .map(|(text, href)| (text.to_string(), href)),
         );

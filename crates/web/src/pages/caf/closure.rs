@@ -2,7 +2,7 @@
 //! confirmation with the family's final copy and the feedback offer, and starting a new CAF
 //! after a closed one with the family's fresh agreement.
 use super::start::{agreement, agreement_choices};
-use super::{children_names, dates, open, today, Problem};
+use super::{children_names, dates, manager_sign_off, open, today, Problem};
 use crate::error::PageError;
 use crate::pages::{render, Choice};
 use crate::visitor::{Authorised, SignedIn};
@@ -14,6 +14,7 @@ use axum::Form;
 use chrono::NaiveDate;
 use ecaf_domain::access::StartCaf;
 use ecaf_domain::caf::closure::{Closure, ClosureError};
+use ecaf_domain::caf::sign_off::{SignOffAsked, SignOffStep};
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
 use std::collections::HashMap;
@@ -52,6 +53,8 @@ async fn close_page(
         .get("revision")
         .cloned()
         .unwrap_or_else(|| caf.revision.to_string());
+    let (manager_sign_off, held) =
+        manager_sign_off::status(state, caf, Some(SignOffStep::Closure)).await?;
     let html = render(
         state,
         &signed_in.visitor,
@@ -65,6 +68,9 @@ async fn close_page(
             values => values,
             revision => revision,
             errors => errors,
+            manager_sign_off => manager_sign_off,
+            held => held,
+            needs_manager => manager_sign_off::required(state, SignOffStep::Closure).await?,
         },
     )?;
     Ok((status, html).into_response())
@@ -152,19 +158,27 @@ pub async fn close(
         .get("revision")
         .and_then(|r| r.parse().ok())
         .unwrap_or(caf.revision);
-    let closed = state
-        .store
-        .close_caf(
-            &signed_in.user.actor(),
-            &signed_in.visitor.attribution(),
-            id,
-            &closure,
-            revision,
-        )
-        .await;
+    let (actor, by) = (signed_in.user.actor(), signed_in.visitor.attribution());
+    let sent = manager_sign_off::required(&state, SignOffStep::Closure).await?;
+    let closed = if sent {
+        let asked = SignOffAsked::Closure { closure };
+        state
+            .store
+            .request_sign_off(&actor, &by, id, revision, &asked)
+            .await
+            .map(|sent| sent.map(|_| ()))
+    } else {
+        state
+            .store
+            .close_caf(&actor, &by, id, &closure, revision)
+            .await
+    };
     let problems = match closed {
+        // Post-redirect-get, so Refresh and Back show the confirmation (or what waits).
+        Ok(Ok(())) if sent => {
+            return Ok(Redirect::to(&format!("/cafs/{id}?done=closure-sent")).into_response());
+        }
         Ok(Ok(())) => {
-            // Post-redirect-get, so Refresh and Back show the confirmation.
             return Ok(Redirect::to(&format!("/cafs/{id}/closed")).into_response());
         }
         Ok(Err(problems)) => problems.into_iter().map(page_problem).collect(),

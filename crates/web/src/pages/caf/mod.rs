@@ -13,6 +13,7 @@ mod family_copy;
 mod fields;
 mod handover;
 mod join;
+mod manager_sign_off;
 mod meetings;
 mod owner;
 mod plan;

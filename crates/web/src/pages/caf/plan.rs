@@ -1,7 +1,7 @@
 //! The action plan: the actions with overdue ones tagged, a new action (what, who, by when,
 //! the outcome), an action's status updated by its owner, and agreeing the plan with its
 //! next review date.
-use super::{children_names, dates, open, today, Problem};
+use super::{children_names, dates, manager_sign_off, open, today, Problem};
 use crate::error::PageError;
 use crate::pages::{render, Choice};
 use crate::visitor::SignedIn;
@@ -15,6 +15,7 @@ use ecaf_domain::caf::plan::{
     default_review_date, is_overdue, too_many, ActionStatus, NewAction, Owner, StatusChange,
     MAX_REVIEW_WEEKS,
 };
+use ecaf_domain::caf::sign_off::{SignOffAsked, SignOffStep};
 use ecaf_store::caf::{ActionRow, CafContent, CONSENT_FIRST};
 use ecaf_store::StoreError;
 use serde::Deserialize;
@@ -82,6 +83,8 @@ pub async fn show(
             | CafState::UnderReview
             | CafState::SteppedUp
     );
+    let (manager_sign_off, held) =
+        manager_sign_off::status(&state, &caf, Some(SignOffStep::Plan)).await?;
     let html = render(
         &state,
         &signed_in.visitor,
@@ -94,8 +97,9 @@ pub async fn show(
             actions => actions,
             too_many => too_many(caf.actions.len()),
             signed_off => caf.state != CafState::Draft,
-            may_add => planning && writes(&signed_in, &caf),
-            may_agree => caf.state == CafState::AssessmentSignedOff && writes(&signed_in, &caf) && !caf.actions.is_empty(),
+            may_add => planning && !held && writes(&signed_in, &caf),
+            may_agree => caf.state == CafState::AssessmentSignedOff && !held && writes(&signed_in, &caf) && !caf.actions.is_empty(),
+            manager_sign_off => manager_sign_off,
             agreed => caf.state != CafState::AssessmentSignedOff && caf.next_review_on.is_some(),
             may_review => caf.state == CafState::PlanInPlace && writes(&signed_in, &caf),
             next_review_on => caf.next_review_on.map(|d| d.format("%-d %B %Y").to_string()),
@@ -103,6 +107,7 @@ pub async fn show(
                 Some("added") => Some("The action has been added to the plan"),
                 Some("updated") => Some("The action has been updated"),
                 Some("agreed") => Some("The plan has been agreed and the review scheduled"),
+                Some("sent") => Some("The plan has been sent to your line manager for sign-off"),
                 _ => None,
             },
         },
@@ -498,6 +503,8 @@ async fn agree_page(
             max_weeks => MAX_REVIEW_WEEKS,
             values => values,
             errors => errors,
+            manager_sign_off => manager_sign_off::status(state, caf, Some(SignOffStep::Plan)).await?.0,
+            needs_manager => manager_sign_off::required(state, SignOffStep::Plan).await?,
         },
     )?;
     Ok((status, html).into_response())
@@ -556,18 +563,23 @@ pub async fn agree(
         .get("revision")
         .and_then(|r| r.parse().ok())
         .unwrap_or(caf.revision);
-    match state
-        .store
-        .agree_caf_plan(
-            &signed_in.user.actor(),
-            &signed_in.visitor.attribution(),
-            id,
-            revision,
-            review_on,
-        )
-        .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/cafs/{id}/plan?done=agreed")).into_response()),
+    let (actor, by) = (signed_in.user.actor(), signed_in.visitor.attribution());
+    let done = if manager_sign_off::required(&state, SignOffStep::Plan).await? {
+        let asked = SignOffAsked::Plan { review_on };
+        state
+            .store
+            .request_sign_off(&actor, &by, id, revision, &asked)
+            .await
+            .map(|_| "sent")
+    } else {
+        state
+            .store
+            .agree_caf_plan(&actor, &by, id, revision, review_on)
+            .await
+            .map(|()| "agreed")
+    };
+    match done {
+        Ok(done) => Ok(Redirect::to(&format!("/cafs/{id}/plan?done={done}")).into_response()),
         Err(StoreError::Refused(why)) => {
             let field = if why.contains("review date") {
                 "review_on-day".to_string()

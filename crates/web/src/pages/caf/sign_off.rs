@@ -1,7 +1,7 @@
 //! Check answers, then sign off the assessment, which freezes version 1. A refused sign-off
 //! lists each section still to complete, linked to it.
 use super::task_list::tasks;
-use super::{children_names, open, summary, Problem};
+use super::{children_names, manager_sign_off, open, summary, Problem};
 use crate::error::PageError;
 use crate::pages::render;
 use crate::visitor::SignedIn;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use ecaf_domain::caf::lifecycle::CafState;
 use ecaf_domain::caf::plain_language;
+use ecaf_domain::caf::sign_off::{SignOffAsked, SignOffStep};
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
 use serde::Deserialize;
@@ -66,7 +67,9 @@ async fn page(
 ) -> Result<Response, PageError> {
     let wording = state.store.wording(caf.wording_version).await?;
     let content = serde_json::to_value(caf).map_err(|e| PageError::Internal(e.into()))?;
-    let editable = caf.state == CafState::Draft;
+    let (manager_sign_off, held) =
+        manager_sign_off::status(state, caf, Some(SignOffStep::Assessment)).await?;
+    let editable = caf.state == CafState::Draft && !held;
     let html = render(
         state,
         &signed_in.visitor,
@@ -81,6 +84,9 @@ async fn page(
             still_missing => missing(caf).len(),
             plain_language => plain_language_hits(caf, &wording.glossary),
             errors => errors,
+            manager_sign_off => manager_sign_off,
+            held => held,
+            needs_manager => manager_sign_off::required(state, SignOffStep::Assessment).await?,
         },
     )?;
     Ok((status, html).into_response())
@@ -108,19 +114,22 @@ pub async fn sign_off(
         Err(existence) => return Ok(existence),
     };
     let expected = form.revision.trim().parse::<i64>().unwrap_or(caf.revision);
-    match state
-        .store
-        .sign_off_caf(
-            &signed_in.user.actor(),
-            &signed_in.visitor.attribution(),
-            caf.id,
-            expected,
-        )
-        .await
-    {
-        Ok(version) => {
-            Ok(Redirect::to(&format!("/cafs/{}/versions/{version}", caf.id)).into_response())
-        }
+    let (actor, by) = (signed_in.user.actor(), signed_in.visitor.attribution());
+    let done = if manager_sign_off::required(&state, SignOffStep::Assessment).await? {
+        state
+            .store
+            .request_sign_off(&actor, &by, caf.id, expected, &SignOffAsked::Assessment)
+            .await
+            .map(|_| format!("/cafs/{}/sign-off", caf.id))
+    } else {
+        state
+            .store
+            .sign_off_caf(&actor, &by, caf.id, expected)
+            .await
+            .map(|version| format!("/cafs/{}/versions/{version}", caf.id))
+    };
+    match done {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
         Err(StoreError::Refused(why)) => {
             let mut errors = missing(&caf);
             if errors.is_empty() {

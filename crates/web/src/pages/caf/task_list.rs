@@ -24,6 +24,7 @@ pub struct Flash {
 fn flash_text(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "sharing-decision" => Some("The decision on sharing without consent has been recorded"),
+        "closure-sent" => Some("The closure has been sent to your line manager for sign-off"),
         _ => None,
     }
 }
@@ -125,6 +126,7 @@ pub async fn show(
     let tasks = tasks(&caf);
     let owner = state.store.agency(caf.owning_agency_id).await?.name;
     let done = tasks.iter().filter(|t| t.status_code == "complete").count();
+    let (manager_sign_off, _) = super::manager_sign_off::status(&state, &caf, None).await?;
     let html = render(
         &state,
         &signed_in.visitor,
@@ -155,6 +157,7 @@ pub async fn show(
             may_record_sharing => caf.state.is_open(),
             sharing_decisions => caf.sharing_decisions,
             flash => flash_text(flash.done.as_deref()),
+            manager_sign_off => manager_sign_off,
             episode => &caf.episode,
             closed => !caf.state.is_open(),
             drifting => super::drifting(&state, caf.state.is_open(), caf.episode.opened_on),

@@ -12,6 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use ecaf_domain::caf::closure::Closure;
+use ecaf_domain::caf::sign_off::{SignOffAsked, SignOffStep};
 use ecaf_domain::caf::transfer::{purpose_label, CONSENT_AGAIN};
 use ecaf_store::caf::CafContent;
 use ecaf_store::StoreError;
@@ -106,6 +107,7 @@ async fn moved_page(
             values => values,
             revision => values.get("revision").cloned().unwrap_or_else(|| caf.revision.to_string()),
             errors => errors,
+            needs_manager => super::manager_sign_off::required(state, SignOffStep::Closure).await?,
         },
     )?;
     Ok((status, html).into_response())
@@ -209,17 +211,26 @@ pub async fn close(
         .get("revision")
         .and_then(|r| r.parse().ok())
         .unwrap_or(caf.revision);
-    let closed = state
-        .store
-        .close_caf(
-            &signed_in.user.actor(),
-            &signed_in.visitor.attribution(),
-            id,
-            &closure,
-            revision,
-        )
-        .await;
+    // Where the area wants closures signed off, this one goes to the line manager too.
+    let (actor, by) = (signed_in.user.actor(), signed_in.visitor.attribution());
+    let sent = super::manager_sign_off::required(&state, SignOffStep::Closure).await?;
+    let closed = if sent {
+        let asked = SignOffAsked::Closure { closure };
+        state
+            .store
+            .request_sign_off(&actor, &by, id, revision, &asked)
+            .await
+            .map(|sent| sent.map(|_| ()))
+    } else {
+        state
+            .store
+            .close_caf(&actor, &by, id, &closure, revision)
+            .await
+    };
     let problems = match closed {
+        Ok(Ok(())) if sent => {
+            return Ok(Redirect::to(&format!("/cafs/{id}?done=closure-sent")).into_response())
+        }
         Ok(Ok(())) => return Ok(Redirect::to(&format!("/cafs/{id}/closed")).into_response()),
         Ok(Err(problems)) => problems.into_iter().map(page_problem).collect(),
         Err(StoreError::Conflict { by, at }) => {
