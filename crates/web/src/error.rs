@@ -185,6 +185,23 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+impl ApiError {
+    /// A 422 naming each problem's field, from any layer's (field, message) pairs.
+    pub fn invalid_fields<F: Into<String>>(
+        problems: impl IntoIterator<Item = (F, String)>,
+    ) -> ApiError {
+        ApiError::Invalid(
+            problems
+                .into_iter()
+                .map(|(field, message)| FieldProblem {
+                    field: field.into(),
+                    message,
+                })
+                .collect(),
+        )
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {

@@ -21,11 +21,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 /// One field problem, as a 422.
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid(vec![FieldProblem {
-        field: field.into(),
-        message: message.into(),
-    }])
+/// A 422 on one field.
+pub(super) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::invalid_fields([(field, message.into())])
 }
 
 /// A refusal of the rules becomes a 422 on the field it is about; anything else keeps its

@@ -17,15 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 fn invalid(problems: Vec<ecaf_domain::caf::plan::Problem>) -> ApiError {
-    ApiError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field.into(),
-                message: p.message,
-            })
-            .collect(),
-    )
+    ApiError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)))
 }
 
 fn refused(field: impl Fn(&str) -> &'static str) -> impl Fn(StoreError) -> ApiError {

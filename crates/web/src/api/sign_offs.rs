@@ -1,9 +1,9 @@
 //! Manager sign-off over the API: the practitioner sends a step for sign-off, their line
 //! manager or deputy reads the queue and approves (the step takes effect) or returns it with
 //! comments. Problems are 422s on their fields; a decision already taken is a 409.
-use super::cafs::readable;
+use super::cafs::{invalid, readable};
 use super::ApiUser;
-use crate::error::{ApiError, FieldProblem};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -97,22 +97,11 @@ pub struct SignOffReturn {
     pub comments: String,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::Invalid(vec![FieldProblem {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 fn closure_problems(problems: Vec<ecaf_domain::caf::closure::ClosureError>) -> ApiError {
-    ApiError::Invalid(
+    ApiError::invalid_fields(
         problems
             .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field().into(),
-                message: sentence_start(&p.to_string()),
-            })
-            .collect(),
+            .map(|p| (p.field(), sentence_start(&p.to_string()))),
     )
 }
 

@@ -2,7 +2,7 @@
 //! closes it), over the API: the same rules as the pages, each problem on its own field.
 use super::cafs::{readable, refused_at};
 use super::ApiUser;
-use crate::error::{ApiError, FieldProblem};
+use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,15 +12,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 fn invalid(problems: Vec<StepUpProblem>) -> ApiError {
-    ApiError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field.into(),
-                message: p.message,
-            })
-            .collect(),
-    )
+    ApiError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -30,15 +30,7 @@ pub struct TeamView {
 }
 
 fn invalid(problems: Vec<TeamProblem>) -> ApiError {
-    ApiError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field.into(),
-                message: p.message,
-            })
-            .collect(),
-    )
+    ApiError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)))
 }
 
 fn today(state: &AppState) -> NaiveDate {

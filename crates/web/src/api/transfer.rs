@@ -18,15 +18,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 fn invalid(problems: Vec<FormatProblem>) -> ApiError {
-    ApiError::Invalid(
-        problems
-            .into_iter()
-            .map(|p| FieldProblem {
-                field: p.field,
-                message: p.message,
-            })
-            .collect(),
-    )
+    ApiError::invalid_fields(problems.into_iter().map(|p| (p.field, p.message)))
 }
 
 /// A refusal of the store on a received document: the lead professional about them, a
