@@ -63,9 +63,7 @@ impl From<StoreError> for PageError {
         match err {
             StoreError::NotFound => PageError::NotFound,
             StoreError::Conflict { by, at } => {
-                let local = at
-                    .with_timezone(&chrono_tz::Europe::London)
-                    .format("%-d %B %Y at %-I:%M%P");
+                let local = crate::render::moment(at);
                 PageError::Conflict(format!(
                     "This record was changed by {by} on {local} while you were working on it, so nothing you sent was saved. Go back, reload the page and try again."
                 ))

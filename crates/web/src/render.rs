@@ -13,17 +13,21 @@ pub struct Templates {
     env: Environment<'static>,
 }
 
+/// A moment as the pages' sentences give it: "1 December 2026 at 9:33am", London time. (The
+/// `datetime` filter shortens whole hours; a sentence keeps the minutes.)
+pub(crate) fn moment(at: DateTime<Utc>) -> String {
+    at.with_timezone(&London)
+        .format("%-d %B %Y at %-I:%M%P")
+        .to_string()
+}
+
 /// Dates are stored in UTC and shown in Europe/London, as "25 November 2026 at 3:30pm".
 fn datetime(value: Value) -> Result<String, Error> {
     let text = value.to_string();
     let parsed: DateTime<Utc> = text
         .parse()
         .map_err(|_| Error::new(ErrorKind::InvalidOperation, "not a date-time"))?;
-    let local = parsed.with_timezone(&London);
-    Ok(local
-        .format("%-d %B %Y at %-I:%M%P")
-        .to_string()
-        .replace(":00", ""))
+    Ok(moment(parsed).replace(":00", ""))
 }
 
 fn date(value: Value) -> Result<String, Error> {

@@ -266,9 +266,7 @@ pub async fn update(
         }
         Err(StoreError::Conflict { by, at }) => {
             let current = state.store.agency(id).await?;
-            let local = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let local = crate::render::moment(at);
             let message = format!("This agency was changed by {by} on {local} while you were editing. Its latest details are shown below: make your changes again and save.");
             let page = form_page(
                 &state,

@@ -393,9 +393,7 @@ pub async fn update(
             // Show the latest saved values so nothing is overwritten unseen.
             let current = state.store.user(id).await?;
             let fresh = UserForm::from_user(&current);
-            let local = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let local = crate::render::moment(at);
             let message = format!(
                 "This user was changed by {by} on {local} while you were editing. Their latest details are shown below: make your changes again and save."
             );

@@ -262,9 +262,7 @@ pub async fn save(
         }
         Err(StoreError::Conflict { by, at }) => {
             let latest = state.store.current_wording_version().await?;
-            let when = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let when = crate::render::moment(at);
             typed.version = latest.to_string();
             let message = format!(
                 "{by} saved version {latest} of the wording on {when} while you were editing. Your changes are kept below: check them against the version now in use, then save again."

@@ -138,8 +138,7 @@ async fn refused_decision(
             "decision",
             format!(
                 "This was already decided by {by} on {}, so your decision was not saved",
-                at.with_timezone(&chrono_tz::Europe::London)
-                    .format("%-d %B %Y at %-I:%M%P")
+                crate::render::moment(at)
             ),
             StatusCode::CONFLICT,
         ),

@@ -144,12 +144,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cafs/{id}/versions/{number}", get(versions::show))
 }
 
-/// A moment as the pages show it: "1 December 2026 at 9:33am", London time.
-pub(super) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::London)
-        .format("%-d %B %Y at %-I:%M%P")
-        .to_string()
-}
+pub(super) use crate::render::moment;
 
 /// Why a change was not saved: someone else changed `what` first. The page keeps the typing.
 pub(super) fn changed_meanwhile(what: &str, by: &str, at: chrono::DateTime<chrono::Utc>) -> String {

@@ -377,9 +377,7 @@ pub async fn merge(
             }
             Err(StoreError::Refused(why)) => errors.push(FieldError::new("kept", why)),
             Err(StoreError::Conflict { by, at }) => {
-                let local = at
-                    .with_timezone(&chrono_tz::Europe::London)
-                    .format("%-d %B %Y at %-I:%M%P");
+                let local = crate::render::moment(at);
                 errors.push(FieldError::new(
                     "kept",
                     format!(

@@ -298,9 +298,7 @@ pub async fn update(
                 current.revision,
                 &by,
             );
-            let local = at
-                .with_timezone(&chrono_tz::Europe::London)
-                .format("%-d %B %Y at %-I:%M%P");
+            let local = crate::render::moment(at);
             let message = format!(
                 "This record was changed by {by} on {local} while you were editing, so your changes have not been saved yet. What you typed is kept below, with their changes where you had not changed the same thing. Check the details and save again."
             );
