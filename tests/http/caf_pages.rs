@@ -93,6 +93,22 @@ pub(crate) async fn start(sam: &mut Client, child: i64) -> i64 {
         .expect("redirected to the task list")
 }
 
+/// Complete every required section of `caf` through its page (per child where it is per
+/// child), each save redirecting as a save does.
+pub(crate) async fn complete_sections(client: &mut Client, caf: i64, child: i64) {
+    for section in SECTIONS.iter().filter(|s| s.required) {
+        let path = section_path(caf, section.key, section.per_child, child);
+        client.get(&path).await;
+        let saved = client.post(&path, &answers(section.key)).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            saved.text
+        );
+    }
+}
+
 pub(crate) fn section_path(caf: i64, key: &str, per_child: bool, child: i64) -> String {
     if per_child {
         format!("/cafs/{caf}/sections/{key}?child={child}")

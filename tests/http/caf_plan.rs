@@ -4,9 +4,8 @@
 //! it is refused; an agency the family's consent does not name is refused, pointing to
 //! consent; overdue actions are tagged and more than six prompt a question; agreeing the plan
 //! moves the CAF to "plan in place" with its review date, never past 13 weeks.
-use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
+use super::caf_pages::{child_and_outsider, complete_sections, start, OUTSIDER};
 use axum::http::{Method, StatusCode};
-use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{
     on_both_databases, problem_fields, with_token, Client, Reply, TestApp, ADMIN, EARLY_HELP,
     PRACTITIONER,
@@ -18,17 +17,7 @@ const ACTIONS: &str = "SELECT COUNT(*) FROM caf_actions";
 /// Sam's CAF for the child, every required section complete and signed off.
 pub(crate) async fn signed_off(sam: &mut Client, child: i64) -> i64 {
     let caf = start(sam, child).await;
-    for section in SECTIONS.iter().filter(|s| s.required) {
-        let path = section_path(caf, section.key, section.per_child, child);
-        sam.get(&path).await;
-        let saved = sam.post(&path, &answers(section.key)).await;
-        assert_eq!(
-            saved.status,
-            StatusCode::SEE_OTHER,
-            "{path}: {}",
-            saved.text
-        );
-    }
+    complete_sections(sam, caf, child).await;
     let check = sam.get(&format!("/cafs/{caf}/sign-off")).await;
     let revision = hidden(&check, "revision");
     let signed = sam

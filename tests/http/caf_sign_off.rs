@@ -6,11 +6,10 @@
 //! practitioner without a manager is told so and nothing is sent; switched off, today's
 //! behaviour; the mails go to the right people without the child's name; and of two
 //! approvals at once exactly one wins. The same over the API.
-use super::caf_pages::{answers, child_and_outsider, section_path, start};
+use super::caf_pages::{answers, child_and_outsider, complete_sections, section_path, start};
 use super::caf_plan::consent;
 use axum::http::{Method, StatusCode};
 use ecaf_domain::access::Role;
-use ecaf_domain::caf::form::SECTIONS;
 use ecaf_domain::organisation::UserDetails;
 use ecaf_store::Attribution;
 use ecaf_tests::{
@@ -81,17 +80,7 @@ pub(crate) async fn switch(app: &TestApp, steps: &[&str]) {
 /// Sam's CAF for the child with every required section complete, not signed off.
 async fn complete(sam: &mut Client, child: i64) -> i64 {
     let caf = start(sam, child).await;
-    for section in SECTIONS.iter().filter(|s| s.required) {
-        let path = section_path(caf, section.key, section.per_child, child);
-        sam.get(&path).await;
-        let saved = sam.post(&path, &answers(section.key)).await;
-        assert_eq!(
-            saved.status,
-            StatusCode::SEE_OTHER,
-            "{path}: {}",
-            saved.text
-        );
-    }
+    complete_sections(sam, caf, child).await;
     caf
 }
 

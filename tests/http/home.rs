@@ -3,13 +3,12 @@
 //! (and in their alerts over the API) and on nobody else's; each role's page signed in and
 //! out, with and without filters, each bad parameter named; sorting, filtering and pages;
 //! and the local alert rules an administrator switches on.
-use super::caf_pages::{answers, child_and_outsider, section_path, start, OUTSIDER};
+use super::caf_pages::{child_and_outsider, complete_sections, start, OUTSIDER};
 use super::caf_plan::{consent, signed_off};
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, NaiveDate};
 use ecaf_domain::access::{operator_grant, Role, UseRegister};
 use ecaf_domain::caf::consent::{Agreement, Giver, SharingConsent};
-use ecaf_domain::caf::form::SECTIONS;
 use ecaf_domain::organisation::UserDetails;
 use ecaf_domain::person::PersonInput;
 use ecaf_store::caf::BulkCaf;
@@ -632,17 +631,7 @@ on_both_databases!(
         assert_eq!(row["shared"], false, "no consent to share yet");
 
         // Each section edited, then the assessment signed off.
-        for section in SECTIONS.iter().filter(|s| s.required) {
-            let path = section_path(caf, section.key, section.per_child, child);
-            sam.get(&path).await;
-            let saved = sam.post(&path, &answers(section.key)).await;
-            assert_eq!(
-                saved.status,
-                StatusCode::SEE_OTHER,
-                "{path}: {}",
-                saved.text
-            );
-        }
+        complete_sections(&mut sam, caf, child).await;
         sam.get(&format!("/cafs/{caf}/sign-off")).await;
         let revision = revision_of(&app, caf).await.to_string();
         let signed = sam

@@ -1,9 +1,8 @@
 //! Every page route, as a practitioner whose session has ended meets it: signed out it lands
 //! on a working sign-in page, and after signing in on the page itself, which renders.
-use super::caf_pages::{answers, section_path};
+use super::caf_pages::complete_sections;
 use super::caf_sign_off::MANAGER;
 use axum::http::StatusCode;
-use ecaf_domain::caf::form::SECTIONS;
 use ecaf_tests::{on_both_databases, TestApp, ADMIN, EARLY_HELP, PASSWORD};
 
 /// Every GET page that needs a signed-in user, with who may see it.
@@ -137,17 +136,7 @@ async fn page_routes(app: &TestApp) -> Vec<(String, &'static str)> {
         .trim_start_matches("/people/")
         .parse()
         .expect("a person id");
-    for section in SECTIONS.iter().filter(|s| s.required) {
-        let path = section_path(caf_id, section.key, section.per_child, child);
-        eve.get(&path).await;
-        let saved = eve.post(&path, &answers(section.key)).await;
-        assert_eq!(
-            saved.status,
-            StatusCode::SEE_OTHER,
-            "{path}: {}",
-            saved.text
-        );
-    }
+    complete_sections(&mut eve, caf_id, child).await;
     let check = eve.get(&format!("{caf}/sign-off")).await;
     let revision = check
         .text
