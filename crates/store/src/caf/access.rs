@@ -20,6 +20,8 @@ pub(crate) struct CafRow {
     pub lead_professional_id: Option<i64>,
     pub revision: i64,
     pub wording_version: i64,
+    /// Recorded in the previous system and imported from its index (existence only).
+    pub imported: bool,
 }
 
 /// The CAF and the decision for `action` on it, audited. A CAF that does not exist is "not
@@ -69,6 +71,7 @@ pub(crate) async fn open(
         lead_professional_id: row.try_get("lead_professional_id")?,
         revision: row.try_get("revision")?,
         wording_version: row.try_get("wording_version")?,
+        imported: row.try_get::<i64, _>("imported")? != 0,
     };
     let facts = sqlx::query(
         "SELECT \
@@ -107,7 +110,7 @@ pub(crate) async fn open(
     };
     // A CAF from a previous system's index has no content here to need to know about: its
     // existence is all anyone is given, whatever their relationship to the child.
-    let (decision, why) = if row.try_get::<i64, _>("imported")? != 0 {
+    let (decision, why) = if caf.imported {
         if authorise::<UseRegister>(actor).is_ok() {
             (
                 Decision::ExistenceOnly,

@@ -233,6 +233,7 @@ async fn load_one(tx: &mut Tx, now: i64, caf: &BulkCaf) -> Result<i64> {
             lead_professional_id: None,
             revision: 1,
             wording_version: 1,
+            imported: false,
         };
         let next = row
             .state

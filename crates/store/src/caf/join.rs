@@ -147,12 +147,7 @@ impl Store {
             Ok((caf, _, _)) => caf,
             Err(refusal) => return refused(tx, refusal).await,
         };
-        let imported: i64 = sqlx::query("SELECT imported FROM cafs WHERE id = $1")
-            .bind(caf.id)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("imported")?;
-        let refusal = if imported != 0 {
+        let refusal = if caf.imported {
             Some("This CAF was recorded in the previous system: contact its owning agency instead")
         } else if caf.state == CafState::Closed {
             Some("This CAF is closed: nobody joins its team now")
